@@ -1,0 +1,131 @@
+"""The CLI's subcommands: wire API calls to progress display and printed summaries."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from resolver.errors import InputError, UsageError
+
+out = Console()
+err = Console(stderr=True)
+
+
+@contextlib.contextmanager
+def _progress(title: str) -> Iterator:
+    """A spinner on stderr that shows the current stage of a long run."""
+    with err.status(title) as status:
+        yield lambda stage: status.update(f"{title}: {stage}")
+
+
+def _engine_options(args: argparse.Namespace) -> dict:
+    return {"backend": args.backend, "memory_limit": args.memory_limit, "temp_dir": args.temp_dir}
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from resolver.api import Resolver
+
+    target = Path(args.out)
+    if target.suffix.lower() != ".json":
+        raise UsageError(f"--out {target}: the model file must end in .json")
+    with _progress("training"):
+        resolver = Resolver.train(
+            args.input, mapping=args.mapping, labels=args.labels, seed=args.seed,
+            encoding=args.encoding, delimiter=args.delimiter,
+            backend=args.backend, memory_limit=args.memory_limit,
+        )
+        resolver.save(target)
+    meta = resolver.params.metadata
+    table = Table(title=f"model written to {target}")
+    table.add_column("comparison")
+    table.add_column("levels", justify="right")
+    for name, levels in resolver.params.comparisons.items():
+        table.add_row(name, str(len(levels)))
+    out.print(table)
+    out.print(
+        f"trained on {meta['trained_on']['records']} records ({meta['trained_on']['profiles']} "
+        f"distinct profiles); EM rules: {', '.join(meta['em_rules']) or 'none'}"
+    )
+    return 0
+
+
+def cmd_dedupe(args: argparse.Namespace) -> int:
+    from resolver.api import Resolver
+    from resolver.features import DEFAULT_MAX_BLOCK_SIZE
+    from resolver.io.writers import staged_output_dir
+
+    # refuse a non-empty output folder before doing any work
+    out_dir = Path(args.out)
+    if out_dir.exists() and any(out_dir.iterdir()) and not args.overwrite:
+        with staged_output_dir(out_dir, overwrite=False):
+            pass
+    resolver = Resolver.load(args.model, **_engine_options(args))
+    with _progress("dedupe") as step:
+        result = resolver.dedupe(
+            args.input, mapping=args.mapping, threshold=args.threshold,
+            encoding=args.encoding, delimiter=args.delimiter,
+            max_block_size=args.max_block_size or DEFAULT_MAX_BLOCK_SIZE, progress=step,
+        )
+        step("writing")
+        result.save(out_dir, fmt=args.format, overwrite=args.overwrite)
+    s = result.summary
+    table = Table(title="resolver dedupe")
+    table.add_column("")
+    table.add_column("value", justify="right")
+    for label, value in (
+        ("records", s["records"]),
+        ("distinct profiles", s["profiles"]),
+        ("entities", s["entities"]),
+        ("entities with several records", s["entities_with_several_records"]),
+        ("largest entity (records)", s["largest_entity"]),
+        ("unmatchable records (blank names)", s["unmatchable_records"]),
+        ("pairs at/above threshold", s["pairs_at_or_above_threshold"]),
+        ("threshold", s["threshold"]),
+        ("seconds", s["timings"]["total_s"]),
+    ):
+        table.add_row(label, str(value))
+    out.print(table)
+    missing = s["evidence"]["columns_missing"]
+    if missing:
+        out.print(f"no data in: {', '.join(missing)} (matched on the remaining evidence)")
+    out.print(f"outputs: {out_dir}/clusters.{args.format}, entities.{args.format}, pairs.parquet, summary.json")
+    return 0
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from resolver.synth import generate
+
+    if args.entities <= 0:
+        raise UsageError("--entities must be a positive number")
+    with _progress("generating"):
+        summary = generate(args.out, n_entities=args.entities, seed=args.seed, mentions=args.mentions)
+    out.print(f"wrote {args.out}: " + ", ".join(f"{k}={v}" for k, v in summary.items() if isinstance(v, int)))
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from resolver.evaluate import bcubed_metrics, pairwise_metrics
+    from resolver.io.readers import read_table
+
+    clusters = read_table(args.clusters)
+    truth = read_table(args.truth)
+    for name, table, cols in (("clusters", clusters, ("id", "entity_id")), ("truth", truth, ("id", "entity_id"))):
+        for col in cols:
+            if col not in table.column_names:
+                raise InputError(f"{name} file: missing column '{col}'")
+    pred = dict(zip(clusters.column("id").to_pylist(), clusters.column("entity_id").to_pylist(), strict=True))
+    true = dict(zip(truth.column("id").to_pylist(), truth.column("entity_id").to_pylist(), strict=True))
+    pw = pairwise_metrics(pred, true)
+    b3 = bcubed_metrics(pred, true)
+    table = Table(title=f"{args.clusters} vs {args.truth}")
+    for col in ("metric", "precision", "recall", "F1"):
+        table.add_column(col, justify="right" if col != "metric" else "left")
+    table.add_row("pairwise", f"{pw['precision']:.4f}", f"{pw['recall']:.4f}", f"{pw['f1']:.4f}")
+    table.add_row("B-cubed", f"{b3['precision']:.4f}", f"{b3['recall']:.4f}", f"{b3['f1']:.4f}")
+    out.print(table)
+    return 0

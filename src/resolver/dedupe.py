@@ -1,0 +1,164 @@
+"""Deduplicate party records into resolved entities: features -> predict -> cluster -> outputs."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from resolver.cluster import assign_entities, cluster_profiles
+from resolver.engine import Engine
+from resolver.features import DEFAULT_MAX_BLOCK_SIZE, build_features
+from resolver.io.writers import staged_output_dir, write_json, write_table
+from resolver.model.params import ModelParams
+from resolver.model.predict import build_linker, predict_pairs
+
+log = logging.getLogger(__name__)
+
+PAIRS_FLOOR = 0.05
+OUTPUT_FILES = ("clusters", "entities", "pairs", "summary")
+
+
+@dataclass
+class DedupeResult:
+    """Outputs of a dedupe run: Arrow tables plus a JSON-able summary."""
+
+    clusters: pa.Table
+    entities: pa.Table
+    pairs: pa.Table
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def save(self, out_dir: str | Path, fmt: str = "csv", overwrite: bool = False) -> Path:
+        """Write clusters/entities (CSV or Parquet), pairs.parquet and summary.json atomically."""
+        with staged_output_dir(out_dir, overwrite) as stage:
+            write_table(self.clusters, stage / f"clusters.{fmt}", fmt)
+            write_table(self.entities, stage / f"entities.{fmt}", fmt)
+            write_table(self.pairs, stage / "pairs.parquet", "parquet")
+            write_json(self.summary, stage / "summary.json")
+        return Path(out_dir)
+
+
+def dedupe(
+    table: pa.Table,
+    params: ModelParams,
+    engine: Engine,
+    *,
+    threshold: float | None = None,
+    max_block_size: int = DEFAULT_MAX_BLOCK_SIZE,
+    progress: Callable[[str], None] | None = None,
+) -> DedupeResult:
+    """Resolve the canonical record table into entities with the given trained model."""
+    threshold = params.threshold if threshold is None else float(threshold)
+    step = progress or (lambda _msg: None)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+
+    step("features")
+    features = build_features(table, engine.con, max_block_size=max_block_size)
+    timings["features_s"] = time.perf_counter() - t0
+
+    step("predict")
+    t1 = time.perf_counter()
+    n_profiles = features.profiles.num_rows
+    prior = params.prior_for(n_profiles)
+    linker = build_linker(engine, params, [features.profiles], link_type="dedupe_only", prior=prior)
+    floor = min(PAIRS_FLOOR, threshold)
+    pairs_sdf = predict_pairs(linker, floor)
+    pairs = _pairs_table(pairs_sdf, features.profiles, list(params.comparisons))
+    timings["predict_s"] = time.perf_counter() - t1
+
+    step("cluster")
+    t2 = time.perf_counter()
+    clusters = cluster_profiles(linker, pairs_sdf, threshold)
+    assigned = assign_entities(engine.con, features.records, clusters)
+    timings["cluster_s"] = time.perf_counter() - t2
+
+    step("outputs")
+    t3 = time.perf_counter()
+    out_clusters = (
+        table.append_column("entity_id", assigned.column("entity_id"))
+        .append_column("cluster_size", assigned.column("cluster_size"))
+        .append_column("unmatchable", assigned.column("unmatchable"))
+    )
+    entities = _entities_table(engine, table, assigned, features.records)
+    timings["outputs_s"] = time.perf_counter() - t3
+    timings["total_s"] = time.perf_counter() - t0
+
+    sizes = pc.value_counts(assigned.column("entity_id")).field("counts")
+    summary = {
+        "records": table.num_rows,
+        "profiles": n_profiles,
+        "entities": entities.num_rows,
+        "entities_with_several_records": int(pc.sum(pc.greater(sizes, 1)).as_py() or 0),
+        "largest_entity": int(pc.max(sizes).as_py() or 0),
+        "unmatchable_records": int(pc.sum(assigned.column("unmatchable")).as_py() or 0),
+        "pairs_written": pairs.num_rows,
+        "pairs_at_or_above_threshold": int(
+            pc.sum(pc.greater_equal(pairs.column("match_probability"), threshold)).as_py() or 0
+        ),
+        "threshold": threshold,
+        "pairs_floor": floor,
+        "prior": prior,
+        "evidence": {
+            "columns_with_data": {k: v for k, v in features.evidence.items() if v},
+            "columns_missing": sorted(k for k, v in features.evidence.items() if not v),
+            "comparisons_in_model": list(params.comparisons),
+        },
+        "blocking": features.blocking,
+        "max_block_size": max_block_size,
+        "timings": {k: round(v, 3) for k, v in timings.items()},
+        "backend": engine.backend,
+        "model": params.metadata.get("path", "in-memory"),
+    }
+    return DedupeResult(out_clusters, entities, pairs, summary)
+
+
+def _pairs_table(pairs_sdf, profiles: pa.Table, comparison_names: list[str]) -> pa.Table:
+    """Scored pairs with record ids (the representative record of each profile) and per-comparison weights."""
+    df = pairs_sdf.as_pandas_dataframe()
+    keep = ["unique_id_l", "unique_id_r", "match_probability", "match_weight"]
+    keep += [f"mw_{c}" for c in comparison_names if f"mw_{c}" in df.columns]
+    df = df[keep].rename(columns={"unique_id_l": "id_l", "unique_id_r": "id_r"})
+    swap = df["id_l"] > df["id_r"]
+    df.loc[swap, ["id_l", "id_r"]] = df.loc[swap, ["id_r", "id_l"]].to_numpy()
+    df = df.sort_values(["id_l", "id_r"], kind="stable").reset_index(drop=True)
+    sizes = dict(zip(profiles.column("unique_id").to_pylist(), profiles.column("n_records").to_pylist(), strict=True))
+    df.insert(2, "n_records_l", df["id_l"].map(sizes).astype("int64"))
+    df.insert(3, "n_records_r", df["id_r"].map(sizes).astype("int64"))
+    return pa.Table.from_pandas(df, preserve_index=False)
+
+
+def _entities_table(engine: Engine, table: pa.Table, assigned: pa.Table, records: pa.Table) -> pa.Table:
+    """One row per entity: id, most frequent name (ties: smallest), record count, countries."""
+    con = engine.con
+    cols = {
+        "entity_id": assigned.column("entity_id"),
+        "name": table.column("name"),
+        "country": records.column("country"),
+    }
+    con.register("_ent", pa.table(cols))
+    try:
+        return con.sql(
+            """
+            WITH names AS (
+                SELECT entity_id, name, count(*) AS n FROM _ent WHERE name IS NOT NULL GROUP BY ALL
+            ), best AS (
+                SELECT entity_id, arg_min(name, (-n, name)) AS name FROM names GROUP BY entity_id
+            ), agg AS (
+                SELECT entity_id, count(*) AS n_records,
+                       string_agg(DISTINCT country, ';' ORDER BY country) AS countries
+                FROM _ent GROUP BY entity_id
+            )
+            SELECT agg.entity_id, best.name, agg.n_records, agg.countries
+            FROM agg LEFT JOIN best USING (entity_id)
+            ORDER BY agg.n_records DESC, agg.entity_id
+            """
+        ).to_arrow_table()
+    finally:
+        con.unregister("_ent")

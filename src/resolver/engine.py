@@ -1,0 +1,68 @@
+"""Backend choice: an embedded DuckDB connection (default) or a Spark session, wrapped for splink."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from resolver.errors import UsageError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Engine:
+    """A database backend that splink runs on; ``con`` is always a DuckDB connection for local SQL."""
+
+    backend: str = "duckdb"
+    memory_limit: str | None = None
+    temp_dir: str | None = None
+    threads: int | None = None
+    spark: Any = None
+    con: duckdb.DuckDBPyConnection = field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.backend not in ("duckdb", "spark"):
+            raise UsageError(f"unknown backend '{self.backend}' (expected duckdb or spark)")
+        self.con = duckdb.connect()
+        temp_dir = self.temp_dir or os.path.join(tempfile.gettempdir(), "resolver-duckdb")
+        os.makedirs(temp_dir, exist_ok=True)
+        self.con.execute("SET temp_directory = ?", [temp_dir])
+        self.con.execute("SET preserve_insertion_order = false")
+        if self.memory_limit:
+            try:
+                self.con.execute("SET memory_limit = ?", [self.memory_limit])
+            except duckdb.Error as exc:
+                raise UsageError(f"--memory-limit '{self.memory_limit}': {exc}") from None
+        if self.threads:
+            self.con.execute("SET threads = ?", [int(self.threads)])
+
+    def db_api(self):
+        """A fresh splink database API on this engine."""
+        if self.backend == "duckdb":
+            from splink import DuckDBAPI
+
+            return DuckDBAPI(connection=self.con)
+        from resolver.spark import spark_db_api
+
+        return spark_db_api(self)
+
+    def register(self, db_api, table, name: str):
+        """Register an Arrow table with splink's backend."""
+        if self.backend == "duckdb":
+            return db_api.register(table, dataset_display_name=name, table_name=name)
+        from resolver.spark import to_spark
+
+        return db_api.register(to_spark(self, table), dataset_display_name=name, table_name=name)
+
+    @property
+    def dialect(self) -> str:
+        return self.backend
+
+    def close(self) -> None:
+        self.con.close()

@@ -1,0 +1,254 @@
+"""Per-record features for the model, computed once per distinct value, then grouped into profiles.
+
+Records whose compared features are all identical form one *profile*: they would score every
+comparison at its top level against each other, so the model compares profiles, not records
+(skewed trade data repeats the same party spelling thousands of times). Rare-word weights are
+IDF-like, computed per data set over distinct names, and blocking keys are guarded so no single
+key creates a block larger than ``max_block_size`` profiles.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from resolver.io.schema import OPTIONAL_COLUMNS
+from resolver.model.spec import BLOCKING_RULES
+from resolver.normalize import (
+    name_features,
+    normalize_address,
+    normalize_city,
+    normalize_country,
+    normalize_tax_id,
+)
+
+log = logging.getLogger(__name__)
+
+PROFILE_COLUMNS = (
+    "name_core",
+    "name_key_string",
+    "name_joined",
+    "legal_class",
+    "name_numbers",
+    "country",
+    "city",
+    "address",
+    "postcode",
+    "tax_id",
+)
+DEFAULT_MAX_BLOCK_SIZE = 2500
+_SEP = "\x1f"
+_POSTCODE_JUNK = re.compile(r"[^0-9A-Z]")
+
+
+@dataclass
+class FeatureSet:
+    """Feature tables for one data set: record -> profile map, and the profiles splink compares."""
+
+    records: pa.Table  # row, id, profile_id, unmatchable, country (ISO2)
+    profiles: pa.Table  # unique_id (+ source_dataset), n_records, features, blk_* keys
+    evidence: dict[str, int]  # non-null counts per compared column over records
+    blocking: list[dict[str, Any]] = field(default_factory=list)  # per-rule block statistics
+    max_block_size: int = DEFAULT_MAX_BLOCK_SIZE
+
+
+def normalize_postcode(raw: str | None) -> str | None:
+    """Upper-case alphanumerics only; None when nothing is left."""
+    if raw is None:
+        return None
+    value = _POSTCODE_JUNK.sub("", raw.upper())
+    return value or None
+
+
+def _blank_to_none(value: str | None) -> str | None:
+    return value if value else None
+
+
+def _map_distinct(column: pa.ChunkedArray, fn: Callable[[Any], Any]) -> tuple[list, pa.Array]:
+    """Apply ``fn`` once per distinct value; return (outputs per distinct value, index per row)."""
+    uniq = pc.unique(column)
+    index = pc.index_in(column, value_set=uniq)
+    return [fn(v) for v in uniq.to_pylist()], index
+
+
+def _name_arrays(column: pa.ChunkedArray) -> dict[str, pa.Array]:
+    outputs, index = _map_distinct(column, name_features)
+    cores = [f.core or None for f in outputs]
+    keys = [sorted(set(f.keys)) if f.core else None for f in outputs]
+    arrays = {
+        "name_core": pa.array(cores, pa.string()),
+        "name_keys": pa.array(keys, pa.list_(pa.string())),
+        "name_key_string": pa.array([f.key_string or None if f.core else None for f in outputs], pa.string()),
+        "name_joined": pa.array([f.joined or None if f.core else None for f in outputs], pa.string()),
+        "legal_class": pa.array([f.legal_class for f in outputs], pa.string()),
+        "name_numbers": pa.array(
+            [" ".join(sorted(set(f.numbers))) or None for f in outputs], pa.string()
+        ),
+    }
+    return {name: arr.take(index) for name, arr in arrays.items()}
+
+
+def _simple_array(column: pa.ChunkedArray, fn: Callable[[Any], Any]) -> pa.Array:
+    outputs, index = _map_distinct(column, lambda v: _blank_to_none(fn(v)) if v is not None else None)
+    return pa.array(outputs, pa.string()).take(index)
+
+
+_NORMALIZERS: dict[str, Callable[[Any], Any]] = {
+    "country": normalize_country,
+    "city": normalize_city,
+    "address": normalize_address,
+    "postcode": normalize_postcode,
+    "tax_id": normalize_tax_id,
+}
+
+
+def record_features(table: pa.Table) -> pa.Table:
+    """One row per input record: row number, id and every normalized feature column."""
+    cols: dict[str, pa.Array] = {
+        "row": pa.array(range(table.num_rows), pa.int64()),
+        "id": table.column("id").combine_chunks(),
+    }
+    cols.update(_name_arrays(table.column("name")))
+    for name in OPTIONAL_COLUMNS:
+        if name in table.column_names:
+            cols[name] = _simple_array(table.column(name), _NORMALIZERS[name])
+        else:
+            cols[name] = pa.nulls(table.num_rows, pa.string())
+    return pa.table(cols)
+
+
+def build_features(
+    table: pa.Table,
+    con: duckdb.DuckDBPyConnection,
+    *,
+    source: pa.Array | None = None,
+    max_block_size: int = DEFAULT_MAX_BLOCK_SIZE,
+) -> FeatureSet:
+    """Normalize, group identical records into profiles, weight name words and build guarded block keys.
+
+    ``source`` (one value per row) keeps the data sets of a link job apart while sharing word weights.
+    """
+    rec = record_features(table)
+    if source is not None:
+        rec = rec.append_column("source_dataset", pa.array(source, pa.string()))
+    evidence = {
+        c: table.num_rows - rec.column(c).null_count
+        for c in ("name_core", "legal_class", *OPTIONAL_COLUMNS)
+    }
+    con.register("_rf_input", rec)
+    src = "source_dataset, " if source is not None else ""
+    part = ", ".join(PROFILE_COLUMNS)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _rf_records AS
+        SELECT row, id, {src}
+               min(id) OVER (PARTITION BY {src}{part},
+                             CASE WHEN name_core IS NULL THEN id END) AS profile_id,
+               name_core IS NULL AS unmatchable, country
+        FROM _rf_input
+        """
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _rf_prof AS
+        SELECT f.id AS unique_id, {'f.source_dataset, ' if source is not None else ''}
+               r.n_records, f.name_core, f.name_keys, f.name_key_string, f.name_joined,
+               f.legal_class, f.name_numbers, f.country, f.city, f.address,
+               CASE WHEN f.address IS NULL THEN NULL
+                    ELSE list_distinct(string_split(f.address, ' ')) END AS address_tokens,
+               f.postcode, f.tax_id
+        FROM _rf_input f
+        JOIN (SELECT {src}profile_id, count(*) AS n_records FROM _rf_records
+              GROUP BY ALL) r
+          ON f.id = r.profile_id {'AND f.source_dataset = r.source_dataset' if source is not None else ''}
+        """
+    )
+    con.unregister("_rf_input")
+    _add_word_weights(con, max_block_size)
+    blocking = _add_block_keys(con, max_block_size, src.rstrip(", "))
+    records = con.sql(
+        "SELECT row, id, profile_id, unmatchable, country FROM _rf_records ORDER BY row"
+    ).to_arrow_table()
+    order = "source_dataset, unique_id" if source is not None else "unique_id"
+    profiles = con.sql(f"SELECT * FROM _rf_prof_final ORDER BY {order}").to_arrow_table()
+    for t in ("_rf_records", "_rf_prof", "_rf_prof_final", "_rf_kw"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+    log.info("features: %d records -> %d profiles", table.num_rows, profiles.num_rows)
+    return FeatureSet(records, profiles, evidence, blocking, max_block_size)
+
+
+def _add_word_weights(con: duckdb.DuckDBPyConnection, max_block_size: int) -> None:
+    """IDF weight per name key over distinct names; the two rarest blockable keys per profile."""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _rf_kw AS
+        WITH cores AS (SELECT DISTINCT name_core, name_keys FROM _rf_prof WHERE name_core IS NOT NULL),
+             n AS (SELECT greatest(count(*), 1) AS n FROM cores),
+             df AS (SELECT k, count(*) AS df FROM (SELECT unnest(name_keys) AS k FROM cores) GROUP BY k),
+             pf AS (SELECT k, count(*) AS pf FROM (SELECT unnest(name_keys) AS k FROM _rf_prof) GROUP BY k),
+             pk AS (SELECT unique_id, unnest(name_keys) AS k FROM _rf_prof WHERE name_keys IS NOT NULL)
+        SELECT pk.unique_id,
+               list(struct_pack(k := pk.k, w := ln(1.0 + n.n / df.df)) ORDER BY pk.k) AS name_kw,
+               sum(ln(1.0 + n.n / df.df)) AS name_w_total,
+               list(pk.k ORDER BY df.df, pk.k) FILTER (WHERE pf.pf <= ?) AS rare
+        FROM pk JOIN df USING (k) JOIN pf USING (k), n
+        GROUP BY pk.unique_id
+        """,
+        [max_block_size],
+    )
+
+
+def _add_block_keys(con: duckdb.DuckDBPyConnection, cap: int, src: str) -> list[dict[str, Any]]:
+    """Materialize one guarded key column per blocking rule; report block statistics."""
+    by_src = f"{src}, " if src else ""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _rf_prof2 AS
+        SELECT p.*, kw.name_kw, coalesce(kw.name_w_total, 0.0) AS name_w_total,
+               kw.rare[1] AS name_rare1, kw.rare[2] AS name_rare2
+        FROM _rf_prof p LEFT JOIN _rf_kw kw USING (unique_id)
+        """
+    )
+    select = []
+    stats = []
+    for i, rule in enumerate(BLOCKING_RULES):
+        cols = list(rule)
+        not_null = " AND ".join(f"{c} IS NOT NULL" for c in cols)
+        key = "concat_ws(chr(31), " + ", ".join(f"CAST({c} AS VARCHAR)" for c in cols) + ")"
+        select.append(
+            f"CASE WHEN {not_null} AND count(*) OVER (PARTITION BY {', '.join(cols)}) <= {int(cap)} "
+            f"THEN {key} END AS blk_{i}"
+        )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _rf_prof_final AS SELECT *, {', '.join(select)} FROM _rf_prof2"
+    )
+    con.execute("DROP TABLE _rf_prof2")
+    for i, rule in enumerate(BLOCKING_RULES):
+        cols = list(rule)
+        not_null = " AND ".join(f"{c} IS NOT NULL" for c in cols)
+        row = con.execute(
+            f"""
+            SELECT count(*) FILTER (WHERE blk IS NOT NULL),
+                   coalesce(sum(CASE WHEN blk IS NOT NULL THEN n * (n - 1) / 2 END), 0),
+                   count(*) FILTER (WHERE blk IS NULL), coalesce(max(n) FILTER (WHERE blk IS NULL), 0)
+            FROM (SELECT {by_src}{', '.join(cols)}, any_value(blk_{i}) AS blk, count(*) AS n
+                  FROM _rf_prof_final WHERE {not_null} GROUP BY ALL)
+            """
+        ).fetchone()
+        stats.append(
+            {
+                "rule": "+".join(cols),
+                "blocks": int(row[0]),
+                "pairs_upper_bound": int(row[1]),
+                "blocks_skipped_over_cap": int(row[2]),
+                "largest_skipped_block": int(row[3]),
+            }
+        )
+    return stats

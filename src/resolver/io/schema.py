@@ -1,0 +1,121 @@
+"""Canonical party-record schema: column names, ``--map`` parsing and validation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from resolver.errors import InputError
+
+ID = "id"
+NAME = "name"
+OPTIONAL_COLUMNS = ("address", "city", "postcode", "country", "tax_id")
+CANONICAL_COLUMNS = (ID, NAME, *OPTIONAL_COLUMNS)
+RESERVED_OUTPUT_COLUMNS = ("entity_id", "cluster_size", "unmatchable")
+
+
+def parse_mapping(spec: str | Mapping[str, str] | None) -> dict[str, str]:
+    """Parse ``name=consignee_name,country=dest_country`` into {canonical: source}."""
+    if spec is None or spec == "":
+        return {}
+    if isinstance(spec, Mapping):
+        items = list(spec.items())
+    else:
+        items = []
+        for part in spec.split(","):
+            if not part.strip():
+                continue
+            if "=" not in part:
+                raise InputError(f"--map: '{part}' is not of the form canonical=source")
+            key, _, value = part.partition("=")
+            items.append((key.strip(), value.strip()))
+    mapping: dict[str, str] = {}
+    for key, value in items:
+        if key not in CANONICAL_COLUMNS:
+            raise InputError(
+                f"--map: unknown canonical column '{key}' (expected one of {', '.join(CANONICAL_COLUMNS)})"
+            )
+        if not value:
+            raise InputError(f"--map: no source column given for '{key}'")
+        mapping[key] = value
+    return mapping
+
+
+def to_canonical(table: pa.Table, source: str, mapping: Mapping[str, str] | None = None) -> pa.Table:
+    """Rename mapped columns, check required columns and ids, cast canonical columns to text.
+
+    Carried (non-canonical) columns are kept untouched, in their original order.
+    """
+    mapping = dict(mapping or {})
+    names = list(table.column_names)
+    for canonical, src in mapping.items():
+        if src not in names:
+            raise InputError(
+                f"{source}: --map {canonical}={src}: column '{src}' not found "
+                f"(columns: {', '.join(names[:20])})"
+            )
+    renamed = []
+    mapped_sources = {src: canonical for canonical, src in mapping.items()}
+    for col in names:
+        if col in mapped_sources:
+            renamed.append(mapped_sources[col])
+        elif col in mapping:  # a column named like a canonical one that another column replaces
+            renamed.append(f"{col}_original")
+        else:
+            renamed.append(col)
+    if len(set(renamed)) != len(renamed):
+        dupes = sorted({c for c in renamed if renamed.count(c) > 1})
+        raise InputError(f"{source}: duplicate column names after mapping: {', '.join(dupes)}")
+    table = table.rename_columns(renamed)
+    for col in RESERVED_OUTPUT_COLUMNS:
+        if col in table.column_names:
+            raise InputError(f"{source}: column '{col}' is reserved for resolver's output; rename it")
+    for required in (ID, NAME):
+        if required not in table.column_names:
+            hint = ""
+            if len(table.column_names) == 1 and any(
+                d in table.column_names[0] for d in (";", "\t", "|")
+            ):
+                hint = " (the header looks like it uses another delimiter: pass --delimiter)"
+            raise InputError(
+                f"{source}: missing required column '{required}'{hint} "
+                f"(columns: {', '.join(table.column_names[:20])}; use --map {required}=COLUMN)"
+            )
+    if table.num_rows == 0:
+        raise InputError(f"{source}: no data rows (header only or empty)")
+    for col in CANONICAL_COLUMNS:
+        if col in table.column_names:
+            idx = table.column_names.index(col)
+            table = table.set_column(idx, col, _as_text(table.column(col)))
+    _check_ids(table.column(ID), source)
+    return table
+
+
+def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Cast a column to string, keeping nulls (ids read as text keep their leading zeros)."""
+    if pa.types.is_string(column.type):
+        return column
+    if pa.types.is_large_string(column.type):
+        return column.cast(pa.string())
+    return pc.cast(column, pa.string())
+
+
+def _check_ids(ids: pa.ChunkedArray, source: str) -> None:
+    """Ids must be present, non-blank and unique; report the first offending row (1-based, header excluded)."""
+    stripped = pc.utf8_trim_whitespace(ids)
+    blank = pc.or_(pc.is_null(stripped), pc.equal(stripped, ""))
+    blank = pc.fill_null(blank, True)
+    if pc.any(blank).as_py():
+        row = pc.index(blank, True).as_py()
+        raise InputError(f"{source}: row {row + 1}: blank or missing 'id'")
+    counts = pc.value_counts(ids)
+    dupes = [c["values"] for c in counts.to_pylist() if c["counts"] > 1]
+    if dupes:
+        first = sorted(dupes)[0]
+        rows = [i + 1 for i, v in enumerate(ids.to_pylist()) if v == first][:3]
+        raise InputError(
+            f"{source}: duplicate id '{first}' (rows {', '.join(map(str, rows))}); "
+            f"{len(dupes)} id(s) are not unique"
+        )

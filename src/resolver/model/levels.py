@@ -1,0 +1,93 @@
+"""Custom splink comparison levels that emit their SQL per dialect (DuckDB and Spark).
+
+Splink has no IDF-weighted token overlap nor array Jaccard level; these classes add them.
+They are ``ComparisonLevelCreator`` subclasses, so a saved resolver model stores only
+parameters and the SQL is regenerated for whichever backend runs it.
+"""
+
+from __future__ import annotations
+
+from splink.internals.comparison_level_creator import ComparisonLevelCreator
+from splink.internals.dialects import SplinkDialect
+
+
+def _dialect(sql_dialect: SplinkDialect) -> str:
+    name = sql_dialect.sql_dialect_str
+    if name not in ("duckdb", "spark"):
+        raise NotImplementedError(f"resolver levels support duckdb and spark, not {name}")
+    return name
+
+
+def weighted_overlap_sql(sql_dialect: SplinkDialect, weights: str) -> str:
+    """SQL for the summed weight of the (key, weight) structs both sides share.
+
+    A key has one weight per data set, so equal keys give equal structs; intersecting the
+    struct lists keeps the lambda free of outer columns (which splink's column parser misses).
+    """
+    if _dialect(sql_dialect) == "duckdb":
+        return (
+            f"coalesce(list_sum(list_transform(list_intersect({weights}_l, {weights}_r), "
+            "lambda x: x.w)), 0.0)"
+        )
+    return (
+        f"aggregate(array_intersect({weights}_l, {weights}_r), "
+        "CAST(0.0 AS DOUBLE), (acc, x) -> acc + x.w)"
+    )
+
+
+class WeightedDiceLevel(ComparisonLevelCreator):
+    """Names share rare words: 2 * weight(shared keys) / (weight(left) + weight(right)) >= threshold.
+
+    Weights are IDF-like per data set (see ``features``), so common words such as
+    "trading" or "group" contribute little and rare ones carry the evidence.
+    """
+
+    def __init__(self, threshold: float, weights: str = "name_kw", total: str = "name_w_total"):
+        self.threshold = float(threshold)
+        self.weights, self.total = weights, total
+
+    def create_sql(self, sql_dialect: SplinkDialect) -> str:
+        overlap = weighted_overlap_sql(sql_dialect, self.weights)
+        denominator = f"({self.total}_l + {self.total}_r)"
+        return f"({denominator} > 0 AND 2.0 * {overlap} / {denominator} >= {self.threshold})"
+
+    def create_label_for_charts(self) -> str:
+        return f"rare-word overlap >= {self.threshold:g}"
+
+
+class ArrayJaccardLevel(ComparisonLevelCreator):
+    """Token-set Jaccard similarity of two array columns >= threshold."""
+
+    def __init__(self, col: str, threshold: float):
+        self.col = col
+        self.threshold = float(threshold)
+
+    def create_sql(self, sql_dialect: SplinkDialect) -> str:
+        c = self.col
+        if _dialect(sql_dialect) == "duckdb":
+            inter = f"len(list_intersect({c}_l, {c}_r))"
+            union = f"len(list_distinct(list_concat({c}_l, {c}_r)))"
+        else:
+            inter = f"size(array_intersect({c}_l, {c}_r))"
+            union = f"size(array_union({c}_l, {c}_r))"
+        return f"({union} > 0 AND {inter} / ({union} * 1.0) >= {self.threshold})"
+
+    def create_label_for_charts(self) -> str:
+        return f"{self.col} token Jaccard >= {self.threshold:g}"
+
+
+class SqlLevel(ComparisonLevelCreator):
+    """A level whose condition is portable SQL (=, IS NULL, AND/OR, SUBSTRING) valid in every dialect."""
+
+    def __init__(self, sql: str, label: str, is_null_level: bool = False):
+        self.sql = sql
+        self.label = label
+        if is_null_level:
+            self.is_null_level = True
+
+    def create_sql(self, sql_dialect: SplinkDialect) -> str:
+        _dialect(sql_dialect)
+        return self.sql
+
+    def create_label_for_charts(self) -> str:
+        return self.label

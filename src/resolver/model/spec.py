@@ -1,0 +1,213 @@
+"""resolver's model definition: comparisons and blocking rules, generated per splink dialect.
+
+This is the single source of truth for the model; a saved model stores only the trained
+parameters of these levels (m/u per level, keyed by label) plus metadata, so the same model
+runs on DuckDB and Spark.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink.internals.comparison_level_creator import ComparisonLevelCreator
+
+from resolver.model.levels import ArrayJaccardLevel, SqlLevel, WeightedDiceLevel
+
+FEATURE_VERSION = "1"
+
+
+def _null_both(col: str) -> SqlLevel:
+    return SqlLevel(f"{col}_l IS NULL AND {col}_r IS NULL", f"{col}: both missing", is_null_level=True)
+
+
+def _one_missing(col: str) -> SqlLevel:
+    return SqlLevel(f"{col}_l IS NULL OR {col}_r IS NULL", f"{col}: one missing")
+
+
+def _eq(col: str, label: str) -> SqlLevel:
+    return SqlLevel(f"{col}_l = {col}_r", label)
+
+
+class _FuzzyNameLevel(WeightedDiceLevel):
+    """Rare-word overlap >= 0.6, or the romanization-invariant keys are near-equal (typos)."""
+
+    def __init__(self) -> None:
+        super().__init__(0.6)
+
+    def create_sql(self, sql_dialect):  # noqa: D401 - splink hook
+        jw = cll.JaroWinklerLevel("name_key_string", 0.93).create_sql(sql_dialect)
+        return f"({super().create_sql(sql_dialect)} OR ({jw}))"
+
+    def create_label_for_charts(self) -> str:
+        return "rare-word overlap >= 0.6 or near-equal name keys"
+
+
+@dataclass(frozen=True)
+class ComparisonSpec:
+    """One piece of evidence: its output name, the feature columns it needs, and its levels."""
+
+    name: str
+    columns: tuple[str, ...]
+    build_levels: Callable[[], list[ComparisonLevelCreator]] = field(compare=False)
+
+    def levels(self) -> list[ComparisonLevelCreator]:
+        return self.build_levels()
+
+    def creator(self, parameters: Sequence[dict] | None = None) -> cl.CustomComparison:
+        """The splink comparison, with trained m/u applied when ``parameters`` is given."""
+        levels = self.levels()
+        if parameters is not None:
+            apply_parameters(self.name, levels, parameters)
+        return cl.CustomComparison(comparison_levels=levels, output_column_name=self.name)
+
+
+def level_label(level: ComparisonLevelCreator) -> str:
+    """The label splink shows for a level: the configured one, else the level's own."""
+    return getattr(level, "label_for_charts", None) or level.create_label_for_charts()
+
+
+def apply_parameters(name: str, levels: list[ComparisonLevelCreator], parameters: Sequence[dict]) -> None:
+    """Set saved m/u on each level, checking that the saved levels are the ones built now."""
+    from resolver.errors import ModelError
+
+    non_null = [lv for lv in levels if not getattr(lv, "is_null_level", False)]
+    if len(non_null) != len(parameters):
+        raise ModelError(
+            f"model comparison '{name}' has {len(parameters)} levels, this resolver builds "
+            f"{len(non_null)}: the model was trained with different features; retrain it"
+        )
+    for level, saved in zip(non_null, parameters, strict=True):
+        label = level_label(level)
+        if saved.get("label") != label:
+            raise ModelError(
+                f"model comparison '{name}': level '{saved.get('label')}' does not match "
+                f"'{label}': the model was trained with different features; retrain it"
+            )
+        kwargs = {}
+        if saved.get("m") is not None:
+            kwargs["m_probability"] = saved["m"]
+        if saved.get("u") is not None:
+            kwargs["u_probability"] = saved["u"]
+        if kwargs:
+            level.configure(**kwargs)
+
+
+def _name() -> list[ComparisonLevelCreator]:
+    return [
+        cll.NullLevel("name_core"),
+        cll.ExactMatchLevel("name_core", term_frequency_adjustments=True),
+        _eq("name_key_string", "name: same words (any romanization, any order)"),
+        _eq("name_joined", "name: same letters when joined (split/joined words)"),
+        WeightedDiceLevel(0.8),
+        _FuzzyNameLevel(),
+        WeightedDiceLevel(0.45),
+        WeightedDiceLevel(0.2),
+        cll.ElseLevel(),
+    ]
+
+
+def _legal() -> list[ComparisonLevelCreator]:
+    return [
+        _null_both("legal_class"),
+        _eq("legal_class", "legal form: same class"),
+        _one_missing("legal_class"),
+        cll.ElseLevel().configure(label_for_charts="legal form: different class"),
+    ]
+
+
+def _numbers() -> list[ComparisonLevelCreator]:
+    return [
+        _null_both("name_numbers"),
+        _eq("name_numbers", "numbers in name: same"),
+        _one_missing("name_numbers"),
+        cll.ElseLevel().configure(label_for_charts="numbers in name: differ"),
+    ]
+
+
+def _country() -> list[ComparisonLevelCreator]:
+    return [cll.NullLevel("country"), _eq("country", "country: same"), cll.ElseLevel()]
+
+
+def _city() -> list[ComparisonLevelCreator]:
+    return [
+        cll.NullLevel("city"),
+        _eq("city", "city: same"),
+        cll.JaroWinklerLevel("city", 0.9),
+        cll.ElseLevel(),
+    ]
+
+
+def _address() -> list[ComparisonLevelCreator]:
+    return [
+        cll.NullLevel("address"),
+        _eq("address", "address: same"),
+        ArrayJaccardLevel("address_tokens", 0.6),
+        ArrayJaccardLevel("address_tokens", 0.3),
+        cll.ElseLevel(),
+    ]
+
+
+def _postcode() -> list[ComparisonLevelCreator]:
+    return [
+        cll.NullLevel("postcode"),
+        _eq("postcode", "postcode: same"),
+        SqlLevel(
+            "SUBSTRING(postcode_l, 1, 3) = SUBSTRING(postcode_r, 1, 3)", "postcode: same first 3"
+        ),
+        cll.ElseLevel(),
+    ]
+
+
+def _tax_id() -> list[ComparisonLevelCreator]:
+    return [cll.NullLevel("tax_id"), _eq("tax_id", "tax id: same"), cll.ElseLevel()]
+
+
+COMPARISONS: tuple[ComparisonSpec, ...] = (
+    ComparisonSpec("name", ("name_core", "name_key_string", "name_joined", "name_kw"), _name),
+    ComparisonSpec("legal_form", ("legal_class",), _legal),
+    ComparisonSpec("name_numbers", ("name_numbers",), _numbers),
+    ComparisonSpec("country", ("country",), _country),
+    ComparisonSpec("city", ("city",), _city),
+    ComparisonSpec("address", ("address", "address_tokens"), _address),
+    ComparisonSpec("postcode", ("postcode",), _postcode),
+    ComparisonSpec("tax_id", ("tax_id",), _tax_id),
+)
+
+# Blocking: each rule is a tuple of feature columns that must be equal. Rare-word keys are
+# NULL for words too common to block on (see features.py), which guards block sizes.
+BLOCKING_RULES: tuple[tuple[str, ...], ...] = (
+    ("name_core",),
+    ("name_key_string",),
+    ("name_joined",),
+    ("name_rare1",),
+    ("name_rare2",),
+    ("tax_id",),
+    ("address", "city"),
+)
+
+# Blocking rules for EM: each trains the comparisons it does not use.
+TRAINING_RULES: tuple[tuple[str, ...], ...] = (
+    ("name_rare1",),
+    ("name_core",),
+    ("tax_id",),
+    ("country", "postcode"),
+    ("country", "city"),
+)
+
+# Deterministic rules for the prior (match rate): near-certain matches.
+PRIOR_RULES: tuple[tuple[str, ...], ...] = (
+    ("name_core", "country", "city"),
+    ("tax_id", "name_rare1"),
+)
+
+COMPARISON_NAMES = tuple(c.name for c in COMPARISONS)
+
+
+def comparison(name: str) -> ComparisonSpec:
+    for spec in COMPARISONS:
+        if spec.name == name:
+            return spec
+    raise KeyError(name)

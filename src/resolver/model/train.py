@@ -1,0 +1,125 @@
+"""Train the Fellegi-Sunter model with splink: prior, u by random sampling, EM over several rules."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import pyarrow as pa
+from splink import Linker, SettingsCreator, block_on
+
+from resolver.engine import Engine
+from resolver.features import FeatureSet
+from resolver.model.params import ModelParams
+from resolver.model.spec import COMPARISONS, PRIOR_RULES, TRAINING_RULES, ComparisonSpec
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PRIOR_RECALL = 0.7
+U_MAX_PAIRS = 2e6
+EM_MAX_PAIRS = 2e6
+
+
+def present_comparisons(profiles: pa.Table) -> list[ComparisonSpec]:
+    """The comparisons whose feature columns hold data in this table."""
+    return [
+        spec
+        for spec in COMPARISONS
+        if all(c in profiles.column_names for c in spec.columns)
+        and profiles.column(spec.columns[0]).null_count < profiles.num_rows
+    ]
+
+
+def _rule_has_data(profiles: pa.Table, rule: Sequence[str]) -> bool:
+    return all(c in profiles.column_names and profiles.column(c).null_count < profiles.num_rows for c in rule)
+
+
+def _level_params(linker: Linker) -> dict[str, list[dict[str, Any]]]:
+    """Trained m/u per non-null level; untrained values become neutral (m = u) rather than guesses."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for comparison in linker._settings_obj.comparisons:
+        levels = []
+        for level in comparison.comparison_levels:
+            if level.is_null_level:
+                continue
+            m, u = level.m_probability, level.u_probability
+            if m is None and u is None:
+                m = u = 0.5
+            elif m is None:
+                m = u
+            elif u is None:
+                u = m
+            levels.append({"label": level.label_for_charts, "m": float(m), "u": float(u)})
+        out[comparison.output_column_name] = levels
+    return out
+
+
+def train(
+    engine: Engine,
+    features: FeatureSet,
+    *,
+    seed: int = 42,
+    label_pairs: pa.Table | None = None,
+    prior_recall: float = DEFAULT_PRIOR_RECALL,
+) -> ModelParams:
+    """Train on profiles; ``label_pairs`` (unique_id_l, unique_id_r of known matches) refines m."""
+    profiles = features.profiles
+    specs = present_comparisons(profiles)
+    if not any(s.name == "name" for s in specs):
+        from resolver.errors import InputError
+
+        raise InputError("training data has no usable names (all blank after normalization)")
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[spec.creator() for spec in specs],
+        blocking_rules_to_generate_predictions=[],
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=False,
+    )
+    db = engine.db_api()
+    sdf = engine.register(db, profiles, "resolver_train_profiles")
+    linker = Linker(sdf, settings, log_level=logging.WARNING)
+    n = profiles.num_rows
+
+    prior_rules = [block_on(*r) for r in PRIOR_RULES if _rule_has_data(profiles, r)]
+    prior_rules = prior_rules or [block_on("name_core")]
+    try:
+        linker.training.estimate_probability_two_random_records_match(prior_rules, recall=prior_recall)
+        prior = float(linker._settings_obj._probability_two_random_records_match)
+    except Exception as exc:  # splink raises when the rules find no pairs
+        log.warning("prior estimation failed (%s); assuming one match per profile", exc)
+        prior = 1.0 / max(n - 1, 1)
+    if not (0 < prior < 1) or math.isnan(prior):
+        prior = 1.0 / max(n - 1, 1)
+        linker._settings_obj._probability_two_random_records_match = prior
+
+    linker.training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=seed)
+    trained_rules = []
+    for rule in TRAINING_RULES:
+        if not _rule_has_data(profiles, rule):
+            continue
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on(*rule), max_pairs=EM_MAX_PAIRS
+            )
+            trained_rules.append("+".join(rule))
+        except Exception as exc:  # no pairs in this block, or EM failed to converge
+            log.warning("EM on %s skipped: %s", "+".join(rule), exc)
+    if label_pairs is not None and label_pairs.num_rows:
+        db.register(label_pairs, table_name="resolver_label_pairs")
+        linker.training.estimate_m_from_pairwise_labels("resolver_label_pairs")
+        trained_rules.append("labels")
+    comparisons = _level_params(linker)
+    return ModelParams(
+        comparisons=comparisons,
+        probability_two_random_records_match=prior,
+        expected_matches_per_profile=prior * max(n - 1, 1),
+        metadata={
+            "trained_on": {"records": int(features.records.num_rows), "profiles": int(n)},
+            "em_rules": trained_rules,
+            "seed": seed,
+            "evidence": features.evidence,
+        },
+    )
