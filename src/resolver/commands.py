@@ -57,6 +57,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_dedupe(args: argparse.Namespace) -> int:
     from resolver.api import Resolver
     from resolver.features import DEFAULT_MAX_BLOCK_SIZE
+    from resolver.io.readers import read_records
     from resolver.io.writers import staged_output_dir
 
     # refuse a non-empty output folder before doing any work
@@ -64,11 +65,15 @@ def cmd_dedupe(args: argparse.Namespace) -> int:
     if out_dir.exists() and any(out_dir.iterdir()) and not args.overwrite:
         with staged_output_dir(out_dir, overwrite=False):
             pass
+    if args.threshold is not None and not 0.0 < args.threshold < 1.0:
+        raise UsageError(f"--threshold must be between 0 and 1 (exclusive), got {args.threshold}")
+    records = read_records(
+        args.input, mapping=args.mapping, encoding=args.encoding, delimiter=args.delimiter
+    )
     resolver = Resolver.load(args.model, **_engine_options(args))
     with _progress("dedupe") as step:
         result = resolver.dedupe(
-            args.input, mapping=args.mapping, threshold=args.threshold,
-            encoding=args.encoding, delimiter=args.delimiter,
+            records, threshold=args.threshold,
             max_block_size=args.max_block_size or DEFAULT_MAX_BLOCK_SIZE, progress=step,
         )
         step("writing")

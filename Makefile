@@ -1,0 +1,46 @@
+# resolver: quick start is `make demo` and `make test` on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: venv demo test lint format model bench bench-smoke clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	rm -f $(VENV)/.installed-*; touch $(STAMP)
+
+venv: $(STAMP)
+
+## demo: generate a small sample of trade records, dedupe it with the shipped model, score it
+demo: venv
+	$(BIN)/resolver synth --entities 400 --seed 7 --out demo/data
+	$(BIN)/resolver dedupe demo/data/parties.csv --out demo/out --overwrite
+	$(BIN)/resolver evaluate demo/out/clusters.csv --truth demo/data/truth.csv
+	@echo "demo outputs: demo/out/ (clusters.csv, entities.csv, pairs.parquet, summary.json)"
+
+## test: lint and run the test suite
+test: venv lint
+	$(BIN)/python -m pytest
+
+lint: venv
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+format: venv
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+## model: retrain the shipped default model on generated data (seed fixed, reproducible)
+model: venv
+	$(BIN)/resolver synth --entities 6000 --seed 2026 --out build/model-data
+	$(BIN)/resolver train build/model-data/parties.csv --seed 42 --out models/default.json
+
+## bench: quality and speed benchmarks; writes benchmarks/results/*.json and benchmarks/RESULTS.md
+bench: venv
+	$(BIN)/python -m benchmarks.run_all
+
+clean:
+	rm -rf demo build .pytest_cache .ruff_cache

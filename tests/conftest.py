@@ -1,0 +1,35 @@
+"""Shared fixtures: a small generated data set and a model trained on it once per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def synth_dir(tmp_path_factory) -> Path:
+    """Generated trade records with ground truth (400 entities)."""
+    from resolver.synth import generate
+
+    out = tmp_path_factory.mktemp("synth")
+    generate(out, n_entities=400, seed=11)
+    return out
+
+
+@pytest.fixture(scope="session")
+def trained_model(tmp_path_factory, synth_dir) -> Path:
+    """A model trained on the generated data (unsupervised), saved to JSON."""
+    from resolver import Resolver
+
+    path = tmp_path_factory.mktemp("model") / "model.json"
+    Resolver.train(synth_dir / "parties.csv", seed=1).save(path)
+    return path
+
+
+@pytest.fixture
+def small_csv() -> Path:
+    return FIXTURES / "parties_small.csv"
