@@ -1,0 +1,234 @@
+"""Benchmark helpers: timing and peak memory, machine info, JSON results and tables."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import logging
+import os
+import platform
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from typing import Any, TypeVar
+
+log = logging.getLogger(__name__)
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+T = TypeVar("T")
+_MB = 1024 * 1024
+
+
+def _rss_bytes() -> int | None:
+    """Current resident set size of this process, or None without psutil."""
+    try:
+        import psutil
+    except ImportError:  # pragma: no cover - psutil is a dependency
+        return None
+    return int(psutil.Process().memory_info().rss)
+
+
+def _maxrss_bytes() -> int:
+    """Lifetime peak RSS of this process from getrusage (KiB on Linux, bytes on macOS)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak if sys.platform == "darwin" else peak * 1024)
+
+
+def measure(
+    fn: Callable[..., T], *args: Any, interval: float = 0.05, **kwargs: Any
+) -> tuple[T, float, float]:
+    """Run fn(*args, **kwargs); return (result, wall seconds, peak process RSS in MB).
+
+    The peak is the process's whole resident memory (Python, DuckDB, ...) during the call,
+    not an increment. It is the larger of (a) RSS sampled with psutil by a background thread
+    every ``interval`` seconds (misses spikes shorter than the interval) and (b) the
+    getrusage ``ru_maxrss`` high-water mark, counted only if it rose during the call (exact,
+    but blind to a peak lower than an earlier one in the process's life).
+    """
+    peak = [_rss_bytes() or 0]
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(interval):
+            rss = _rss_bytes()
+            if rss is not None and rss > peak[0]:
+                peak[0] = rss
+
+    maxrss_before = _maxrss_bytes()
+    sampler = threading.Thread(target=sample, name="measure-rss", daemon=True)
+    sampler.start()
+    start = time.perf_counter()
+    try:
+        result = fn(*args, **kwargs)
+    finally:
+        wall = time.perf_counter() - start
+        stop.set()
+        sampler.join()
+    final = _rss_bytes() or 0
+    maxrss_after = _maxrss_bytes()
+    best = max(peak[0], final)
+    if maxrss_after > maxrss_before:
+        best = max(best, maxrss_after)
+    return result, wall, best / _MB
+
+
+def _version(package: str) -> str | None:
+    """Installed version of a distribution, or None."""
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _cpu_model() -> str:
+    """CPU model name from /proc/cpuinfo, else platform.processor()."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _git_commit() -> str | None:
+    """Short commit hash of the repo holding this file, or None."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def machine_info() -> dict[str, Any]:
+    """CPU model, cores, RAM, OS, Python and key package versions, git commit."""
+    try:
+        import psutil
+
+        physical = psutil.cpu_count(logical=False)
+        ram_gb = round(psutil.virtual_memory().total / 1024**3, 1)
+    except ImportError:  # pragma: no cover
+        physical, ram_gb = None, None
+    return {
+        "cpu_model": _cpu_model(),
+        "logical_cores": os.cpu_count(),
+        "physical_cores": physical,
+        "ram_gb": ram_gb,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "versions": {
+            pkg: _version(pkg)
+            for pkg in ("resolver", "splink", "duckdb", "pandas", "numpy", "pyarrow", "rapidfuzz")
+        },
+        "git_commit": _git_commit(),
+    }
+
+
+def _json_default(value: Any) -> Any:
+    """JSON fallback for numpy scalars/arrays, paths, dates and sets."""
+    if hasattr(value, "item") and callable(value.item):
+        try:
+            return value.item()
+        except (ValueError, TypeError):
+            pass
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, (Path, _dt.date, _dt.datetime)):
+        return str(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def write_result(
+    name: str, payload: dict[str, Any], results_dir: Path | None = None, add_meta: bool = True
+) -> Path:
+    """Write payload to ``<results_dir>/<name>.json`` atomically (temp file + rename).
+
+    With ``add_meta`` the keys ``written_at`` (UTC ISO time) and ``machine``
+    (:func:`machine_info`) are added when the payload does not already have them.
+    """
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", name) or name.endswith(".json"):
+        raise ValueError(f"bad result name {name!r}: use letters, digits, '_', '-', '.'")
+    folder = Path(results_dir) if results_dir is not None else RESULTS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    data = dict(payload)
+    if add_meta:
+        data.setdefault(
+            "written_at", _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+        )
+        data.setdefault("machine", machine_info())
+    text = json.dumps(data, indent=2, sort_keys=False, default=_json_default, allow_nan=True)
+    target = folder / f"{name}.json"
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    log.info("wrote %s", target)
+    return target
+
+
+def _cell(value: Any, markdown: bool = True) -> str:
+    """Format one table cell: floats to 4 significant digits, None as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return "nan"
+        if value == int(value) and abs(value) >= 1000:
+            return f"{int(value):,}"
+        return f"{value:.4g}" if abs(value) < 1000 else f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}" if abs(value) >= 10000 else str(value)
+    text = str(value).replace("\n", " ")
+    return text.replace("|", "\\|") if markdown else text
+
+
+def markdown_table(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    """GitHub-flavoured markdown table of the given columns (missing keys are blank)."""
+    header = "| " + " | ".join(columns) + " |"
+    rule = "| " + " | ".join("---" for _ in columns) + " |"
+    body = ["| " + " | ".join(_cell(row.get(c)) for c in columns) + " |" for row in rows]
+    return "\n".join([header, rule, *body])
+
+
+def print_table(rows: list[dict[str, Any]], columns: list[str], title: str | None = None) -> None:
+    """Print rows as a rich table when rich is installed, else as markdown."""
+    try:
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+    except ImportError:
+        if title:
+            print(f"\n{title}\n")
+        print(markdown_table(rows, columns))
+        return
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col, justify="left" if col in {"name", "dataset", "method"} else "right")
+    for row in rows:
+        table.add_row(*(Text(_cell(row.get(c), markdown=False)) for c in columns))
+    # Off a terminal rich would wrap at 80 columns; results tables read better unwrapped.
+    Console(width=None if sys.stdout.isatty() else 200).print(table)
