@@ -40,8 +40,11 @@ BAD_INPUTS = [
     ("quotes.csv", 'id,name\n1,"abc\n2,def\n', "unbalanced quotes"),
     ("fields.csv", "id,name\n1,a,b\n", "line 2: 3 fields, the header has 2"),
     ("nul.csv", b"id,name\n1,a\x00b\n", "line 2: contains a NUL byte"),
-    ("mixed.csv", "id,name\n1,ООО Ромашка\n".encode() + "2,ООО Ромашка\n".encode("cp1251"),
-     "line 3: invalid UTF-8"),
+    (
+        "mixed.csv",
+        "id,name\n1,ООО Ромашка\n".encode() + "2,ООО Ромашка\n".encode("cp1251"),
+        "line 3: invalid UTF-8",
+    ),
     ("latin.csv", "id,name\n1,Café Müller ©\n".encode("latin-1"), "not valid UTF-8"),
     ("table.parquet", b"PAR1\x00\x00garbage", "not a readable Parquet file"),
     ("bad.jsonl", '{"id": "1", "name": "a"}\n{"id": 2,\n', "line 2: invalid JSON"),
@@ -50,7 +53,9 @@ BAD_INPUTS = [
 ]
 
 
-@pytest.mark.parametrize(("filename", "content", "expected"), BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
+@pytest.mark.parametrize(
+    ("filename", "content", "expected"), BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS]
+)
 def test_bad_input_exit_2_one_line(tmp_path, capsys, filename, content, expected):
     path = tmp_path / filename if content is None else write(tmp_path, filename, content)
     code, _, err = run_cli(["dedupe", path, "--out", tmp_path / "out"], capsys)
@@ -71,7 +76,9 @@ def test_unknown_map_column(tmp_path, capsys, small_csv):
 
 
 def test_map_unknown_canonical(tmp_path, capsys, small_csv):
-    code, _, err = run_cli(["dedupe", small_csv, "--out", tmp_path / "o", "--map", "nom=name"], capsys)
+    code, _, err = run_cli(
+        ["dedupe", small_csv, "--out", tmp_path / "o", "--map", "nom=name"], capsys
+    )
     assert code == 2 and "unknown canonical column 'nom'" in err
 
 
@@ -130,5 +137,7 @@ def test_jsonl_and_dataframe_inputs(tmp_path):
 def test_usage_errors_exit_2(tmp_path, capsys, small_csv):
     code, _, err = run_cli(["dedupe", small_csv], capsys)
     assert code == 2 and "--out" in err
-    code, _, err = run_cli(["dedupe", small_csv, "--out", tmp_path / "o", "--threshold", "1.5"], capsys)
+    code, _, err = run_cli(
+        ["dedupe", small_csv, "--out", tmp_path / "o", "--threshold", "1.5"], capsys
+    )
     assert code == 2 and "threshold" in err

@@ -35,4 +35,13 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'resolver' has no attribute {name!r}")
 
 
-__all__ = sorted(_EXPORTS) + ["__version__"]
+__all__ = [
+    "DedupeResult",
+    "InputError",
+    "ModelError",
+    "Resolver",
+    "ResolverError",
+    "Screener",
+    "UsageError",
+    "__version__",
+]

@@ -36,10 +36,19 @@ def default_model_path() -> Path:
 class Resolver:
     """A trained entity-resolution model bound to an engine (DuckDB by default, or Spark)."""
 
-    def __init__(self, params: ModelParams, *, backend: str = "duckdb", memory_limit: str | None = None,
-                 temp_dir: str | None = None, spark: Any = None):
+    def __init__(
+        self,
+        params: ModelParams,
+        *,
+        backend: str = "duckdb",
+        memory_limit: str | None = None,
+        temp_dir: str | None = None,
+        spark: Any = None,
+    ):
         self.params = params
-        self.engine = Engine(backend=backend, memory_limit=memory_limit, temp_dir=temp_dir, spark=spark)
+        self.engine = Engine(
+            backend=backend, memory_limit=memory_limit, temp_dir=temp_dir, spark=spark
+        )
 
     @classmethod
     def train(
@@ -95,8 +104,12 @@ class Resolver:
             raise InputError(f"threshold must be between 0 and 1 (exclusive), got {threshold}")
         table = read_records(data, mapping=mapping, encoding=encoding, delimiter=delimiter)
         return dedupe(
-            table, self.params, self.engine, threshold=threshold,
-            max_block_size=max_block_size, progress=progress,
+            table,
+            self.params,
+            self.engine,
+            threshold=threshold,
+            max_block_size=max_block_size,
+            progress=progress,
         )
 
 
@@ -135,4 +148,6 @@ def read_records_labels(labels: DataLike) -> pa.Table:
     for col in ("id", "entity_id"):
         if col not in table.column_names:
             raise InputError(f"labels: missing column '{col}' (expected id, entity_id)")
-    return table.select(["id", "entity_id"]).cast(pa.schema([("id", pa.string()), ("entity_id", pa.string())]))
+    return table.select(["id", "entity_id"]).cast(
+        pa.schema([("id", pa.string()), ("entity_id", pa.string())])
+    )

@@ -21,21 +21,32 @@ class _Parser(argparse.ArgumentParser):
 
 def _common_input(p: argparse.ArgumentParser) -> None:
     p.add_argument("input", help="CSV, Parquet or JSON Lines file of party records")
-    p.add_argument("--map", dest="mapping", default=None,
-                   help="column mapping, e.g. name=consignee_name,country=dest_country")
-    p.add_argument("--encoding", default=None, help="input encoding (default: UTF-8, cp1251 detected)")
+    p.add_argument(
+        "--map",
+        dest="mapping",
+        default=None,
+        help="column mapping, e.g. name=consignee_name,country=dest_country",
+    )
+    p.add_argument(
+        "--encoding", default=None, help="input encoding (default: UTF-8, cp1251 detected)"
+    )
     p.add_argument("--delimiter", default=None, help="CSV delimiter (default ',' or tab for .tsv)")
 
 
 def _common_engine(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backend", choices=("duckdb", "spark"), default="duckdb")
-    p.add_argument("--memory-limit", default=None,
-                   help="DuckDB memory limit, e.g. 4GB; beyond it DuckDB spills to --temp-dir")
+    p.add_argument(
+        "--memory-limit",
+        default=None,
+        help="DuckDB memory limit, e.g. 4GB; beyond it DuckDB spills to --temp-dir",
+    )
     p.add_argument("--temp-dir", default=None, help="folder for DuckDB spill files")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="resolver", description="Entity resolution and screening for trade records.")
+    parser = _Parser(
+        prog="resolver", description="Entity resolution and screening for trade records."
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -54,8 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default=None, help="model JSON (default: the shipped model)")
     p.add_argument("--threshold", type=float, default=None, help="match probability to link at")
     p.add_argument("--format", choices=("csv", "parquet"), default="csv")
-    p.add_argument("--max-block-size", type=int, default=None,
-                   help="largest block (profiles sharing a blocking key) to compare")
+    p.add_argument(
+        "--max-block-size",
+        type=int,
+        default=None,
+        help="largest block (profiles sharing a blocking key) to compare",
+    )
     p.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
 
     p = sub.add_parser("synth", help="generate realistic trade records with ground truth")
@@ -89,8 +104,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # an internal error: one line, traceback only with --debug
         if debug:
             raise
-        print(f"resolver: internal error: {type(exc).__name__}: {exc} (rerun with --debug)",
-              file=sys.stderr)
+        print(
+            f"resolver: internal error: {type(exc).__name__}: {exc} (rerun with --debug)",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
 
 

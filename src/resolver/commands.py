@@ -35,9 +35,14 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise UsageError(f"--out {target}: the model file must end in .json")
     with _progress("training"):
         resolver = Resolver.train(
-            args.input, mapping=args.mapping, labels=args.labels, seed=args.seed,
-            encoding=args.encoding, delimiter=args.delimiter,
-            backend=args.backend, memory_limit=args.memory_limit,
+            args.input,
+            mapping=args.mapping,
+            labels=args.labels,
+            seed=args.seed,
+            encoding=args.encoding,
+            delimiter=args.delimiter,
+            backend=args.backend,
+            memory_limit=args.memory_limit,
         )
         resolver.save(target)
     meta = resolver.params.metadata
@@ -73,8 +78,10 @@ def cmd_dedupe(args: argparse.Namespace) -> int:
     resolver = Resolver.load(args.model, **_engine_options(args))
     with _progress("dedupe") as step:
         result = resolver.dedupe(
-            records, threshold=args.threshold,
-            max_block_size=args.max_block_size or DEFAULT_MAX_BLOCK_SIZE, progress=step,
+            records,
+            threshold=args.threshold,
+            max_block_size=args.max_block_size or DEFAULT_MAX_BLOCK_SIZE,
+            progress=step,
         )
         step("writing")
         result.save(out_dir, fmt=args.format, overwrite=args.overwrite)
@@ -98,7 +105,9 @@ def cmd_dedupe(args: argparse.Namespace) -> int:
     missing = s["evidence"]["columns_missing"]
     if missing:
         out.print(f"no data in: {', '.join(missing)} (matched on the remaining evidence)")
-    out.print(f"outputs: {out_dir}/clusters.{args.format}, entities.{args.format}, pairs.parquet, summary.json")
+    out.print(
+        f"outputs: {out_dir}/clusters.{args.format}, entities.{args.format}, pairs.parquet, summary.json"
+    )
     return 0
 
 
@@ -108,8 +117,13 @@ def cmd_synth(args: argparse.Namespace) -> int:
     if args.entities <= 0:
         raise UsageError("--entities must be a positive number")
     with _progress("generating"):
-        summary = generate(args.out, n_entities=args.entities, seed=args.seed, mentions=args.mentions)
-    out.print(f"wrote {args.out}: " + ", ".join(f"{k}={v}" for k, v in summary.items() if isinstance(v, int)))
+        summary = generate(
+            args.out, n_entities=args.entities, seed=args.seed, mentions=args.mentions
+        )
+    out.print(
+        f"wrote {args.out}: "
+        + ", ".join(f"{k}={v}" for k, v in summary.items() if isinstance(v, int))
+    )
     return 0
 
 
@@ -119,12 +133,21 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     clusters = read_table(args.clusters)
     truth = read_table(args.truth)
-    for name, table, cols in (("clusters", clusters, ("id", "entity_id")), ("truth", truth, ("id", "entity_id"))):
+    for name, table, cols in (
+        ("clusters", clusters, ("id", "entity_id")),
+        ("truth", truth, ("id", "entity_id")),
+    ):
         for col in cols:
             if col not in table.column_names:
                 raise InputError(f"{name} file: missing column '{col}'")
-    pred = dict(zip(clusters.column("id").to_pylist(), clusters.column("entity_id").to_pylist(), strict=True))
-    true = dict(zip(truth.column("id").to_pylist(), truth.column("entity_id").to_pylist(), strict=True))
+    pred = dict(
+        zip(
+            clusters.column("id").to_pylist(), clusters.column("entity_id").to_pylist(), strict=True
+        )
+    )
+    true = dict(
+        zip(truth.column("id").to_pylist(), truth.column("entity_id").to_pylist(), strict=True)
+    )
     pw = pairwise_metrics(pred, true)
     b3 = bcubed_metrics(pred, true)
     table = Table(title=f"{args.clusters} vs {args.truth}")

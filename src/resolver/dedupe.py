@@ -76,6 +76,7 @@ def dedupe(
     step("cluster")
     t2 = time.perf_counter()
     clusters = cluster_profiles(linker, pairs_sdf, threshold)
+    engine.release(linker)
     assigned = assign_entities(engine.con, features.records, clusters)
     timings["cluster_s"] = time.perf_counter() - t2
 
@@ -128,13 +129,21 @@ def _pairs_table(pairs_sdf, profiles: pa.Table, comparison_names: list[str]) -> 
     swap = df["id_l"] > df["id_r"]
     df.loc[swap, ["id_l", "id_r"]] = df.loc[swap, ["id_r", "id_l"]].to_numpy()
     df = df.sort_values(["id_l", "id_r"], kind="stable").reset_index(drop=True)
-    sizes = dict(zip(profiles.column("unique_id").to_pylist(), profiles.column("n_records").to_pylist(), strict=True))
+    sizes = dict(
+        zip(
+            profiles.column("unique_id").to_pylist(),
+            profiles.column("n_records").to_pylist(),
+            strict=True,
+        )
+    )
     df.insert(2, "n_records_l", df["id_l"].map(sizes).astype("int64"))
     df.insert(3, "n_records_r", df["id_r"].map(sizes).astype("int64"))
     return pa.Table.from_pandas(df, preserve_index=False)
 
 
-def _entities_table(engine: Engine, table: pa.Table, assigned: pa.Table, records: pa.Table) -> pa.Table:
+def _entities_table(
+    engine: Engine, table: pa.Table, assigned: pa.Table, records: pa.Table
+) -> pa.Table:
     """One row per entity: id, most frequent name (ties: smallest), record count, countries."""
     con = engine.con
     cols = {

@@ -25,6 +25,7 @@ class Engine:
     threads: int | None = None
     spark: Any = None
     con: duckdb.DuckDBPyConnection = field(init=False)
+    _registrations: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
         if self.backend not in ("duckdb", "spark"):
@@ -53,12 +54,23 @@ class Engine:
         return spark_db_api(self)
 
     def register(self, db_api, table, name: str):
-        """Register an Arrow table with splink's backend."""
+        """Register an Arrow table with splink's backend under a name unique to this engine."""
+        self._registrations += 1
+        name = f"{name}_{self._registrations}"
         if self.backend == "duckdb":
             return db_api.register(table, dataset_display_name=name, table_name=name)
         from resolver.spark import to_spark
 
         return db_api.register(to_spark(self, table), dataset_display_name=name, table_name=name)
+
+    def release(self, linker) -> None:
+        """Drop the tables splink made for ``linker`` so long-lived engines do not grow."""
+        try:
+            linker.table_management.delete_tables_created_by_splink_from_db()
+            for sdf in linker._input_tables_dict.values():
+                sdf.drop_table_from_database_and_remove_from_cache()
+        except Exception as exc:  # cleanup must never fail a finished run
+            log.debug("cleanup of splink tables failed: %s", exc)
 
     @property
     def dialect(self) -> str:

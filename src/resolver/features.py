@@ -85,8 +85,12 @@ def _name_arrays(column: pa.ChunkedArray) -> dict[str, pa.Array]:
     arrays = {
         "name_core": pa.array(cores, pa.string()),
         "name_keys": pa.array(keys, pa.list_(pa.string())),
-        "name_key_string": pa.array([f.key_string or None if f.core else None for f in outputs], pa.string()),
-        "name_joined": pa.array([f.joined or None if f.core else None for f in outputs], pa.string()),
+        "name_key_string": pa.array(
+            [f.key_string or None if f.core else None for f in outputs], pa.string()
+        ),
+        "name_joined": pa.array(
+            [f.joined or None if f.core else None for f in outputs], pa.string()
+        ),
         "legal_class": pa.array([f.legal_class for f in outputs], pa.string()),
         "name_numbers": pa.array(
             [" ".join(sorted(set(f.numbers))) or None for f in outputs], pa.string()
@@ -96,7 +100,9 @@ def _name_arrays(column: pa.ChunkedArray) -> dict[str, pa.Array]:
 
 
 def _simple_array(column: pa.ChunkedArray, fn: Callable[[Any], Any]) -> pa.Array:
-    outputs, index = _map_distinct(column, lambda v: _blank_to_none(fn(v)) if v is not None else None)
+    outputs, index = _map_distinct(
+        column, lambda v: _blank_to_none(fn(v)) if v is not None else None
+    )
     return pa.array(outputs, pa.string()).take(index)
 
 
@@ -158,7 +164,7 @@ def build_features(
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _rf_prof AS
-        SELECT f.id AS unique_id, {'f.source_dataset, ' if source is not None else ''}
+        SELECT f.id AS unique_id, {"f.source_dataset, " if source is not None else ""}
                r.n_records, f.name_core, f.name_keys, f.name_key_string, f.name_joined,
                f.legal_class, f.name_numbers, f.country, f.city, f.address,
                CASE WHEN f.address IS NULL THEN NULL
@@ -167,7 +173,7 @@ def build_features(
         FROM _rf_input f
         JOIN (SELECT {src}profile_id, count(*) AS n_records FROM _rf_records
               GROUP BY ALL) r
-          ON f.id = r.profile_id {'AND f.source_dataset = r.source_dataset' if source is not None else ''}
+          ON f.id = r.profile_id {"AND f.source_dataset = r.source_dataset" if source is not None else ""}
         """
     )
     con.unregister("_rf_input")
@@ -238,10 +244,10 @@ def _add_block_keys(con: duckdb.DuckDBPyConnection, cap: int, src: str) -> list[
             SELECT count(*) FILTER (WHERE blk IS NOT NULL),
                    coalesce(sum(CASE WHEN blk IS NOT NULL THEN n * (n - 1) / 2 END), 0),
                    count(*) FILTER (WHERE blk IS NULL), coalesce(max(n) FILTER (WHERE blk IS NULL), 0)
-            FROM (SELECT {by_src}{', '.join(cols)}, any_value(blk_{i}) AS blk, count(*) AS n
+            FROM (SELECT {by_src}{", ".join(cols)}, any_value(blk_{i}) AS blk, count(*) AS n
                   FROM _rf_prof_final WHERE {not_null} GROUP BY ALL)
             """
-        ).fetchone()
+        ).fetchall()[0]
         stats.append(
             {
                 "rule": "+".join(cols),

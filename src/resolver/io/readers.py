@@ -92,7 +92,9 @@ def decode_bytes(data: bytes, source: str, encoding: str | None) -> tuple[str, s
     """Decode file bytes, returning (text, encoding used); detects cp1251 only when unambiguous."""
     nul = data.find(b"\x00")
     if nul >= 0 and (encoding or "").lower().replace("-", "") not in ("utf16", "utf32"):
-        raise InputError(f"{source}: line {_line_of(data, nul)}: contains a NUL byte (binary data?)")
+        raise InputError(
+            f"{source}: line {_line_of(data, nul)}: contains a NUL byte (binary data?)"
+        )
     if encoding:
         try:
             text = data.decode(encoding)
@@ -108,7 +110,10 @@ def decode_bytes(data: bytes, source: str, encoding: str | None) -> tuple[str, s
     except UnicodeDecodeError as exc:
         line = _line_of(data, exc.start)
         if _looks_like_cp1251(data):
-            log.warning("%s: not UTF-8; decoded as cp1251 (Cyrillic) — pass --encoding to be explicit", source)
+            log.warning(
+                "%s: not UTF-8; decoded as cp1251 (Cyrillic) — pass --encoding to be explicit",
+                source,
+            )
             return data.decode("cp1251"), "cp1251"
         if _UTF8_CYRILLIC_PAIR.search(data):
             raise InputError(
@@ -239,7 +244,8 @@ def _read_jsonl(path: Path, encoding: str | None) -> pa.Table:
             raise InputError(f"{path}: record {i}: expected a JSON object")
         columns.update(dict.fromkeys(rec))
     arrays = {
-        col: pa.array([_json_text(r.get(col)) for r in records], type=pa.string()) for col in columns
+        col: pa.array([_json_text(r.get(col)) for r in records], type=pa.string())
+        for col in columns
     }
     return pa.table(arrays)
 

@@ -43,7 +43,9 @@ def parse_mapping(spec: str | Mapping[str, str] | None) -> dict[str, str]:
     return mapping
 
 
-def to_canonical(table: pa.Table, source: str, mapping: Mapping[str, str] | None = None) -> pa.Table:
+def to_canonical(
+    table: pa.Table, source: str, mapping: Mapping[str, str] | None = None
+) -> pa.Table:
     """Rename mapped columns, check required columns and ids, cast canonical columns to text.
 
     Carried (non-canonical) columns are kept untouched, in their original order.
@@ -71,7 +73,9 @@ def to_canonical(table: pa.Table, source: str, mapping: Mapping[str, str] | None
     table = table.rename_columns(renamed)
     for col in RESERVED_OUTPUT_COLUMNS:
         if col in table.column_names:
-            raise InputError(f"{source}: column '{col}' is reserved for resolver's output; rename it")
+            raise InputError(
+                f"{source}: column '{col}' is reserved for resolver's output; rename it"
+            )
     for required in (ID, NAME):
         if required not in table.column_names:
             hint = ""

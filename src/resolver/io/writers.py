@@ -71,7 +71,9 @@ def staged_output_dir(out_dir: str | os.PathLike, overwrite: bool) -> Iterator[P
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out}: exists and is not a folder")
     if out.exists() and any(out.iterdir()) and not overwrite:
-        raise UsageError(f"{out}: output folder exists and is not empty; pass --overwrite to replace it")
+        raise UsageError(
+            f"{out}: output folder exists and is not empty; pass --overwrite to replace it"
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
     try:

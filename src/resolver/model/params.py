@@ -62,7 +62,7 @@ class ModelParams:
     @classmethod
     def from_dict(cls, data: Any, source: str = "model") -> ModelParams:
         if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise ModelError(f"{source}: not a resolver model file (no '\"format\": \"{FORMAT}\"')")
+            raise ModelError(f'{source}: not a resolver model file (no \'"format": "{FORMAT}"\')')
         if data.get("format_version") != FORMAT_VERSION:
             raise ModelError(
                 f"{source}: model format version {data.get('format_version')} is not supported "
@@ -82,7 +82,9 @@ class ModelParams:
             raise ModelError(f"{source}: model has no comparisons")
         unknown = sorted(set(comparisons) - set(COMPARISON_NAMES))
         if unknown:
-            raise ModelError(f"{source}: unknown comparisons {', '.join(unknown)}; retrain the model")
+            raise ModelError(
+                f"{source}: unknown comparisons {', '.join(unknown)}; retrain the model"
+            )
         try:
             prior = float(data["probability_two_random_records_match"])
             per_profile = float(data["expected_matches_per_profile"])

@@ -44,7 +44,7 @@ def build_linker(
     )
     db = engine.db_api()
     sdfs = [engine.register(db, t, f"resolver_input_{i}") for i, t in enumerate(tables)]
-    return Linker(sdfs if len(sdfs) > 1 else sdfs[0], settings, log_level=logging.WARNING)
+    return Linker(sdfs if len(sdfs) > 1 else sdfs[0], settings, log_level=logging.ERROR)
 
 
 def predict_pairs(linker: Linker, floor: float):

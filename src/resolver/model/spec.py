@@ -20,7 +20,9 @@ FEATURE_VERSION = "1"
 
 
 def _null_both(col: str) -> SqlLevel:
-    return SqlLevel(f"{col}_l IS NULL AND {col}_r IS NULL", f"{col}: both missing", is_null_level=True)
+    return SqlLevel(
+        f"{col}_l IS NULL AND {col}_r IS NULL", f"{col}: both missing", is_null_level=True
+    )
 
 
 def _one_missing(col: str) -> SqlLevel:
@@ -69,7 +71,9 @@ def level_label(level: ComparisonLevelCreator) -> str:
     return getattr(level, "label_for_charts", None) or level.create_label_for_charts()
 
 
-def apply_parameters(name: str, levels: list[ComparisonLevelCreator], parameters: Sequence[dict]) -> None:
+def apply_parameters(
+    name: str, levels: list[ComparisonLevelCreator], parameters: Sequence[dict]
+) -> None:
     """Set saved m/u on each level, checking that the saved levels are the ones built now."""
     from resolver.errors import ModelError
 

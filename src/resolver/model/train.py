@@ -33,7 +33,10 @@ def present_comparisons(profiles: pa.Table) -> list[ComparisonSpec]:
 
 
 def _rule_has_data(profiles: pa.Table, rule: Sequence[str]) -> bool:
-    return all(c in profiles.column_names and profiles.column(c).null_count < profiles.num_rows for c in rule)
+    return all(
+        c in profiles.column_names and profiles.column(c).null_count < profiles.num_rows
+        for c in rule
+    )
 
 
 def _level_params(linker: Linker) -> dict[str, list[dict[str, Any]]]:
@@ -80,13 +83,15 @@ def train(
     )
     db = engine.db_api()
     sdf = engine.register(db, profiles, "resolver_train_profiles")
-    linker = Linker(sdf, settings, log_level=logging.WARNING)
+    linker = Linker(sdf, settings, log_level=logging.ERROR)
     n = profiles.num_rows
 
     prior_rules = [block_on(*r) for r in PRIOR_RULES if _rule_has_data(profiles, r)]
     prior_rules = prior_rules or [block_on("name_core")]
     try:
-        linker.training.estimate_probability_two_random_records_match(prior_rules, recall=prior_recall)
+        linker.training.estimate_probability_two_random_records_match(
+            prior_rules, recall=prior_recall
+        )
         prior = float(linker._settings_obj._probability_two_random_records_match)
     except Exception as exc:  # splink raises when the rules find no pairs
         log.warning("prior estimation failed (%s); assuming one match per profile", exc)

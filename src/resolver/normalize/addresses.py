@@ -1,0 +1,140 @@
+"""Cities and free-text addresses in any script -> comparable lowercase ascii tokens."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import cache, lru_cache
+
+from resolver.normalize._resources import read_table
+from resolver.normalize.translit import latin_tokens, token_key
+
+__all__ = ["normalize_address", "normalize_city"]
+
+# Leading/trailing words that only say "this is a city": г. Москва, City of London, 深圳市 (市
+# is already dropped by the Han romanizer).
+_HAN_RE = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
+_CITY_PREFIXES = frozenset({"g", "gor", "gorod", "city"})
+_CITY_SUFFIXES = frozenset({"city", "gorod", "shi", "sehri"})
+
+
+@cache
+def _city_tables() -> tuple[dict[str, str], dict[str, str], int]:
+    """(romanized alias -> canonical, key string -> canonical, longest alias in tokens)."""
+    exact: dict[str, str] = {}
+    by_key: dict[str, str | None] = {}
+    longest = 1
+    for row in read_table("cities.tsv"):
+        canonical = " ".join(latin_tokens(row[0]))
+        variants = row[1].split(",") if len(row) > 1 else []
+        for variant in [row[0], *variants]:
+            toks = latin_tokens(variant)
+            if not toks:
+                continue
+            longest = max(longest, len(toks))
+            exact[" ".join(toks)] = canonical
+            key = " ".join(token_key(t) for t in toks)
+            if by_key.get(key, canonical) != canonical:
+                by_key[key] = None  # two cities share a key: never guess
+            else:
+                by_key[key] = canonical
+    keyed = {k: v for k, v in by_key.items() if v is not None}
+    return exact, keyed, longest
+
+
+def _strip_city_words(toks: list[str]) -> list[str]:
+    """Drop "g." / "gorod" / "city (of)" decorations around a city name."""
+    while len(toks) > 1 and toks[0] in _CITY_PREFIXES:
+        toks = toks[1:]
+        if len(toks) > 1 and toks[0] == "of":
+            toks = toks[1:]
+    while len(toks) > 1 and toks[-1] in _CITY_SUFFIXES:
+        toks = toks[:-1]
+    return toks
+
+
+@lru_cache(maxsize=65536)
+def _normalize_city(raw: str) -> str:
+    toks = _strip_city_words(latin_tokens(raw))
+    if not toks:
+        return ""
+    exact, keyed, _ = _city_tables()
+    text = " ".join(toks)
+    hit = exact.get(text)
+    if hit is None:
+        hit = keyed.get(" ".join(token_key(t) for t in toks))
+    return hit if hit is not None else text
+
+
+def normalize_city(raw: str | None) -> str:
+    """Romanized lowercase city; known cities in any spelling/script give one English name.
+
+    Moskva / Moscow / Москва -> "moscow"; Sankt-Peterburg / St. Petersburg / Санкт-Петербург ->
+    "saint petersburg"; Shenzhen / 深圳 -> "shenzhen". Unknown cities: romanized tokens. Blank -> "".
+    """
+    if raw is None or not isinstance(raw, str):
+        return ""
+    return _normalize_city(raw[:300])
+
+
+@cache
+def _address_terms() -> tuple[dict[tuple[str, ...], str], int, re.Pattern[str], dict[str, str]]:
+    """Keyword tables: romanized phrase -> short ("" = drop), longest phrase, Han keyword regex
+    and Han keyword -> short."""
+    table: dict[tuple[str, ...], str] = {}
+    han: dict[str, str] = {}
+    for row in read_table("address_terms.tsv"):
+        short = "" if row[0] == "-" else row[0]
+        variants = row[1].split(",") if len(row) > 1 else []
+        for variant in variants:
+            if _HAN_RE.fullmatch(variant):
+                han[variant] = short
+                continue
+            toks = tuple(latin_tokens(variant))
+            if toks:
+                table[toks] = short
+    exact, _, _ = _city_tables()
+    for alias, canonical in exact.items():
+        table.setdefault(tuple(alias.split()), canonical)
+    han_re = re.compile("|".join(sorted(map(re.escape, han), key=len, reverse=True)))
+    return table, max(len(k) for k in table), han_re, han
+
+
+def _rewrite(tokens: Sequence[str]) -> list[str]:
+    """Replace keyword / city phrases (longest first) by their short forms."""
+    table, max_len, _, _ = _address_terms()
+    out: list[str] = []
+    i, n = 0, len(tokens)
+    while i < n:
+        if tokens[i] == "str":  # Russian стр. (building) after a number, else German Str.
+            out.append("bld" if out and (out[-1].isdigit() or out[-1] == "d") else "st")
+            i += 1
+            continue
+        for length in range(min(max_len, n - i), 0, -1):
+            short = table.get(tuple(tokens[i : i + length]))
+            if short is not None:
+                if short:
+                    out.extend(short.split())
+                i += length
+                break
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
+
+
+@lru_cache(maxsize=65536)
+def _normalize_address(raw: str) -> str:
+    _, _, han_re, han = _address_terms()
+    if _HAN_RE.search(raw):
+        raw = han_re.sub(lambda m: f" {han[m.group()]} ", raw)
+    return " ".join(_rewrite(latin_tokens(raw)))
+
+
+def normalize_address(raw: str | None) -> str:
+    """Romanized lowercase address tokens with keywords shortened (улица/ulitsa/ул. -> ul,
+    street -> st, строение/building -> bld), punctuation removed, house numbers kept; "" if blank.
+    """
+    if raw is None or not isinstance(raw, str):
+        return ""
+    return _normalize_address(raw[:1000])

@@ -1,0 +1,230 @@
+"""Detect and strip company legal forms (ООО, LLC, GmbH, Co., Ltd., 有限公司, A.Ş., ...) in any position.
+
+The alias table is rigour's organisation-type database (data/org_types_rigour.json, 466 types,
+1,905 aliases), normalized with the same romanization pipeline as names, plus the small
+data/legal_forms_extra.tsv (missing aliases, pjsc/cjsc classes, ambiguity rules).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from resolver.normalize._resources import read_json, read_table
+from resolver.normalize.text import clean_unicode, split_ascii_tokens
+from resolver.normalize.translit import latin_tokens, romanize, token_key
+
+__all__ = ["LegalForm", "LegalMatch", "find_legal_forms", "legal_form_table_size"]
+
+log = logging.getLogger(__name__)
+
+# Long multi-token aliases are also matched on token keys, so any romanization of
+# "общество с ограниченной ответственностью" is recognized.
+_KEY_MATCH_MIN_CHARS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class LegalForm:
+    """One legal form: compare form, generic class and where in a name it may be stripped."""
+
+    compare: str
+    legal_class: str | None
+    anywhere: bool = True  # may be stripped from the middle of a name
+    prefix_ok: bool = True  # may be stripped from the start of a name
+
+
+@dataclass(frozen=True, slots=True)
+class LegalMatch:
+    """A legal form found at tokens[start:end]."""
+
+    start: int
+    end: int
+    form: LegalForm
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    exact: dict[tuple[str, ...], LegalForm]
+    first: frozenset[str]
+    last: frozenset[str]
+    max_len: int
+    by_keys: dict[tuple[str, ...], LegalForm]
+    keys_first: frozenset[str]
+    keys_last: frozenset[str]
+    keys_max_len: int
+
+
+def _plain(text: str) -> str:
+    """Romanized, space-joined form of a compare value (no camel-case splitting)."""
+    return " ".join(split_ascii_tokens(romanize(clean_unicode(text))))
+
+
+def _alias_tokens(alias: str) -> tuple[str, ...]:
+    """An alias tokenized exactly like a name."""
+    return tuple(latin_tokens(alias))
+
+
+@cache
+def _table() -> _Table:
+    """Build the alias table once: rigour entries, then the overrides in legal_forms_extra.tsv."""
+    extra = read_table("legal_forms_extra.tsv")
+    entry_over: dict[str, tuple[str, str]] = {}
+    class_over: dict[str, str] = {}
+    drops: set[tuple[str, ...]] = set()
+    edge_only: set[tuple[str, ...]] = set()
+    suffix_only: set[tuple[str, ...]] = set()
+    adds: list[tuple[tuple[str, ...], str, str]] = []
+    for row in extra:
+        action, alias = row[0], row[1]
+        compare = row[2] if len(row) > 2 else ""
+        cls = row[3] if len(row) > 3 else ""
+        if action == "entry":
+            entry_over[alias] = (compare, cls)
+        elif action == "class":
+            class_over[_plain(alias)] = cls
+        elif action == "drop":
+            drops.add(_alias_tokens(alias))
+        elif action == "edge":
+            edge_only.add(_alias_tokens(alias))
+        elif action == "suffix":
+            suffix_only.add(_alias_tokens(alias))
+        elif action == "add":
+            adds.append((_alias_tokens(alias), _plain(compare), cls))
+        else:  # pragma: no cover - data file error
+            raise ValueError(f"legal_forms_extra.tsv: unknown action {action!r}")
+
+    raw: dict[tuple[str, ...], tuple[str, str | None]] = {}
+    for entry in read_json("org_types_rigour.json"):
+        display = entry.get("display") or ""
+        compare_raw = entry.get("compare") or display
+        generic = entry.get("generic")
+        aliases = [*entry["aliases"], display, entry.get("compare") or ""]
+        compare = _plain(compare_raw) if compare_raw else ""  # "": each alias is its own
+        cls: str | None = generic.lower() if generic else None
+        if display in entry_over:
+            new_compare, new_cls = entry_over[display]
+            compare = _plain(new_compare) or compare
+            cls = new_cls or cls
+        for alias in aliases:
+            toks = _alias_tokens(alias) if alias else ()
+            if not toks or toks in drops:
+                continue
+            if len(toks) == 1 and len(toks[0]) <= 2 and toks not in edge_only:
+                continue  # two-letter forms only when whitelisted ("sa", "ag", "ao", ...)
+            previous = raw.get(toks)
+            if previous is None or (previous[1] is None and cls is not None):
+                raw[toks] = (compare or " ".join(toks), cls)
+    for toks, compare, cls in adds:
+        if toks:
+            raw[toks] = (compare, cls or None)
+
+    exact: dict[tuple[str, ...], LegalForm] = {}
+    for toks, (compare, cls) in raw.items():
+        cls = class_over.get(compare, cls) or compare
+        joined = "".join(toks)
+        short = (len(toks) == 1 and len(joined) <= 3) or len(joined) <= 2
+        anywhere = not short and toks not in edge_only
+        exact[toks] = LegalForm(compare, cls, anywhere, toks not in suffix_only)
+
+    by_keys: dict[tuple[str, ...], LegalForm] = {}
+    for toks, form in exact.items():
+        if len(toks) >= 2 and len("".join(toks)) >= _KEY_MATCH_MIN_CHARS:
+            by_keys.setdefault(tuple(token_key(t) for t in toks), form)
+    log.debug("legal forms: %d aliases, %d key-matched", len(exact), len(by_keys))
+    return _Table(
+        exact=exact,
+        first=frozenset(t[0] for t in exact),
+        last=frozenset(t[-1] for t in exact),
+        max_len=max(len(t) for t in exact),
+        by_keys=by_keys,
+        keys_first=frozenset(k[0] for k in by_keys),
+        keys_last=frozenset(k[-1] for k in by_keys),
+        keys_max_len=max(len(k) for k in by_keys),
+    )
+
+
+def legal_form_table_size() -> int:
+    """Number of distinct normalized aliases (for diagnostics and tests)."""
+    return len(_table().exact)
+
+
+def _starting_at(
+    tokens: Sequence[str], keys: Sequence[str], i: int, end: int, table: _Table
+) -> tuple[int, LegalForm] | None:
+    """Longest alias occupying tokens[i:i+L] with i+L <= end."""
+    if tokens[i] in table.first:
+        for length in range(min(table.max_len, end - i), 0, -1):
+            form = table.exact.get(tuple(tokens[i : i + length]))
+            if form is not None:
+                return length, form
+    if keys[i] in table.keys_first:
+        for length in range(min(table.keys_max_len, end - i), 1, -1):
+            form = table.by_keys.get(tuple(keys[i : i + length]))
+            if form is not None:
+                return length, form
+    return None
+
+
+def _ending_at(
+    tokens: Sequence[str], keys: Sequence[str], j: int, start: int, table: _Table
+) -> tuple[int, LegalForm] | None:
+    """Longest alias occupying tokens[j-L:j] with j-L >= start."""
+    if tokens[j - 1] in table.last:
+        for length in range(min(table.max_len, j - start), 0, -1):
+            form = table.exact.get(tuple(tokens[j - length : j]))
+            if form is not None:
+                return length, form
+    if keys[j - 1] in table.keys_last:
+        for length in range(min(table.keys_max_len, j - start), 1, -1):
+            form = table.by_keys.get(tuple(keys[j - length : j]))
+            if form is not None:
+                return length, form
+    return None
+
+
+def find_legal_forms(tokens: Sequence[str]) -> list[LegalMatch]:
+    """Legal forms in a token list, in token order.
+
+    Any alias may be peeled off the end (repeatedly: "llc fze"); off the start unless it is
+    suffix-only ("limited", "ag"); in the middle only if it is unambiguous (multi-token like
+    "co ltd", or 4+ letters like "gmbh") - so "sa", "ao", "ag" count only at the ends. If every token would
+    be consumed and there is more than one match, the leftmost match is kept as a name word.
+    """
+    n = len(tokens)
+    if n == 0:
+        return []
+    table = _table()
+    keys = [token_key(t) for t in tokens]
+    found: list[LegalMatch] = []
+    end = n
+    while end > 0:
+        hit = _ending_at(tokens, keys, end, 0, table)
+        if hit is None:
+            break
+        found.append(LegalMatch(end - hit[0], end, hit[1]))
+        end -= hit[0]
+    start = 0
+    while start < end:
+        hit = _starting_at(tokens, keys, start, end, table)
+        if hit is None or not hit[1].prefix_ok:
+            break
+        found.append(LegalMatch(start, start + hit[0], hit[1]))
+        start += hit[0]
+    i = max(start, 1)  # the first token is governed by the prefix rule above
+    first, keys_first = table.first, table.keys_first
+    while i < end:
+        if tokens[i] not in first and keys[i] not in keys_first:
+            i += 1
+            continue
+        hit = _starting_at(tokens, keys, i, end, table)
+        if hit is not None and hit[1].anywhere:
+            found.append(LegalMatch(i, i + hit[0], hit[1]))
+            i += hit[0]
+        else:
+            i += 1
+    found.sort(key=lambda m: m.start)
+    if len(found) > 1 and sum(m.end - m.start for m in found) == n:
+        found = found[1:]
+    return found

@@ -1,0 +1,109 @@
+"""Per-record company-name features (NameFeatures) that splink compares as strings / token sets."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+
+from unidecode import unidecode
+
+from resolver.normalize.legal_forms import find_legal_forms
+from resolver.normalize.text import detect_script, split_ascii_tokens
+from resolver.normalize.tokens import apply_synonyms, initials, numbers, remove_stopwords
+from resolver.normalize.translit import latin_tokens, token_key
+
+__all__ = ["NameFeatures", "clear_name_cache", "name_features"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class NameFeatures:
+    """Normalized views of one company name; every string is lowercase ascii."""
+
+    latin: str
+    core: str
+    tokens: tuple[str, ...]
+    keys: tuple[str, ...]
+    key_string: str
+    joined: str
+    legal_form: str | None
+    legal_class: str | None
+    numbers: tuple[str, ...]
+    initials: str
+    script: str
+
+
+EMPTY = NameFeatures("", "", (), (), "", "", None, None, (), "", "none")
+
+
+def _build(latin_toks: list[str], script: str) -> NameFeatures:
+    """Features from the romanized tokens; everything below depends on latin only (idempotence)."""
+    matches = find_legal_forms(latin_toks)
+    if matches:
+        covered = {i for m in matches for i in range(m.start, m.end)}
+        rest = [t for i, t in enumerate(latin_toks) if i not in covered]
+        legal_form: str | None = matches[0].form.compare
+        legal_class: str | None = matches[0].form.legal_class
+    else:
+        rest, legal_form, legal_class = list(latin_toks), None, None
+    core_toks = tuple(apply_synonyms(remove_stopwords(rest))) if rest else ()
+    keys = tuple(token_key(t) for t in core_toks)
+    core = " ".join(core_toks)
+    return NameFeatures(
+        latin=" ".join(latin_toks),
+        core=core,
+        tokens=core_toks,
+        keys=keys,
+        key_string=" ".join(sorted(set(keys))),
+        joined=core.replace(" ", ""),
+        legal_form=legal_form,
+        legal_class=legal_class,
+        numbers=numbers(core_toks),
+        initials=initials(core_toks),
+        script=script,
+    )
+
+
+def _fallback(raw: str) -> NameFeatures:
+    """Plain unidecode tokens, used only if the full pipeline fails on some input."""
+    toks = tuple(split_ascii_tokens(unidecode(raw[:2000])))
+    core = " ".join(toks)
+    return NameFeatures(
+        latin=core,
+        core=core,
+        tokens=toks,
+        keys=toks,
+        key_string=" ".join(sorted(set(toks))),
+        joined=core.replace(" ", ""),
+        legal_form=None,
+        legal_class=None,
+        numbers=(),
+        initials="".join(t[0] for t in toks),
+        script="other",
+    )
+
+
+@lru_cache(maxsize=1 << 17)
+def _cached(raw: str) -> NameFeatures:
+    try:
+        return _build(latin_tokens(raw), detect_script(raw))
+    except Exception:  # pragma: no cover - defensive: a bad record must not stop a batch
+        log.warning("name normalization failed for %r; using plain ascii fallback", raw[:200])
+        return _fallback(raw)
+
+
+def name_features(raw: str | None) -> NameFeatures:
+    """Normalized features of a company name in any script; never raises (None/non-str -> empty).
+
+    Cached (LRU, 131,072 names; ``clear_name_cache()`` empties it).
+    """
+    if raw is None or not isinstance(raw, str):
+        return EMPTY
+    return _cached(raw)
+
+
+def clear_name_cache() -> None:
+    """Empty the name_features LRU cache (tests, benchmarks, long-running services)."""
+    _cached.cache_clear()

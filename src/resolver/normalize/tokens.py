@@ -1,0 +1,112 @@
+"""Word evidence helpers on romanized tokens: stopwords, cross-lingual synonyms, numbers, initials."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from functools import cache
+
+from resolver.normalize._resources import read_lines, read_table
+from resolver.normalize.translit import latin_tokens
+
+__all__ = ["apply_synonyms", "initials", "numbers", "remove_stopwords", "stopwords"]
+
+log = logging.getLogger(__name__)
+
+_DIGITS_RE = re.compile(r"[0-9]+")
+# Number labels dropped before a number: "No. 5", "№ 5", "Nr 5" all give "5".
+_NUMBER_LABELS = frozenset({"no", "nr", "num", "number", "nomer"})
+_GLUED_LABEL_RE = re.compile(r"^(?:no|nr|nomer)([0-9]+)$")
+
+
+@cache
+def stopwords() -> frozenset[str]:
+    """Function words (data/stopwords.txt), romanized like names."""
+    out: set[str] = set()
+    for line in read_lines("stopwords.txt"):
+        out.update(latin_tokens(line))
+    return frozenset(out)
+
+
+@cache
+def _synonym_table() -> tuple[dict[tuple[str, ...], tuple[str, ...]], int]:
+    """{variant token tuple: canonical token tuple} from data/synonyms.tsv, and longest variant."""
+    table: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for row in read_table("synonyms.tsv"):
+        canonical = tuple(latin_tokens(row[0]))
+        if not canonical:  # pragma: no cover - data file error
+            continue
+        variants = row[1].split(",") if len(row) > 1 else []
+        for variant in [row[0], *variants]:
+            toks = tuple(latin_tokens(variant))
+            if not toks:
+                continue
+            if toks in table and table[toks] != canonical:
+                log.debug("synonym %r: %r overrides %r", toks, canonical, table[toks])
+            table[toks] = canonical
+    return table, max(len(k) for k in table)
+
+
+@cache
+def _synonym_index() -> tuple[dict[str, tuple[str, ...]], frozenset[str], int]:
+    """Fast lookup: single-token variants, first tokens of phrase variants, longest phrase."""
+    table, max_len = _synonym_table()
+    singles = {k[0]: v for k, v in table.items() if len(k) == 1}
+    phrase_first = frozenset(k[0] for k in table if len(k) > 1)
+    return singles, phrase_first, max_len
+
+
+def remove_stopwords(tokens: Sequence[str]) -> list[str]:
+    """Tokens without stopwords and number labels ("No. 5", "№5" -> "5"); all-stopword names
+    are kept as they are."""
+    stop = stopwords()
+    kept: list[str] = []
+    for i, tok in enumerate(tokens):
+        if tok in stop:
+            continue
+        if tok in _NUMBER_LABELS and i + 1 < len(tokens) and tokens[i + 1].isdigit():
+            continue
+        glued = _GLUED_LABEL_RE.match(tok)
+        kept.append(glued.group(1) if glued else tok)
+    return kept if kept else list(tokens)
+
+
+def apply_synonyms(tokens: Sequence[str]) -> list[str]:
+    """Replace known variants (longest phrase first) by their canonical English tokens."""
+    singles, phrase_first, max_len = _synonym_index()
+    table = _synonym_table()[0]
+    out: list[str] = []
+    i, n = 0, len(tokens)
+    while i < n:
+        tok = tokens[i]
+        if tok in phrase_first:
+            for length in range(min(max_len, n - i), 1, -1):
+                canonical = table.get(tuple(tokens[i : i + length]))
+                if canonical is not None:
+                    out.extend(canonical)
+                    i += length
+                    break
+            else:
+                out.extend(singles.get(tok, (tok,)))
+                i += 1
+            continue
+        out.extend(singles.get(tok, (tok,)))
+        i += 1
+    return out
+
+
+def numbers(tokens: Sequence[str]) -> tuple[str, ...]:
+    """Digit runs in the tokens, leading zeros dropped ("No. 007" -> "7"), in order."""
+    out: list[str] = []
+    for tok in tokens:
+        if tok.isalpha():
+            continue
+        for run in _DIGITS_RE.findall(tok):
+            out.append(run.lstrip("0") or "0")
+    return tuple(out)
+
+
+def initials(tokens: Sequence[str]) -> str:
+    """First letter of each non-numeric token ("international business machines" -> "ibm")."""
+    return "".join(t[0] for t in tokens if t and not t.isdigit())
