@@ -14,6 +14,7 @@ from random import Random
 
 import pytest
 
+from resolver.errors import ResolverError
 from resolver.synth import generate
 from resolver.synth import ids as synth_ids
 from resolver.synth.generator import FILES, PARTY_HEADER, SHIPMENT_HEADER
@@ -118,10 +119,12 @@ def test_every_entity_mentioned_and_count_honoured(tmp_path: Path) -> None:
 
 
 def test_invalid_arguments(tmp_path: Path) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ResolverError):
         generate(tmp_path, 0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ResolverError):
         generate(tmp_path, 10, mentions=1)
+    with pytest.raises(ResolverError):
+        generate(tmp_path, 10, list_size=-1)
 
 
 def test_scripts_present(names: str, data: dict) -> None:

@@ -119,18 +119,17 @@ def _label_pairs(labels: DataLike, features) -> pa.Table:
     con = duckdb.connect()
     con.register("lab", lab)
     con.register("rec", features.records.select(["id", "profile_id"]))
-    return con.execute(
+    return con.sql(
         """
         WITH p AS (
             SELECT DISTINCT l.entity_id, r.profile_id FROM lab l JOIN rec r ON r.id = l.id
         ), ranked AS (
             SELECT *, row_number() OVER (PARTITION BY entity_id ORDER BY profile_id) AS k FROM p
         )
-        SELECT 'resolver_train_profiles' AS source_dataset_l, a.profile_id AS unique_id_l,
-               'resolver_train_profiles' AS source_dataset_r, b.profile_id AS unique_id_r
+        SELECT a.profile_id AS unique_id_l, b.profile_id AS unique_id_r
         FROM ranked a JOIN ranked b ON a.entity_id = b.entity_id AND a.profile_id < b.profile_id
         WHERE a.k <= 50 AND b.k <= 50
-        ORDER BY 2, 4
+        ORDER BY 1, 2
         """
     ).to_arrow_table()
 

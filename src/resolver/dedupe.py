@@ -21,7 +21,7 @@ from resolver.model.predict import build_linker, predict_pairs
 
 log = logging.getLogger(__name__)
 
-PAIRS_FLOOR = 0.05
+PAIRS_FLOOR = 0.01
 OUTPUT_FILES = ("clusters", "entities", "pairs", "summary")
 
 
@@ -75,8 +75,8 @@ def dedupe(
 
     step("cluster")
     t2 = time.perf_counter()
-    clusters = cluster_profiles(linker, pairs_sdf, threshold)
     engine.release(linker)
+    clusters = cluster_profiles(pairs, features.profiles.column("unique_id").to_pylist(), threshold)
     assigned = assign_entities(engine.con, features.records, clusters)
     timings["cluster_s"] = time.perf_counter() - t2
 

@@ -164,7 +164,9 @@ def build_features(
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _rf_prof AS
-        SELECT f.id AS unique_id, {"f.source_dataset, " if source is not None else ""}
+        SELECT row_number() OVER (ORDER BY {"f.source_dataset, " if source is not None else ""}f.id) AS _pk,
+               f.id AS unique_id,
+               {"f.source_dataset, " if source is not None else ""}
                r.n_records, f.name_core, f.name_keys, f.name_key_string, f.name_joined,
                f.legal_class, f.name_numbers, f.country, f.city, f.address,
                CASE WHEN f.address IS NULL THEN NULL
@@ -184,14 +186,18 @@ def build_features(
     ).to_arrow_table()
     order = "source_dataset, unique_id" if source is not None else "unique_id"
     profiles = con.sql(f"SELECT * FROM _rf_prof_final ORDER BY {order}").to_arrow_table()
-    for t in ("_rf_records", "_rf_prof", "_rf_prof_final", "_rf_kw"):
+    for t in ("_rf_records", "_rf_prof", "_rf_prof_final", "_rf_kw", "_rf_akw"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     log.info("features: %d records -> %d profiles", table.num_rows, profiles.num_rows)
     return FeatureSet(records, profiles, evidence, blocking, max_block_size)
 
 
 def _add_word_weights(con: duckdb.DuckDBPyConnection, max_block_size: int) -> None:
-    """IDF weight per name key over distinct names; the two rarest blockable keys per profile."""
+    """IDF weights of name keys (over distinct names) and address tokens (over distinct addresses).
+
+    Also the two rarest name keys per profile that are shared by at most ``max_block_size``
+    profiles: the guarded rare-word blocking keys.
+    """
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _rf_kw AS
@@ -199,15 +205,29 @@ def _add_word_weights(con: duckdb.DuckDBPyConnection, max_block_size: int) -> No
              n AS (SELECT greatest(count(*), 1) AS n FROM cores),
              df AS (SELECT k, count(*) AS df FROM (SELECT unnest(name_keys) AS k FROM cores) GROUP BY k),
              pf AS (SELECT k, count(*) AS pf FROM (SELECT unnest(name_keys) AS k FROM _rf_prof) GROUP BY k),
-             pk AS (SELECT unique_id, unnest(name_keys) AS k FROM _rf_prof WHERE name_keys IS NOT NULL)
-        SELECT pk.unique_id,
+             pk AS (SELECT _pk, unnest(name_keys) AS k FROM _rf_prof WHERE name_keys IS NOT NULL)
+        SELECT pk._pk,
                list(struct_pack(k := pk.k, w := ln(1.0 + n.n / df.df)) ORDER BY pk.k) AS name_kw,
                sum(ln(1.0 + n.n / df.df)) AS name_w_total,
                list(pk.k ORDER BY df.df, pk.k) FILTER (WHERE pf.pf <= ?) AS rare
         FROM pk JOIN df USING (k) JOIN pf USING (k), n
-        GROUP BY pk.unique_id
+        GROUP BY pk._pk
         """,
         [max_block_size],
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _rf_akw AS
+        WITH addrs AS (SELECT DISTINCT address, address_tokens FROM _rf_prof WHERE address IS NOT NULL),
+             n AS (SELECT greatest(count(*), 1) AS n FROM addrs),
+             df AS (SELECT k, count(*) AS df FROM (SELECT unnest(address_tokens) AS k FROM addrs) GROUP BY k),
+             pk AS (SELECT _pk, unnest(address_tokens) AS k FROM _rf_prof WHERE address_tokens IS NOT NULL)
+        SELECT pk._pk,
+               list(struct_pack(k := pk.k, w := ln(1.0 + n.n / df.df)) ORDER BY pk.k) AS address_kw,
+               sum(ln(1.0 + n.n / df.df)) AS address_w_total
+        FROM pk JOIN df USING (k), n
+        GROUP BY pk._pk
+        """
     )
 
 
@@ -217,9 +237,11 @@ def _add_block_keys(con: duckdb.DuckDBPyConnection, cap: int, src: str) -> list[
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _rf_prof2 AS
-        SELECT p.*, kw.name_kw, coalesce(kw.name_w_total, 0.0) AS name_w_total,
-               kw.rare[1] AS name_rare1, kw.rare[2] AS name_rare2
-        FROM _rf_prof p LEFT JOIN _rf_kw kw USING (unique_id)
+        SELECT p.* EXCLUDE (_pk, address_tokens), kw.name_kw,
+               coalesce(kw.name_w_total, 0.0) AS name_w_total,
+               kw.rare[1] AS name_rare1, kw.rare[2] AS name_rare2,
+               akw.address_kw, coalesce(akw.address_w_total, 0.0) AS address_w_total
+        FROM _rf_prof p LEFT JOIN _rf_kw kw USING (_pk) LEFT JOIN _rf_akw akw USING (_pk)
         """
     )
     select = []

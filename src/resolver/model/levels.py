@@ -42,9 +42,15 @@ class WeightedDiceLevel(ComparisonLevelCreator):
     "trading" or "group" contribute little and rare ones carry the evidence.
     """
 
-    def __init__(self, threshold: float, weights: str = "name_kw", total: str = "name_w_total"):
+    def __init__(
+        self,
+        threshold: float,
+        weights: str = "name_kw",
+        total: str = "name_w_total",
+        label: str = "rare-word overlap",
+    ):
         self.threshold = float(threshold)
-        self.weights, self.total = weights, total
+        self.weights, self.total, self.label = weights, total, label
 
     def create_sql(self, sql_dialect: SplinkDialect) -> str:
         overlap = weighted_overlap_sql(sql_dialect, self.weights)
@@ -52,28 +58,7 @@ class WeightedDiceLevel(ComparisonLevelCreator):
         return f"({denominator} > 0 AND 2.0 * {overlap} / {denominator} >= {self.threshold})"
 
     def create_label_for_charts(self) -> str:
-        return f"rare-word overlap >= {self.threshold:g}"
-
-
-class ArrayJaccardLevel(ComparisonLevelCreator):
-    """Token-set Jaccard similarity of two array columns >= threshold."""
-
-    def __init__(self, col: str, threshold: float):
-        self.col = col
-        self.threshold = float(threshold)
-
-    def create_sql(self, sql_dialect: SplinkDialect) -> str:
-        c = self.col
-        if _dialect(sql_dialect) == "duckdb":
-            inter = f"len(list_intersect({c}_l, {c}_r))"
-            union = f"len(list_distinct(list_concat({c}_l, {c}_r)))"
-        else:
-            inter = f"size(array_intersect({c}_l, {c}_r))"
-            union = f"size(array_union({c}_l, {c}_r))"
-        return f"({union} > 0 AND {inter} / ({union} * 1.0) >= {self.threshold})"
-
-    def create_label_for_charts(self) -> str:
-        return f"{self.col} token Jaccard >= {self.threshold:g}"
+        return f"{self.label} >= {self.threshold:g}"
 
 
 class SqlLevel(ComparisonLevelCreator):

@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 FORMAT = "resolver-model"
 FORMAT_VERSION = 1
+DEFAULT_THRESHOLD = 0.9
 
 
 @dataclass
@@ -28,7 +29,7 @@ class ModelParams:
     comparisons: dict[str, list[dict[str, Any]]]  # name -> [{label, m, u}] for non-null levels
     probability_two_random_records_match: float
     expected_matches_per_profile: float
-    threshold: float = 0.5
+    threshold: float = DEFAULT_THRESHOLD
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def prior_for(self, n_profiles: int, n_other: int | None = None) -> float:
@@ -88,7 +89,7 @@ class ModelParams:
         try:
             prior = float(data["probability_two_random_records_match"])
             per_profile = float(data["expected_matches_per_profile"])
-            threshold = float(data.get("threshold", 0.5))
+            threshold = float(data.get("threshold", DEFAULT_THRESHOLD))
             for name, levels in comparisons.items():
                 for level in levels:
                     for key in ("m", "u"):

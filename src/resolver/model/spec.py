@@ -14,9 +14,9 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
 
-from resolver.model.levels import ArrayJaccardLevel, SqlLevel, WeightedDiceLevel
+from resolver.model.levels import SqlLevel, WeightedDiceLevel
 
-FEATURE_VERSION = "1"
+FEATURE_VERSION = "3"
 
 
 def _null_both(col: str) -> SqlLevel:
@@ -135,33 +135,24 @@ def _country() -> list[ComparisonLevelCreator]:
     return [cll.NullLevel("country"), _eq("country", "country: same"), cll.ElseLevel()]
 
 
-def _city() -> list[ComparisonLevelCreator]:
+def _place() -> list[ComparisonLevelCreator]:
+    """Address, postcode and city as one graded comparison.
+
+    They are strongly correlated (same building -> same postcode -> same city); as separate
+    comparisons their weights would add up as if independent, and two companies in one business
+    centre would match on location alone.
+    """
+    all_missing = " AND ".join(
+        f"({c}_l IS NULL OR {c}_r IS NULL)" for c in ("address", "postcode", "city")
+    )
     return [
-        cll.NullLevel("city"),
-        _eq("city", "city: same"),
-        cll.JaroWinklerLevel("city", 0.9),
-        cll.ElseLevel(),
-    ]
-
-
-def _address() -> list[ComparisonLevelCreator]:
-    return [
-        cll.NullLevel("address"),
-        _eq("address", "address: same"),
-        ArrayJaccardLevel("address_tokens", 0.6),
-        ArrayJaccardLevel("address_tokens", 0.3),
-        cll.ElseLevel(),
-    ]
-
-
-def _postcode() -> list[ComparisonLevelCreator]:
-    return [
-        cll.NullLevel("postcode"),
-        _eq("postcode", "postcode: same"),
-        SqlLevel(
-            "SUBSTRING(postcode_l, 1, 3) = SUBSTRING(postcode_r, 1, 3)", "postcode: same first 3"
-        ),
-        cll.ElseLevel(),
+        SqlLevel(all_missing, "place: not comparable (missing)", is_null_level=True),
+        _eq("address", "place: same address"),
+        WeightedDiceLevel(0.7, "address_kw", "address_w_total", "place: address rare-word overlap"),
+        WeightedDiceLevel(0.4, "address_kw", "address_w_total", "place: address rare-word overlap"),
+        SqlLevel("postcode_l = postcode_r", "place: same postcode"),
+        SqlLevel("city_l = city_r", "place: same city"),
+        cll.ElseLevel().configure(label_for_charts="place: different"),
     ]
 
 
@@ -174,9 +165,7 @@ COMPARISONS: tuple[ComparisonSpec, ...] = (
     ComparisonSpec("legal_form", ("legal_class",), _legal),
     ComparisonSpec("name_numbers", ("name_numbers",), _numbers),
     ComparisonSpec("country", ("country",), _country),
-    ComparisonSpec("city", ("city",), _city),
-    ComparisonSpec("address", ("address", "address_tokens"), _address),
-    ComparisonSpec("postcode", ("postcode",), _postcode),
+    ComparisonSpec("place", ("address", "address_kw", "postcode", "city"), _place),
     ComparisonSpec("tax_id", ("tax_id",), _tax_id),
 )
 
@@ -192,14 +181,18 @@ BLOCKING_RULES: tuple[tuple[str, ...], ...] = (
     ("address", "city"),
 )
 
-# Blocking rules for EM: each trains the comparisons it does not use.
+# Blocking rules for EM. Splink trains every comparison whose columns the rule does not use;
+# a rule that blocks on a name key must not train the name comparison (every pair in it shares
+# a word, which would inflate m for weak name levels), so those rules also reference name_core.
 TRAINING_RULES: tuple[tuple[str, ...], ...] = (
+    ("tax_id",),
+    ("address",),
+    ("country", "postcode"),
     ("name_rare1",),
     ("name_core",),
-    ("tax_id",),
-    ("country", "postcode"),
-    ("country", "city"),
 )
+NAME_COLUMN_FOR_EXCLUSION = "name_core"
+M_FLOOR = 1e-3  # no level is treated as impossible for a true match
 
 # Deterministic rules for the prior (match rate): near-certain matches.
 PRIOR_RULES: tuple[tuple[str, ...], ...] = (

@@ -13,7 +13,14 @@ from splink import Linker, SettingsCreator, block_on
 from resolver.engine import Engine
 from resolver.features import FeatureSet
 from resolver.model.params import ModelParams
-from resolver.model.spec import COMPARISONS, PRIOR_RULES, TRAINING_RULES, ComparisonSpec
+from resolver.model.spec import (
+    COMPARISONS,
+    M_FLOOR,
+    NAME_COLUMN_FOR_EXCLUSION,
+    PRIOR_RULES,
+    TRAINING_RULES,
+    ComparisonSpec,
+)
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +35,7 @@ def present_comparisons(profiles: pa.Table) -> list[ComparisonSpec]:
         spec
         for spec in COMPARISONS
         if all(c in profiles.column_names for c in spec.columns)
-        and profiles.column(spec.columns[0]).null_count < profiles.num_rows
+        and any(profiles.column(c).null_count < profiles.num_rows for c in spec.columns)
     ]
 
 
@@ -37,6 +44,10 @@ def _rule_has_data(profiles: pa.Table, rule: Sequence[str]) -> bool:
         c in profiles.column_names and profiles.column(c).null_count < profiles.num_rows
         for c in rule
     )
+
+
+def _rule_sql(rule: Sequence[str]) -> str:
+    return " AND ".join(f"l.{c} = r.{c}" for c in rule)
 
 
 def _level_params(linker: Linker) -> dict[str, list[dict[str, Any]]]:
@@ -54,7 +65,12 @@ def _level_params(linker: Linker) -> dict[str, list[dict[str, Any]]]:
                 m = u
             elif u is None:
                 u = m
-            levels.append({"label": level.label_for_charts, "m": float(m), "u": float(u)})
+            levels.append(
+                {"label": level.label_for_charts, "m": max(float(m), M_FLOOR), "u": float(u)}
+            )
+        total = sum(lv["m"] for lv in levels)
+        for lv in levels:
+            lv["m"] = lv["m"] / total
         out[comparison.output_column_name] = levels
     return out
 
@@ -102,20 +118,36 @@ def train(
 
     linker.training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=seed)
     trained_rules = []
+    name_trained = False
     for rule in TRAINING_RULES:
         if not _rule_has_data(profiles, rule):
             continue
+        uses_name = any(c.startswith("name_") for c in rule)
+        if uses_name and not name_trained:
+            # nothing else could train the name comparison (name-only data): accept the bias
+            log.warning("only name columns to train on: name levels are trained on name blocks")
+            sql = _rule_sql(rule)
+        elif uses_name:
+            sql = _rule_sql(rule) + f" AND l.{NAME_COLUMN_FOR_EXCLUSION} IS NOT NULL"
+        else:
+            sql = _rule_sql(rule)
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
-                block_on(*rule), max_pairs=EM_MAX_PAIRS
+                sql, max_pairs=EM_MAX_PAIRS
             )
             trained_rules.append("+".join(rule))
+            name_trained = name_trained or not uses_name
         except Exception as exc:  # no pairs in this block, or EM failed to converge
             log.warning("EM on %s skipped: %s", "+".join(rule), exc)
     if label_pairs is not None and label_pairs.num_rows:
-        db.register(label_pairs, table_name="resolver_label_pairs")
-        linker.training.estimate_m_from_pairwise_labels("resolver_label_pairs")
-        trained_rules.append("labels")
+        name = sdf.dataset_display_name
+        pairs = label_pairs.select(["unique_id_l", "unique_id_r"])
+        pairs = pairs.append_column("source_dataset_l", pa.array([name] * pairs.num_rows))
+        pairs = pairs.append_column("source_dataset_r", pa.array([name] * pairs.num_rows))
+        pairs = pairs.append_column("clerical_match_score", pa.array([1.0] * pairs.num_rows))
+        labels_sdf = engine.register(db, pairs, "resolver_label_pairs")
+        linker.training.estimate_m_from_pairwise_labels(labels_sdf.physical_name)
+        trained_rules.append(f"labels ({pairs.num_rows} pairs)")
     comparisons = _level_params(linker)
     return ModelParams(
         comparisons=comparisons,

@@ -12,7 +12,7 @@ from resolver.normalize.countries import normalize_country
 from resolver.normalize.ids import normalize_tax_id
 from resolver.normalize.names import NameFeatures, clear_name_cache, name_features
 
-NORMALIZATION_VERSION: str = "1.0.0"
+NORMALIZATION_VERSION: str = "1.1.0"
 
 __all__ = [
     "NORMALIZATION_VERSION",

@@ -379,11 +379,34 @@ def token_key(token: str) -> str:
     return key
 
 
+_VOWEL_CLASS = {"a": "a", "e": "i", "i": "i", "y": "i", "o": "u", "u": "u"}
+_GLIDES = frozenset("yji")
+
+
+def _vowel_class(word: str) -> str:
+    """Class of the first vowel (a / e,i,y / o,u), skipping glides y/j/i before a vowel.
+
+    Short skeletons collide (Dom, Dim, Dam -> "tm"); this coarse vowel keeps them apart while
+    romanization variants still meet (Yug ~ Iug ~ Jug, tools ~ tuls, Mir ~ Myr).
+    """
+    for i, ch in enumerate(word):
+        if ch in _VOWEL_CLASS:
+            if ch in _GLIDES and i + 1 < len(word) and word[i + 1] in "aeiouy":
+                continue
+            return _VOWEL_CLASS[ch]
+    return ""
+
+
 def _compute_key(token: str) -> str:
     """Uncached token_key."""
     if not token or token.isdigit():
         return token
-    word = _syllable_map().get(token, token)
+    syllables = _syllable_map()
+    if len(token) >= 3 and token in syllables and not set(token) <= set("aeiouy"):
+        # a Chinese syllable: its canonical pinyin is already the key (short or all-vowel
+        # tokens such as "i", "ai", "he" are too often English or Russian words)
+        return syllables[token]
+    word = token
     regexes, outputs = _key_rules()
     parts: list[str] = []
     i, n = 0, len(word)
@@ -402,4 +425,6 @@ def _compute_key(token: str) -> str:
     key = _collapse(("a" + key[1:].replace("a", "")) if key[0] == "a" else key.replace("a", ""))
     if len(key) >= 3 and key[-1] == "s":  # plural / final sibilant: tools~tuls~tool, x~ks
         key = key[:-1]
+    if len(key) <= 2 and key != "a":
+        key += _vowel_class(word[1:] if key[0] == "a" else word)
     return key

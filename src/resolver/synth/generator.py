@@ -9,6 +9,7 @@ from pathlib import Path
 from random import Random
 from typing import Any
 
+from resolver.errors import UsageError
 from resolver.synth.companies import Entity, build_universe
 from resolver.synth.names import canonical_name
 from resolver.synth.trade import Goods, Plan, Router, plan_mentions
@@ -125,14 +126,14 @@ def generate(
     ``mentions`` party rows (default 3 * n_entities); every entity gets at least one mention
     when there are enough. Same arguments give byte-identical files.
     """
-    if n_entities < 1:
-        raise ValueError("n_entities must be at least 1")
+    if n_entities < 2:
+        raise UsageError("n_entities must be at least 2 (a shipper and a consignee)")
     mentions = 3 * n_entities if mentions is None else mentions
     if mentions < 2:
-        raise ValueError("mentions must be at least 2 (a shipper and a consignee)")
+        raise UsageError("mentions must be at least 2 (a shipper and a consignee)")
     size = max(5, round(0.05 * n_entities)) if list_size is None else list_size
     if size < 0:
-        raise ValueError("list_size must not be negative")
+        raise UsageError("list_size must not be negative")
     gc_was_enabled = gc.isenabled()
     gc.disable()  # millions of small acyclic objects: the cyclic GC only costs time here
     try:
