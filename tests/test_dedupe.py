@@ -186,3 +186,35 @@ def test_training_without_optional_columns(tmp_path, synth_dir):
     assert "name" in model.params.comparisons
     result = model.dedupe(frame)
     assert result.clusters.num_rows == len(frame)
+
+
+def test_cli_screen_writes_matches_against_generated_list(tmp_path, synth_dir, trained_model):
+    out = tmp_path / "screen"
+    code = main(
+        [
+            "screen",
+            str(synth_dir / "parties.csv"),
+            "--list",
+            str(synth_dir / "list.csv"),
+            "--out",
+            str(out),
+            "--model",
+            str(trained_model),
+        ]
+    )
+    assert code == 0
+    rows = read_csv_rows(out / "matches.csv")
+    assert list(rows[0]) == [
+        "id",
+        "list_id",
+        "list_source",
+        "list_name",
+        "matched_name",
+        "score",
+        "match",
+        "explanation",
+    ]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["records"] == len(read_csv_rows(synth_dir / "parties.csv"))
+    assert all(0.0 <= float(r["score"]) <= 1.0 for r in rows)
+    assert any(r["match"] == "true" for r in rows)

@@ -73,6 +73,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
 
+    p = sub.add_parser("screen", help="score records against sanctions / watch lists")
+    _common_input(p)
+    _common_engine(p)
+    p.add_argument(
+        "--list",
+        dest="lists",
+        action="append",
+        required=True,
+        help="OFAC SDN folder, UN XML, generic CSV or FollowTheMoney JSON (repeatable)",
+    )
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--model", default=None, help="model JSON (default: the shipped model)")
+    p.add_argument(
+        "--threshold", type=float, default=None, help="score at which a match is flagged"
+    )
+    p.add_argument(
+        "--entities",
+        action="store_true",
+        help="also roll results up per resolved entity (runs dedupe first)",
+    )
+    p.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
+
     p = sub.add_parser("synth", help="generate realistic trade records with ground truth")
     p.add_argument("--entities", type=int, required=True)
     p.add_argument("--mentions", type=int, default=None)

@@ -111,6 +111,65 @@ def cmd_dedupe(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_screen(args: argparse.Namespace) -> int:
+    from resolver.io.writers import staged_output_dir
+    from resolver.screening import Screener
+
+    out_dir = Path(args.out)
+    if out_dir.exists() and any(out_dir.iterdir()) and not args.overwrite:
+        with staged_output_dir(out_dir, overwrite=False):
+            pass
+    if args.threshold is not None and not 0.0 < args.threshold < 1.0:
+        raise UsageError(f"--threshold must be between 0 and 1 (exclusive), got {args.threshold}")
+    with _progress("screening") as step:
+        step("loading lists")
+        screener = Screener.load(
+            *args.lists, model=args.model, threshold=args.threshold, **_engine_options(args)
+        )
+        result = screener.screen(
+            args.input,
+            mapping=args.mapping,
+            entities=args.entities,
+            encoding=args.encoding,
+            delimiter=args.delimiter,
+            progress=step,
+        )
+        step("writing")
+        result.save(out_dir, overwrite=args.overwrite)
+    s = result.summary
+    table = Table(title="resolver screen")
+    table.add_column("")
+    table.add_column("value", justify="right")
+    sources = ", ".join(
+        f"{n} ({v['parties']} parties, {v['names']} names)"
+        for n, v in s["lists"]["sources"].items()
+    )
+    rows = [
+        ("lists", sources),
+        ("records", s["records"]),
+        ("records matching a listed party", s["records_with_match"]),
+        ("matches (record, party) at/above threshold", s["matches"]),
+        (
+            "records whose best candidate is below threshold",
+            s["records_with_candidates"] - s["records_with_match"],
+        ),
+        (f"records with no candidate >= {s['floor']}", s["records_below_floor"]),
+    ]
+    if "entities_with_match" in s:
+        rows.append(("entities matching a listed party", s["entities_with_match"]))
+    rows += [("threshold", s["threshold"]), ("seconds", s["timings"]["total_s"])]
+    for label, value in rows:
+        table.add_row(label, str(value))
+    out.print(table)
+    files = [
+        "matches.csv",
+        *(["entity_matches.csv"] if result.entity_matches is not None else []),
+        "summary.json",
+    ]
+    out.print(f"outputs: {out_dir}/{', '.join(files)}")
+    return 0
+
+
 def cmd_synth(args: argparse.Namespace) -> int:
     from resolver.synth import generate
 

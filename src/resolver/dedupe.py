@@ -17,7 +17,7 @@ from resolver.engine import Engine
 from resolver.features import DEFAULT_MAX_BLOCK_SIZE, build_features
 from resolver.io.writers import staged_output_dir, write_json, write_table
 from resolver.model.params import ModelParams
-from resolver.model.predict import build_linker, predict_pairs
+from resolver.model.predict import U_MIN_PROFILES, adapt_u_to_data, build_linker, predict_pairs
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,7 @@ def dedupe(
     threshold: float | None = None,
     max_block_size: int = DEFAULT_MAX_BLOCK_SIZE,
     progress: Callable[[str], None] | None = None,
+    adapt_u: bool = True,
 ) -> DedupeResult:
     """Resolve the canonical record table into entities with the given trained model."""
     threshold = params.threshold if threshold is None else float(threshold)
@@ -67,6 +68,8 @@ def dedupe(
     t1 = time.perf_counter()
     n_profiles = features.profiles.num_rows
     prior = params.prior_for(n_profiles)
+    if adapt_u and n_profiles >= U_MIN_PROFILES:
+        params = adapt_u_to_data(params, features.profiles, prior)
     linker = build_linker(engine, params, [features.profiles], link_type="dedupe_only", prior=prior)
     floor = min(PAIRS_FLOOR, threshold)
     pairs_sdf = predict_pairs(linker, floor)

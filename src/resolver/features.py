@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 from resolver.io.schema import OPTIONAL_COLUMNS
 from resolver.model.spec import BLOCKING_RULES
 from resolver.normalize import (
+    legal_family,
     name_features,
     normalize_address,
     normalize_city,
@@ -92,6 +93,7 @@ def _name_arrays(column: pa.ChunkedArray) -> dict[str, pa.Array]:
             [f.joined or None if f.core else None for f in outputs], pa.string()
         ),
         "legal_class": pa.array([f.legal_class for f in outputs], pa.string()),
+        "legal_family": pa.array([legal_family(f.legal_class) for f in outputs], pa.string()),
         "name_numbers": pa.array(
             [" ".join(sorted(set(f.numbers))) or None for f in outputs], pa.string()
         ),
@@ -168,7 +170,7 @@ def build_features(
                f.id AS unique_id,
                {"f.source_dataset, " if source is not None else ""}
                r.n_records, f.name_core, f.name_keys, f.name_key_string, f.name_joined,
-               f.legal_class, f.name_numbers, f.country, f.city, f.address,
+               f.legal_class, f.legal_family, f.name_numbers, f.country, f.city, f.address,
                CASE WHEN f.address IS NULL THEN NULL
                     ELSE list_distinct(string_split(f.address, ' ')) END AS address_tokens,
                f.postcode, f.tax_id
@@ -209,6 +211,7 @@ def _add_word_weights(con: duckdb.DuckDBPyConnection, max_block_size: int) -> No
         SELECT pk._pk,
                list(struct_pack(k := pk.k, w := ln(1.0 + n.n / df.df)) ORDER BY pk.k) AS name_kw,
                sum(ln(1.0 + n.n / df.df)) AS name_w_total,
+               max(ln(1.0 + n.n / df.df)) / ln(1.0 + any_value(n.n)) AS name_rarity,
                list(pk.k ORDER BY df.df, pk.k) FILTER (WHERE pf.pf <= ?) AS rare
         FROM pk JOIN df USING (k) JOIN pf USING (k), n
         GROUP BY pk._pk
@@ -238,7 +241,7 @@ def _add_block_keys(con: duckdb.DuckDBPyConnection, cap: int, src: str) -> list[
         """
         CREATE OR REPLACE TEMP TABLE _rf_prof2 AS
         SELECT p.* EXCLUDE (_pk, address_tokens), kw.name_kw,
-               coalesce(kw.name_w_total, 0.0) AS name_w_total,
+               coalesce(kw.name_w_total, 0.0) AS name_w_total, kw.name_rarity,
                kw.rare[1] AS name_rare1, kw.rare[2] AS name_rare2,
                akw.address_kw, coalesce(akw.address_w_total, 0.0) AS address_w_total
         FROM _rf_prof p LEFT JOIN _rf_kw kw USING (_pk) LEFT JOIN _rf_akw akw USING (_pk)

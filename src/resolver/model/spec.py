@@ -16,7 +16,7 @@ from splink.internals.comparison_level_creator import ComparisonLevelCreator
 
 from resolver.model.levels import SqlLevel, WeightedDiceLevel
 
-FEATURE_VERSION = "3"
+FEATURE_VERSION = "4"
 
 
 def _null_both(col: str) -> SqlLevel:
@@ -58,11 +58,22 @@ class ComparisonSpec:
     def levels(self) -> list[ComparisonLevelCreator]:
         return self.build_levels()
 
-    def creator(self, parameters: Sequence[dict] | None = None) -> cl.CustomComparison:
-        """The splink comparison, with trained m/u applied when ``parameters`` is given."""
+    def creator(
+        self, parameters: Sequence[dict] | None = None, term_frequencies: bool = True
+    ) -> cl.CustomComparison:
+        """The splink comparison, with trained m/u applied when ``parameters`` is given.
+
+        ``term_frequencies=False`` switches off term-frequency adjustments: word frequencies in
+        a handful of pairs say nothing about how common a name is.
+        """
         levels = self.levels()
         if parameters is not None:
             apply_parameters(self.name, levels, parameters)
+        if not term_frequencies:
+            for level in levels:
+                if getattr(level, "term_frequency_adjustments", False):
+                    # 0.0 is dropped by splink's settings round trip (read back as 1.0)
+                    level.configure(tf_adjustment_weight=1e-9)
         return cl.CustomComparison(comparison_levels=levels, output_column_name=self.name)
 
 
@@ -99,10 +110,21 @@ def apply_parameters(
             level.configure(**kwargs)
 
 
+# A name is distinctive when its rarest word occurs in at most about sqrt(N) of the N distinct
+# names (IDF >= half the maximum): "Gazprom Avtomatizatsiya" is, "Trading Company" is not.
+# This replaces splink's term-frequency adjustment, which counts every spelling of one company
+# as another company sharing the name and so penalises the companies that are most duplicated.
+DISTINCTIVE_RARITY = 0.5
+
+
 def _name() -> list[ComparisonLevelCreator]:
     return [
         cll.NullLevel("name_core"),
-        cll.ExactMatchLevel("name_core", term_frequency_adjustments=True),
+        SqlLevel(
+            f"name_core_l = name_core_r AND name_rarity_l >= {DISTINCTIVE_RARITY}",
+            "name: same name, distinctive words",
+        ),
+        _eq("name_core", "name: same name, common words only"),
         _eq("name_key_string", "name: same words (any romanization, any order)"),
         _eq("name_joined", "name: same letters when joined (split/joined words)"),
         WeightedDiceLevel(0.8),
@@ -117,6 +139,7 @@ def _legal() -> list[ComparisonLevelCreator]:
     return [
         _null_both("legal_class"),
         _eq("legal_class", "legal form: same class"),
+        _eq("legal_family", "legal form: compatible class (e.g. PJSC and JSC)"),
         _one_missing("legal_class"),
         cll.ElseLevel().configure(label_for_charts="legal form: different class"),
     ]
@@ -161,8 +184,10 @@ def _tax_id() -> list[ComparisonLevelCreator]:
 
 
 COMPARISONS: tuple[ComparisonSpec, ...] = (
-    ComparisonSpec("name", ("name_core", "name_key_string", "name_joined", "name_kw"), _name),
-    ComparisonSpec("legal_form", ("legal_class",), _legal),
+    ComparisonSpec(
+        "name", ("name_core", "name_rarity", "name_key_string", "name_joined", "name_kw"), _name
+    ),
+    ComparisonSpec("legal_form", ("legal_class", "legal_family"), _legal),
     ComparisonSpec("name_numbers", ("name_numbers",), _numbers),
     ComparisonSpec("country", ("country",), _country),
     ComparisonSpec("place", ("address", "address_kw", "postcode", "city"), _place),

@@ -10,14 +10,16 @@ from __future__ import annotations
 from resolver.normalize.addresses import normalize_address, normalize_city
 from resolver.normalize.countries import normalize_country
 from resolver.normalize.ids import normalize_tax_id
+from resolver.normalize.legal_forms import legal_family
 from resolver.normalize.names import NameFeatures, clear_name_cache, name_features
 
-NORMALIZATION_VERSION: str = "1.1.0"
+NORMALIZATION_VERSION: str = "1.2.0"
 
 __all__ = [
     "NORMALIZATION_VERSION",
     "NameFeatures",
     "clear_name_cache",
+    "legal_family",
     "name_features",
     "normalize_address",
     "normalize_city",

@@ -228,3 +228,15 @@ def find_legal_forms(tokens: Sequence[str]) -> list[LegalMatch]:
     if len(found) > 1 and sum(m.end - m.start for m in found) == n:
         found = found[1:]
     return found
+
+
+@cache
+def _families() -> dict[str, str]:
+    return {row[0]: row[1] for row in read_table("legal_families.tsv") if row and row[0] != "class"}
+
+
+def legal_family(legal_class: str | None) -> str | None:
+    """The family of compatible legal-form classes (pjsc, cjsc -> jsc); the class itself otherwise."""
+    if legal_class is None:
+        return None
+    return _families().get(legal_class, legal_class)

@@ -1,0 +1,379 @@
+"""Screening: batch and real-time scores on real OFAC/UN slices and generated trade data."""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from resolver.api import default_model_path
+from resolver.errors import UsageError
+from resolver.screening import Screener, ScreenResult
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+OFAC = DATA / "ofac_sdn_2023-12-28_even"
+UN = DATA / "un_consolidated_2026-02-27" / "UN_consolidated.xml"
+FORMS = (
+    r"CLOSED JOINT STOCK COMPANY|OPEN JOINT STOCK COMPANY|PUBLIC JOINT STOCK COMPANY|"
+    r"LIMITED LIABILITY COMPANY|LIMITED LIABILITY PARTNERSHIP|JOINT STOCK COMPANY|"
+    r"CO\.,? LTD\.?|L\.L\.C\.?|LLC|LTD\.?|LIMITED|INC\.?|S\.A\.|SA|GMBH|JSC|OJSC|CJSC|PJSC|"
+    r"OOO|OAO|ZAO|PAO|FZE|FZCO|CORPORATION|CORP\.?|COMPANY"
+)
+LEGAL_END = re.compile(rf",?\s+({FORMS})\s*$")
+LEGAL_START = re.compile(rf"^({FORMS})\s+")
+SWAPS = ("LLC", "Ltd.", "JSC", "S.A.", "GmbH", "Co., Ltd.")
+ROMANIZE = (("KH", "H"), ("YA", "IA"), ("YU", "IU"), ("SKIY", "SKY"), ("ZH", "J"), ("TS", "TZ"))
+
+
+def _need(*paths: Path) -> None:
+    for path in paths:
+        if not path.exists():
+            pytest.skip(f"shared data not found: {path}")
+    if not default_model_path().exists():
+        pytest.skip(f"default model not found: {default_model_path()}")
+
+
+@pytest.fixture(scope="module")
+def screener() -> Screener:
+    _need(OFAC, UN)
+    return Screener.load(OFAC, UN)
+
+
+# ---- perturbations of real list names ----
+
+
+def drop_legal(name: str) -> str | None:
+    out = LEGAL_START.sub("", LEGAL_END.sub("", name)).strip(" ,")
+    return out if out != name and len(out) > 3 else None
+
+
+def swap_legal(name: str) -> str | None:
+    base = drop_legal(name)
+    return f"{base} {SWAPS[len(base) % len(SWAPS)]}" if base else None
+
+
+def romanize(name: str) -> str | None:
+    for a, b in ROMANIZE:
+        if a in name:
+            return name.replace(a, b)
+    return None
+
+
+def typo(name: str, rng: random.Random) -> str | None:
+    words = [w for w in name.split() if len(w) >= 6 and w.isalpha()]
+    if not words:
+        return None
+    word = max(words, key=len)
+    i = rng.randrange(1, len(word) - 1)
+    return name.replace(word, word[:i] + word[i + 1 :], 1)
+
+
+def perturbed_queries(lists: pa.Table, n: int, seed: int = 7) -> pd.DataFrame:
+    """Organisation primary names, each perturbed one way, with the list_id they come from."""
+    rng = random.Random(seed)
+    df = lists.to_pandas()
+    orgs = df[(df.entity_type == "organization") & (df.name_type == "primary")]
+    orgs = orgs[orgs.name.str.split().str.len() >= 2].sort_values("list_id")
+    rows = []
+    kinds = ("drop_legal", "swap_legal", "romanize", "typo")
+    for r in orgs.sample(frac=1.0, random_state=seed).itertuples():
+        kind = kinds[len(rows) % len(kinds)]
+        fn = {"drop_legal": drop_legal, "swap_legal": swap_legal, "romanize": romanize}.get(kind)
+        name = fn(r.name) if fn else typo(r.name, rng)
+        if name:
+            rows.append(
+                {
+                    "id": f"q{len(rows)}",
+                    "name": name,
+                    "country": r.country,
+                    "truth": r.list_id,
+                    "kind": kind,
+                }
+            )
+        if len(rows) == n:
+            break
+    return pd.DataFrame(rows)
+
+
+def same_party(lists: pa.Table, queries: pd.DataFrame) -> set[tuple[str, str]]:
+    """(query id, list_id) pairs: the query's source party and any party listing one of its names."""
+    df = lists.to_pandas()
+    df["key"] = df.name.str.casefold()
+    by_name = df.groupby("key").list_id.apply(set)
+    names = df.groupby("list_id").key.apply(set)
+    pairs = set()
+    for qid, truth in zip(queries.id, queries.truth, strict=True):
+        pairs |= {(qid, other) for key in names[truth] for other in by_name[key]}
+    return pairs
+
+
+def recall_precision(matches: pa.Table, expected: set[tuple[str, str]]) -> tuple[float, float]:
+    """Recall and precision of the (id, list_id) pairs flagged as matches."""
+    hits = matches.filter(matches.column("match")).to_pandas()
+    predicted = set(zip(hits.id, hits.list_id, strict=True))
+    tp = len(predicted & expected)
+    return tp / max(len(expected), 1), tp / max(len(predicted), 1)
+
+
+# ---- tests on real lists ----
+
+
+def test_perturbed_real_names_recall_precision(screener: Screener) -> None:
+    queries = perturbed_queries(screener.lists, 120)
+    assert len(queries) == 120
+    result = screener.screen(queries.drop(columns=["truth", "kind"]))
+    expected = same_party(screener.lists, queries)
+    recall, precision = recall_precision(result.matches, expected)
+    found = set(
+        zip(
+            result.matches.column("id").to_pylist(),
+            result.matches.column("list_id").to_pylist(),
+            strict=True,
+        )
+    )
+    retrieved = len({q for q, _ in found & expected}) / len(queries)
+    print(
+        f"perturbed OFAC/UN names: recall {recall:.3f} precision {precision:.3f} retrieved {retrieved:.3f}"
+    )
+    # measured with the default model: recall 0.79, precision 0.93, retrieved 0.98 (typos are
+    # the weak spot: a one-letter typo only reaches the "rare-word overlap >= 0.6" name level)
+    assert retrieved >= 0.95, retrieved
+    assert recall >= 0.7, recall
+    assert precision >= 0.85, precision
+
+
+def test_unrelated_parties_not_matched(screener: Screener) -> None:
+    records = pd.DataFrame(
+        {
+            "id": ["c1", "c2", "c3"],
+            "name": [
+                "Bavarian Precision Bearings GmbH",
+                "Lakeside Dairy Cooperative",
+                "Nordic Timber Export AB",
+            ],
+            "country": ["DE", "US", "SE"],
+        }
+    )
+    result = screener.screen(records)
+    assert result.matches.filter(result.matches.column("match")).num_rows == 0
+    assert result.summary["records_below_floor"] + result.summary["records_with_candidates"] == 3
+
+
+def test_outputs_shape_explanation_and_floor(screener: Screener, tmp_path: Path) -> None:
+    lists = screener.lists.to_pandas()
+    org = lists[(lists.entity_type == "organization") & (lists.name_type == "primary")].iloc[0]
+    records = pd.DataFrame(
+        {
+            "id": ["hit", "miss"],
+            "name": [org["name"], "Qwzx Plonk Gizmo Works"],
+            "country": [org.country, "FR"],
+        }
+    )
+    result = screener.screen(records)
+    m = result.matches.to_pandas()
+    assert list(m.columns) == [
+        "id",
+        "list_id",
+        "list_source",
+        "list_name",
+        "matched_name",
+        "score",
+        "match",
+        "explanation",
+    ]
+    top = m[m.id == "hit"].iloc[0]
+    assert top.list_id == org.list_id and top.match and top.matched_name == org["name"]
+    assert re.search(r"name: [^;]+ \+\d+\.\d", top.explanation), top.explanation
+    assert "miss" not in set(m.id)
+    assert result.summary["records_below_floor"] == 1
+    assert result.summary["records"] == 2 and result.summary["records_with_match"] == 1
+    assert (m.score >= result.summary["floor"]).all() and m.score.between(0, 1).all()
+    out = result.save(tmp_path / "out")
+    assert (out / "matches.csv").exists() and (out / "summary.json").exists()
+    with pytest.raises(UsageError):
+        result.save(tmp_path / "out")
+
+
+def test_screen_one_matches_batch_scores(screener: Screener) -> None:
+    """Real time and batch share word weights, frequencies and prior: same scores and evidence."""
+    queries = perturbed_queries(screener.lists, 40, seed=11).drop(columns=["truth", "kind"])
+    queries["city"] = None
+    batch = screener.screen(queries).matches.to_pandas()
+    compared = 0
+    for rec in queries.to_dict("records"):
+        one = {m.list_id: m for m in screener.screen_one(rec)}
+        rows = batch[batch.id == rec["id"]]
+        assert set(rows.list_id) == set(one), rec
+        for r in rows.itertuples():
+            assert abs(one[r.list_id].score - r.score) <= 1e-3, (rec, r)
+            assert one[r.list_id].matched_name == r.matched_name
+            assert one[r.list_id].explanation == r.explanation
+            compared += 1
+    assert compared >= 30
+
+
+def test_screen_one_fields(screener: Screener) -> None:
+    lists = screener.lists.to_pandas()
+    org = lists[(lists.entity_type == "organization") & lists.tax_id.notna()].iloc[0]
+    matches = screener.screen_one(
+        {"name": org["name"], "tax_id": org.tax_id, "country": org.country}
+    )
+    best = matches[0]
+    assert best.list_id == org.list_id and best.match and best.score > 0.9
+    assert best.weights["name"] > 0 and best.weights["tax_id"] > 0
+    assert "tax id: same +" in best.explanation
+    assert screener.screen_one({"name": "Qwzx Plonk Gizmo Works"}) == []
+
+
+def test_entity_roll_up(screener: Screener, tmp_path: Path) -> None:
+    lists = screener.lists.to_pandas()
+    org = lists[(lists.entity_type == "organization") & (lists.name_type == "primary")].iloc[3]
+    records = pd.DataFrame(
+        {
+            "id": ["r1", "r2", "r3"],
+            "name": [
+                org["name"],
+                drop_legal(org["name"]) or org["name"] + " Trading",
+                "Qwzx Plonk Gizmo",
+            ],
+            "country": [org.country, org.country, "FR"],
+            "entity_id": ["E1", "E1", "E2"],
+        }
+    )
+    result = screener.screen(records)
+    ent = result.entity_matches.to_pandas()
+    row = ent[(ent.entity_id == "E1") & (ent.list_id == org.list_id)].iloc[0]
+    per_record = result.matches.to_pandas()
+    per_record = per_record[per_record.list_id == org.list_id]
+    assert row.score == per_record.score.max()
+    assert row.n_records_matched == int(per_record.match.sum()) >= 1
+    assert row.best_record_id in {"r1", "r2"}
+    assert "E2" not in set(ent.entity_id)
+    # a dedupe output folder is rolled up too
+    folder = tmp_path / "dedupe"
+    folder.mkdir()
+    records.assign(cluster_size=2, unmatchable=False).to_csv(folder / "clusters.csv", index=False)
+    from_folder = screener.screen(folder)
+    assert from_folder.entity_matches is not None
+    assert from_folder.entity_matches.num_rows == result.entity_matches.num_rows
+    saved = from_folder.save(tmp_path / "out")
+    assert (saved / "entity_matches.csv").exists()
+
+
+# ---- level semantics: Python predicates == the SQL splink runs ----
+
+LEVEL_RECORDS = [
+    {
+        "name": "OOO Rosneft Trading",
+        "country": "RU",
+        "city": "Moscow",
+        "address": "ul Tverskaya 7",
+        "postcode": "125009",
+    },
+    {
+        "name": "ROSNEFT TRADING LLC",
+        "country": "Russia",
+        "city": "Moskva",
+        "address": "Tverskaya ul. 7",
+        "postcode": "125019",
+    },
+    {"name": "Rosneft Trade S.A.", "country": "CH", "city": "Geneva", "tax_id": "CHE-123.456.789"},
+    {"name": "Rosnft Trading", "city": "Moscow", "tax_id": "CHE123456789"},
+    {"name": "Khimprom 2", "country": "RU", "postcode": "125"},
+    {"name": "Himprom 3 JSC", "country": "RU", "address": "ul Tverskaya 9", "postcode": "125009"},
+    {"name": "Al Khaleej Computer Trading LLC", "country": "AE", "city": "Dubai"},
+    {
+        "name": "AL YAQOOT COMPUTER TRADING L.L.C.",
+        "country": "United Arab Emirates",
+        "city": "Dubay",
+    },
+    {"name": None, "country": "DE", "tax_id": "DE811234567"},
+    {"name": "Siemens AG", "country": "DE", "tax_id": "DE 811234567"},
+]
+
+
+def test_level_predicates_match_sql() -> None:
+    """Every model level evaluated in Python agrees with DuckDB on all pairs of varied records."""
+    import duckdb
+    from splink.internals.dialects import SplinkDialect
+
+    from resolver.model.spec import COMPARISONS
+    from resolver.screening.realtime import (
+        TOKEN_SOURCES,
+        WordStats,
+        add_weights,
+        compile_level,
+        query_features,
+    )
+
+    raw = [query_features(r) for r in LEVEL_RECORDS]
+    stats = WordStats.build(raw, [str(i) for i in range(len(raw))])
+    feats = [add_weights(f, stats) for f in raw]
+    cols = sorted({c for f in feats for c in f})
+    kw_cols = set(TOKEN_SOURCES)
+
+    def value(f: dict, c: str):
+        v = f[c]
+        if c in kw_cols and v is not None:
+            return [{"k": k, "w": w} for k, w in sorted(v.items())]
+        if isinstance(v, frozenset):
+            return sorted(v)
+        return v
+
+    pairs = [(a, b) for a in feats for b in feats]
+    data = {
+        f"{c}_{side}": [value(p[i], c) for p in pairs]
+        for c in cols
+        for i, side in ((0, "l"), (1, "r"))
+    }
+    pairs_table = pa.table(data)
+    con = duckdb.connect()
+    con.register("pairs", pairs_table)
+    dialect = SplinkDialect.from_string("duckdb")
+    checked = 0
+    for spec in COMPARISONS:
+        for level in spec.levels():
+            if type(level).__name__ == "ElseLevel":
+                continue
+            sql = level.create_sql(dialect)
+            expected = [
+                bool(v)
+                for (v,) in con.sql(f"SELECT coalesce(({sql}), false) FROM pairs").fetchall()
+            ]
+            pred = compile_level(level)
+            got = [pred(a, b) for a, b in pairs]
+            assert got == expected, (spec.name, sql)
+            checked += 1
+    assert checked >= 10
+
+
+# ---- generated trade data ----
+
+
+def test_generated_trade_data_recall_precision(tmp_path: Path) -> None:
+    synth = pytest.importorskip("resolver.synth", reason="resolver.synth not available")
+    if not hasattr(synth, "generate"):
+        pytest.skip("resolver.synth.generate not available")
+    if not default_model_path().exists():
+        pytest.skip(f"default model not found: {default_model_path()}")
+    synth.generate(tmp_path, 600, seed=5)
+    screener = Screener.load(tmp_path / "list.csv")
+    result = screener.screen(tmp_path / "parties.csv")
+    truth = pd.read_csv(tmp_path / "truth.csv", dtype=str)
+    listed = pd.read_csv(tmp_path / "list_truth.csv", dtype=str)
+    full_id = {i.split(":", 1)[1]: i for i in screener.lists.column("list_id").to_pylist()}
+    expected = truth.merge(listed, on="entity_id")
+    pairs = set(zip(expected.id, expected.list_id.map(full_id), strict=True))
+    recall, precision = recall_precision(result.matches, pairs)
+    print(f"generated data: recall {recall:.3f} precision {precision:.3f}")
+    # measured with the default model: recall 0.91, precision 0.73 (look-alike distractors)
+    assert recall >= 0.85, recall
+    assert precision >= 0.65, precision
+
+
+def test_result_type() -> None:
+    assert ScreenResult.__dataclass_fields__.keys() >= {"matches", "summary", "entity_matches"}
