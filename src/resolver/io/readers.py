@@ -68,7 +68,7 @@ def read_records(
     if _is_pandas(source):
         try:
             table = pa.Table.from_pandas(source, preserve_index=False)
-        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError) as exc:
             raise InputError(f"input DataFrame: cannot convert to a table: {exc}") from None
         return to_canonical(table, "input DataFrame", parsed)
     if isinstance(source, (str, os.PathLike)):
