@@ -14,9 +14,9 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
 
-from resolver.model.levels import SqlLevel, WeightedDiceLevel
+from resolver.model.levels import FuzzyDiceLevel, SqlLevel, WeightedDiceLevel
 
-FEATURE_VERSION = "4"
+FEATURE_VERSION = "5"
 
 
 def _null_both(col: str) -> SqlLevel:
@@ -128,6 +128,7 @@ def _name() -> list[ComparisonLevelCreator]:
         _eq("name_key_string", "name: same words (any romanization, any order)"),
         _eq("name_joined", "name: same letters when joined (split/joined words)"),
         WeightedDiceLevel(0.8),
+        FuzzyDiceLevel(0.8),
         _FuzzyNameLevel(),
         WeightedDiceLevel(0.45),
         WeightedDiceLevel(0.2),

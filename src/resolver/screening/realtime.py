@@ -27,7 +27,7 @@ from sqlglot import exp
 from resolver.features import _NORMALIZERS as NORMALIZERS  # the same per-column normalizers
 from resolver.features import FeatureSet
 from resolver.model import levels as custom_levels
-from resolver.model.levels import WeightedDiceLevel
+from resolver.model.levels import FuzzyDiceLevel, WeightedDiceLevel
 from resolver.normalize import legal_family, name_features
 from resolver.screening.explain import ComparisonInfo, LevelInfo
 
@@ -164,6 +164,27 @@ def _dice(level: WeightedDiceLevel) -> Predicate:
     return pred
 
 
+def _near(a: str, b: str) -> bool:
+    """Keys equal, or both of 3+ symbols and one edit apart (as FuzzyDiceLevel's SQL)."""
+    return a == b or (len(a) >= 3 and len(b) >= 3 and jellyfish.levenshtein_distance(a, b) <= 1)
+
+
+def _fuzzy_dice(level: FuzzyDiceLevel) -> Predicate:
+    """FuzzyDiceLevel's condition: near-overlap of both sides over their total weight."""
+    weights, total, threshold = level.weights, level.total, level.threshold
+
+    def pred(a: Features, b: Features) -> bool:
+        ka, kb = a[weights], b[weights]
+        denominator = a[total] + b[total]
+        if not ka or not kb or not denominator > 0:
+            return False
+        left = sum(w for k, w in ka.items() if any(_near(k, o) for o in kb))
+        right = sum(w for k, w in kb.items() if any(_near(k, o) for o in ka))
+        return (left + right) / denominator >= threshold
+
+    return pred
+
+
 def _jaccard(col: str, threshold: float) -> Predicate:
     def pred(a: Features, b: Features) -> bool:
         x, y = a[col], b[col]
@@ -264,6 +285,8 @@ def compile_level(creator: Any) -> Predicate:
     jaccard = getattr(custom_levels, "ArrayJaccardLevel", None)
     if jaccard is not None and isinstance(creator, jaccard):
         return _jaccard(creator.col, creator.threshold)
+    if isinstance(creator, FuzzyDiceLevel):
+        return _fuzzy_dice(creator)
     sql = creator.create_sql(_DUCKDB)
     if not isinstance(creator, WeightedDiceLevel):
         return compile_sql(sql)
