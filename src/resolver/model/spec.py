@@ -16,7 +16,7 @@ from splink.internals.comparison_level_creator import ComparisonLevelCreator
 
 from resolver.model.levels import FuzzyDiceLevel, SqlLevel, WeightedDiceLevel
 
-FEATURE_VERSION = "5"
+FEATURE_VERSION = "6"
 
 
 def _null_both(col: str) -> SqlLevel:
@@ -147,10 +147,11 @@ def _legal() -> list[ComparisonLevelCreator]:
 
 
 def _numbers() -> list[ComparisonLevelCreator]:
+    """Numbers in names ("Fund 1" vs "Fund 2") are compared only when both names have some:
+    a number missing on one side is how names are usually abbreviated, not evidence."""
     return [
-        _null_both("name_numbers"),
+        cll.NullLevel("name_numbers"),
         _eq("name_numbers", "numbers in name: same"),
-        _one_missing("name_numbers"),
         cll.ElseLevel().configure(label_for_charts="numbers in name: differ"),
     ]
 

@@ -68,9 +68,10 @@ def _level_params(linker: Linker) -> dict[str, list[dict[str, Any]]]:
             levels.append(
                 {"label": level.label_for_charts, "m": max(float(m), M_FLOOR), "u": float(u)}
             )
-        total = sum(lv["m"] for lv in levels)
-        for lv in levels:
-            lv["m"] = lv["m"] / total
+        for key in ("m", "u"):  # probabilities over a comparison's levels sum to one
+            total = sum(lv[key] for lv in levels)
+            for lv in levels:
+                lv[key] = lv[key] / total
         out[comparison.output_column_name] = levels
     return out
 
