@@ -14,6 +14,7 @@ from collections import defaultdict
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 # Two clusters merge when the mean probability of their scored cross pairs is at least
@@ -23,20 +24,48 @@ import pyarrow as pa
 LINK_FACTOR = 0.3
 
 
+def _strong_components(id_l: np.ndarray, id_r: np.ndarray) -> dict[str, str]:
+    """Union-find over the candidate edges: node -> component root."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in zip(id_l, id_r, strict=True):
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return {x: find(x) for x in parent}
+
+
 def cluster_pairs(
-    ids: list[str], id_l: np.ndarray, id_r: np.ndarray, prob: np.ndarray, threshold: float
+    id_l: np.ndarray, id_r: np.ndarray, prob: np.ndarray, threshold: float
 ) -> dict[str, str]:
-    """Map every id to its cluster's representative (smallest id) by greedy average linkage."""
-    parent = {i: i for i in ids}
-    members: dict[str, list[str]] = {i: [i] for i in ids}
-    # links[a][b] = (sum of probabilities, number of scored pairs) between clusters a and b
+    """Map ids that end up in a multi-member cluster to its representative (smallest id).
+
+    Only pairs inside one connected component of candidate edges (probability >= threshold)
+    can influence a merge, so the others are dropped before the Python loop.
+    """
+    strong = prob >= threshold
+    roots = _strong_components(id_l[strong], id_r[strong])
+    if not roots:
+        return {}
+    frame = pd.DataFrame({"l": id_l, "r": id_r, "p": prob})
+    root_l, root_r = frame["l"].map(roots), frame["r"].map(roots)
+    frame = frame[root_l.notna() & (root_l == root_r)]
+    parent = {i: i for i in roots}
+    members: dict[str, list[str]] = {i: [i] for i in roots}
+    # links[a][b] = [sum of probabilities, number of scored pairs] between clusters a and b
     links: dict[str, dict[str, list[float]]] = defaultdict(dict)
-    for a, b, p in zip(id_l, id_r, prob, strict=True):
+    for a, b, p in zip(frame["l"], frame["r"], frame["p"], strict=True):
         links[a][b] = [float(p), 1.0]
         links[b][a] = [float(p), 1.0]
-    order = sorted(
-        (i for i in range(len(prob)) if prob[i] >= threshold),
-        key=lambda i: (-prob[i], id_l[i], id_r[i]),
+    edges = frame[frame["p"] >= threshold].sort_values(
+        ["p", "l", "r"], ascending=[False, True, True], kind="stable"
     )
 
     def find(x: str) -> str:
@@ -45,8 +74,8 @@ def cluster_pairs(
             x = parent[x]
         return x
 
-    for i in order:
-        a, b = find(id_l[i]), find(id_r[i])
+    for left, right in zip(edges["l"], edges["r"], strict=True):
+        a, b = find(left), find(right)
         if a == b:
             continue
         total, count = links[a].get(b, (0.0, 0.0))
@@ -55,30 +84,30 @@ def cluster_pairs(
         keep, gone = (a, b) if len(members[a]) >= len(members[b]) else (b, a)
         parent[gone] = keep
         members[keep].extend(members.pop(gone))
-        for other, (s, c) in links.pop(gone).items():
+        for other, (total_o, count_o) in links.pop(gone).items():
             if other == keep:
                 continue
             entry = links[keep].setdefault(other, [0.0, 0.0])
-            entry[0] += s
-            entry[1] += c
+            entry[0] += total_o
+            entry[1] += count_o
             back = links[other]
             del back[gone]
             back[keep] = entry
         links[keep].pop(gone, None)
-    return {i: min(members[find(i)]) for i in ids}
+    return {i: min(members[find(i)]) for i in roots}
 
 
 def cluster_profiles(pairs: pa.Table, profile_ids: list[str], threshold: float) -> pa.Table:
     """(unique_id, cluster_id) for every profile from scored pairs (id_l, id_r, match_probability)."""
     mapping = cluster_pairs(
-        profile_ids,
         np.asarray(pairs.column("id_l").to_pylist(), dtype=object),
         np.asarray(pairs.column("id_r").to_pylist(), dtype=object),
         pairs.column("match_probability").to_numpy(),
         threshold,
     )
+    clusters = [mapping.get(i, i) for i in profile_ids]
     return pa.table(
-        {"unique_id": list(mapping), "cluster_id": list(mapping.values())},
+        {"unique_id": profile_ids, "cluster_id": clusters},
         schema=pa.schema([("unique_id", pa.string()), ("cluster_id", pa.string())]),
     )
 
