@@ -204,6 +204,7 @@ BLOCKING_RULES: tuple[tuple[str, ...], ...] = (
     ("name_joined",),
     ("name_rare1",),
     ("name_rare2",),
+    ("name_rare_pair",),  # the two rarest words together: variants of very frequent parties
     ("tax_id",),
     ("address", "city"),
 )

@@ -1,0 +1,134 @@
+"""CI smoke tests of the benchmark scripts: a tiny quality run and the RESULTS.md writer."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+# `benchmarks` is a top-level folder of the repo, not part of the installed package.
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+dedupe_quality = importlib.import_module("benchmarks.dedupe_quality")
+run_all = importlib.import_module("benchmarks.run_all")
+speed = importlib.import_module("benchmarks.speed")
+
+METRICS = ("precision", "recall", "f1", "bcubed_precision", "bcubed_recall", "bcubed_f1")
+
+
+def test_dedupe_quality_quick_on_generated_data(tmp_path: Path) -> None:
+    argv = ["--quick", "--no-shared", "--quick-rows", "600", "--results-dir", str(tmp_path)]
+    assert dedupe_quality.main(argv) == 0
+    payload = json.loads((tmp_path / "dedupe_quality.json").read_text())
+    assert payload["quick"] is True
+    assert payload["command"].startswith("python -m benchmarks.dedupe_quality --quick")
+    assert {"machine", "written_at", "columns", "rows"} <= set(payload)
+    rows = payload["rows"]
+    assert [r["method"] for r in rows] == list(dedupe_quality.METHODS)
+    for row in rows:
+        assert row["status"] == "ok"
+        assert row["records"] == 600
+        assert set(dedupe_quality.COLUMNS) <= set(row)
+        for key in METRICS:
+            assert 0.0 <= row[key] <= 1.0, (row["method"], key, row[key])
+        assert row["seconds"] > 0 and row["peak_mb"] > 0
+    assert rows[1]["train_s"] > 0  # EM on this data: training time recorded (and in seconds)
+
+
+def test_test_half_is_deterministic_and_splits_by_entity() -> None:
+    records = pd.DataFrame({"id": [str(i) for i in range(400)], "name": ["x"] * 400})
+    truth = pd.Series([f"e{i // 4}" for i in range(400)], index=records["id"].to_numpy())
+    kept, kept_truth = dedupe_quality.test_half(records, truth)
+    again, _ = dedupe_quality.test_half(records.iloc[::-1], truth)
+    assert sorted(kept["id"]) == sorted(again["id"])
+    assert 0 < len(kept) < len(records)
+    assert len(kept) % 4 == 0  # whole entities only
+    assert all(dedupe_quality.is_test_entity(e) for e in kept_truth)
+
+
+def test_cross_pairs_for_link_scoring() -> None:
+    clusters = pd.Series({"a:1": "c1", "b:1": "c1", "b:2": "c1", "a:2": "c2", "b:3": "c3"})
+    assert dedupe_quality.cross_pairs(clusters) == {("a:1", "b:1"), ("a:1", "b:2")}
+
+
+def _fake_results() -> dict:
+    machine = {
+        "cpu_model": "Fake CPU",
+        "logical_cores": 2,
+        "physical_cores": 1,
+        "ram_gb": 8.0,
+        "os": "Linux",
+        "python": "3.12.0",
+        "versions": {"splink": "5.0.0"},
+        "git_commit": "abc1234",
+    }
+    quality_row = {
+        "dataset": "toy",
+        "method": "resolver (default model)",
+        "precision": 0.9876,
+        "recall": 0.5,
+        "f1": 0.6639,
+        "bcubed_f1": 0.8,
+        "seconds": 1.25,
+        "peak_mb": 321.0,
+        "records": 1000,
+        "status": "ok",
+    }
+    runs = [
+        {"method_key": "resolver", "records": 1_000_000, "seconds": 80.0, "peak_mb": 2000.0},
+        {"method_key": "plain", "records": 1_000_000, "seconds": 40.0, "peak_mb": 1000.0},
+    ]
+    speed_rows = speed.build_rows([{**r, "status": "ok", "f1": 0.5} for r in runs])
+    speed_rows[0]["blocking"] = [{"rule": "name_core", "blocks": 3, "pairs_upper_bound": 7}]
+    return {
+        "dedupe_quality": {
+            "title": "Dedupe quality",
+            "command": "python -m benchmarks.dedupe_quality",
+            "machine": machine,
+            "written_at": "2026-01-01T00:00:00+00:00",
+            "columns": dedupe_quality.COLUMNS,
+            "rows": [quality_row],
+            "skipped": ["skipping febrl: not here"],
+        },
+        "speed": {
+            "title": "Dedupe speed",
+            "command": "python -m benchmarks.speed --sizes 1000000",
+            "machine": machine,
+            "columns": speed.COLUMNS,
+            "rows": speed_rows,
+            "sizes": [1_000_000],
+            "targets": speed.targets(speed_rows),
+            "blocking_largest": {"records": 1_000_000, "rules": speed_rows[0]["blocking"]},
+        },
+        "screening": {"machine": machine, "rows": [{"dataset": "x", "method": "y", "recall": 1.0}]},
+    }
+
+
+def test_run_all_markdown_writer(tmp_path: Path) -> None:
+    results = _fake_results()
+    assert results["speed"]["rows"][0]["ratio_vs_plain"] == 2.0
+    assert results["speed"]["targets"]["seconds_met"] and results["speed"]["targets"]["memory_met"]
+    text = run_all.render_markdown(results, generated_at="2026-01-02T00:00:00+00:00")
+    assert "Written: 2026-01-02T00:00:00+00:00" in text
+    assert "Fake CPU, 2 logical cores" in text
+    assert "Reproduce: `python -m benchmarks.dedupe_quality`" in text
+    assert "Reproduce: `python -m benchmarks.speed --sizes 1000000`" in text
+    assert "Reproduce: `python -m benchmarks.screening`" in text  # no command in its JSON
+    header = (
+        "| data set | method | precision | recall | F1 | B-cubed F1 | wall s | peak MB | records |"
+    )
+    assert header in text
+    assert (
+        "| toy | resolver (default model) | 0.9876 | 0.5 | 0.6639 | 0.8 | 1.25 | 321 | 1000 |"
+        in text
+    )
+    assert "Skipped: skipping febrl: not here" in text
+    assert "80.0 s against < 90 s (met)" in text
+    assert "| name_core | 3 | 7 |" in text
+    path = run_all.write_markdown(text, tmp_path / "RESULTS.md")
+    assert path.read_text() == text
+    assert run_all.load_results(tmp_path, ["speed"]) == {}
