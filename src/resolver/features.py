@@ -47,7 +47,7 @@ PROFILE_COLUMNS = (
     "postcode",
     "tax_id",
 )
-DEFAULT_MAX_BLOCK_SIZE = 2500
+DEFAULT_MAX_BLOCK_SIZE = 300
 PARALLEL_MIN_VALUES = 20_000  # below this, starting worker processes costs more than it saves
 MAX_WORKERS = 8
 # Rare-word blocking keys compare fuzzy variants; a block of n profiles costs n^2/2 expensive
@@ -258,7 +258,12 @@ def _add_word_weights(con: duckdb.DuckDBPyConnection, max_block_size: int) -> No
 
 
 def _add_block_keys(con: duckdb.DuckDBPyConnection, cap: int, src: str) -> list[dict[str, Any]]:
-    """Materialize one guarded key column per blocking rule; report block statistics."""
+    """Materialize guarded key columns per blocking rule; report block statistics.
+
+    ``blk_i`` holds the rule's key where its block has at most ``cap`` profiles (compared
+    all-pairs); ``rep_i`` holds, for members of a larger block, the block's smallest profile id,
+    so each member is compared with that representative only (n - 1 pairs, not n^2 / 2).
+    """
     by_src = f"{src}, " if src else ""
     con.execute(
         """
@@ -277,9 +282,14 @@ def _add_block_keys(con: duckdb.DuckDBPyConnection, cap: int, src: str) -> list[
         cols = list(rule)
         not_null = " AND ".join(f"{c} IS NOT NULL" for c in cols)
         key = "concat_ws(chr(31), " + ", ".join(f"CAST({c} AS VARCHAR)" for c in cols) + ")"
+        window = f"OVER (PARTITION BY {', '.join(cols)})"
         select.append(
-            f"CASE WHEN {not_null} AND count(*) OVER (PARTITION BY {', '.join(cols)}) <= {int(cap)} "
-            f"THEN {key} END AS blk_{i}"
+            f"CASE WHEN {not_null} AND count(*) {window} <= {int(cap)} THEN {key} END AS blk_{i}"
+        )
+        # a block over the cap is not compared all-pairs: each member meets its representative
+        select.append(
+            f"CASE WHEN {not_null} AND count(*) {window} > {int(cap)} "
+            f"THEN min(unique_id) {window} END AS rep_{i}"
         )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _rf_prof_final AS SELECT *, {', '.join(select)} FROM _rf_prof2"
@@ -302,8 +312,8 @@ def _add_block_keys(con: duckdb.DuckDBPyConnection, cap: int, src: str) -> list[
                 "rule": "+".join(cols),
                 "blocks": int(row[0]),
                 "pairs_upper_bound": int(row[1]),
-                "blocks_skipped_over_cap": int(row[2]),
-                "largest_skipped_block": int(row[3]),
+                "blocks_over_cap_compared_to_representative": int(row[2]),
+                "largest_block_over_cap": int(row[3]),
             }
         )
     return stats
