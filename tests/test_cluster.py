@@ -8,9 +8,9 @@ from resolver.cluster import LINK_FACTOR, cluster_pairs
 
 
 def run(pairs, threshold=0.9):
-    l, r, p = zip(*pairs, strict=True)
+    left, right, prob = zip(*pairs, strict=True)
     return cluster_pairs(
-        np.array(l, dtype=object), np.array(r, dtype=object), np.array(p), threshold
+        np.array(left, dtype=object), np.array(right, dtype=object), np.array(prob), threshold
     )
 
 
