@@ -27,6 +27,15 @@ def _engine_options(args: argparse.Namespace) -> dict:
     return {"backend": args.backend, "memory_limit": args.memory_limit, "temp_dir": args.temp_dir}
 
 
+def _checked_output(args: argparse.Namespace) -> Path:
+    """Validate --threshold and --out before any work, so a bad call fails fast."""
+    from resolver.io.writers import check_output_dir
+
+    if args.threshold is not None and not 0.0 < args.threshold < 1.0:
+        raise UsageError(f"--threshold must be between 0 and 1 (exclusive), got {args.threshold}")
+    return check_output_dir(args.out, args.overwrite)
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from resolver.api import Resolver
 
@@ -63,15 +72,8 @@ def cmd_dedupe(args: argparse.Namespace) -> int:
     from resolver.api import Resolver
     from resolver.features import DEFAULT_MAX_BLOCK_SIZE
     from resolver.io.readers import read_records
-    from resolver.io.writers import staged_output_dir
 
-    # refuse a non-empty output folder before doing any work
-    out_dir = Path(args.out)
-    if out_dir.exists() and any(out_dir.iterdir()) and not args.overwrite:
-        with staged_output_dir(out_dir, overwrite=False):
-            pass
-    if args.threshold is not None and not 0.0 < args.threshold < 1.0:
-        raise UsageError(f"--threshold must be between 0 and 1 (exclusive), got {args.threshold}")
+    out_dir = _checked_output(args)
     records = read_records(
         args.input, mapping=args.mapping, encoding=args.encoding, delimiter=args.delimiter
     )
@@ -112,15 +114,9 @@ def cmd_dedupe(args: argparse.Namespace) -> int:
 
 
 def cmd_screen(args: argparse.Namespace) -> int:
-    from resolver.io.writers import staged_output_dir
     from resolver.screening import Screener
 
-    out_dir = Path(args.out)
-    if out_dir.exists() and any(out_dir.iterdir()) and not args.overwrite:
-        with staged_output_dir(out_dir, overwrite=False):
-            pass
-    if args.threshold is not None and not 0.0 < args.threshold < 1.0:
-        raise UsageError(f"--threshold must be between 0 and 1 (exclusive), got {args.threshold}")
+    out_dir = _checked_output(args)
     with _progress("screening") as step:
         step("loading lists")
         screener = Screener.load(

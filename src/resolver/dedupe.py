@@ -22,7 +22,6 @@ from resolver.model.predict import U_MIN_PROFILES, adapt_u_to_data, build_linker
 log = logging.getLogger(__name__)
 
 PAIRS_FLOOR = 0.01
-OUTPUT_FILES = ("clusters", "entities", "pairs", "summary")
 
 
 @dataclass

@@ -22,7 +22,6 @@ class Engine:
     backend: str = "duckdb"
     memory_limit: str | None = None
     temp_dir: str | None = None
-    threads: int | None = None
     spark: Any = None
     con: duckdb.DuckDBPyConnection = field(init=False)
     _registrations: int = field(default=0, init=False)
@@ -40,8 +39,6 @@ class Engine:
                 self.con.execute("SET memory_limit = ?", [self.memory_limit])
             except duckdb.Error as exc:
                 raise UsageError(f"--memory-limit '{self.memory_limit}': {exc}") from None
-        if self.threads:
-            self.con.execute("SET threads = ?", [int(self.threads)])
 
     def db_api(self):
         """A fresh splink database API on this engine."""
@@ -71,10 +68,6 @@ class Engine:
                 sdf.drop_table_from_database_and_remove_from_cache()
         except Exception as exc:  # cleanup must never fail a finished run
             log.debug("cleanup of splink tables failed: %s", exc)
-
-    @property
-    def dialect(self) -> str:
-        return self.backend
 
     def close(self) -> None:
         self.con.close()

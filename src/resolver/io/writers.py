@@ -60,13 +60,8 @@ def write_json(payload: Any, target: str | os.PathLike) -> Path:
     return target
 
 
-@contextlib.contextmanager
-def staged_output_dir(out_dir: str | os.PathLike, overwrite: bool) -> Iterator[Path]:
-    """Yield a staging folder beside ``out_dir``; on success swap it in place of ``out_dir``.
-
-    A run killed before the swap leaves the previous output untouched; an existing non-empty
-    folder is refused unless ``overwrite`` so two runs are never mixed.
-    """
+def check_output_dir(out_dir: str | os.PathLike, overwrite: bool) -> Path:
+    """Refuse a non-folder, or a non-empty folder unless ``overwrite``, before any work is done."""
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out}: exists and is not a folder")
@@ -74,6 +69,17 @@ def staged_output_dir(out_dir: str | os.PathLike, overwrite: bool) -> Iterator[P
         raise UsageError(
             f"{out}: output folder exists and is not empty; pass --overwrite to replace it"
         )
+    return out
+
+
+@contextlib.contextmanager
+def staged_output_dir(out_dir: str | os.PathLike, overwrite: bool) -> Iterator[Path]:
+    """Yield a staging folder beside ``out_dir``; on success swap it in place of ``out_dir``.
+
+    A run killed before the swap leaves the previous output untouched; an existing non-empty
+    folder is refused unless ``overwrite`` so two runs are never mixed.
+    """
+    out = check_output_dir(out_dir, overwrite)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
     try:
