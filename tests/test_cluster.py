@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from resolver.cluster import LINK_FACTOR, cluster_pairs
+from resolver.cluster import LINK_FACTOR, _greedy_merge, cluster_pairs, component_labels
 
 
 def run(pairs, threshold=0.9):
+    """Cluster string-named nodes; return node -> representative for nodes in a pair."""
     left, right, prob = zip(*pairs, strict=True)
-    return cluster_pairs(
-        np.array(left, dtype=object), np.array(right, dtype=object), np.array(prob), threshold
+    names = sorted(set(left) | set(right))
+    index = {name: i for i, name in enumerate(names)}
+    reps = cluster_pairs(
+        len(names),
+        np.array([index[x] for x in left]),
+        np.array([index[x] for x in right]),
+        np.array(prob),
+        threshold,
     )
+    return {name: names[reps[i]] for i, name in enumerate(names)}
 
 
 def test_chain_through_a_hub_is_cut():
@@ -39,4 +47,42 @@ def test_components_without_negative_evidence_merge():
 
 def test_below_threshold_edges_never_merge_and_order_does_not_matter():
     pairs = [("p", "q", 0.5), ("q", "r", 0.97), ("p", "r", 0.4)]
-    assert run(pairs) == run(list(reversed(pairs))) == {"q": "q", "r": "q"}
+    assert run(pairs) == run(list(reversed(pairs))) == {"p": "p", "q": "q", "r": "q"}
+
+
+def test_component_labels_match_union_find():
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        n = int(rng.integers(1, 60))
+        m = int(rng.integers(0, 80))
+        left, right = rng.integers(0, n, m), rng.integers(0, n, m)
+        parent = list(range(n))
+
+        def find(x):
+            while parent[x] != x:
+                x = parent[x]
+            return x
+
+        for a, b in zip(left, right, strict=True):
+            ra, rb = find(a), find(b)
+            parent[max(ra, rb)] = min(ra, rb)
+        assert component_labels(n, left, right).tolist() == [find(i) for i in range(n)]
+
+
+def test_shortcuts_give_the_plain_greedy_result():
+    # cluster_pairs skips uncontested components and splits the rest; running the greedy
+    # merge over all pairs at once must give the same clusters
+    rng = np.random.default_rng(11)
+    for _ in range(100):
+        n = int(rng.integers(2, 40))
+        m = int(rng.integers(1, 120))
+        left, right = rng.integers(0, n, m), rng.integers(0, n, m)
+        keep = left != right
+        left, right = np.minimum(left, right)[keep], np.maximum(left, right)[keep]
+        left, right = np.unique(np.stack([left, right]), axis=1)
+        if len(left) == 0:
+            continue
+        prob = rng.choice([0.02, 0.1, 0.5, 0.91, 0.95, 0.99], len(left))
+        fast = cluster_pairs(n, left, right, prob, 0.9)
+        plain = _greedy_merge(left, right, prob, 0.9)
+        assert {i: int(fast[i]) for i in plain} == plain

@@ -38,7 +38,7 @@ def _common_engine(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--memory-limit",
         default=None,
-        help="DuckDB memory limit, e.g. 4GB; beyond it DuckDB spills to --temp-dir",
+        help="DuckDB memory limit (default 1536MB), e.g. 4GB; beyond it DuckDB spills to --temp-dir",
     )
     p.add_argument("--temp-dir", default=None, help="folder for DuckDB spill files")
 

@@ -72,13 +72,15 @@ def dedupe(
     linker = build_linker(engine, params, [features.profiles], link_type="dedupe_only", prior=prior)
     floor = min(PAIRS_FLOOR, threshold)
     pairs_sdf = predict_pairs(linker, floor)
-    pairs = _pairs_table(pairs_sdf, features.profiles, list(params.comparisons))
+    pairs = _pairs_table(engine, pairs_sdf, features.profiles, list(params.comparisons))
     timings["predict_s"] = time.perf_counter() - t1
 
     step("cluster")
     t2 = time.perf_counter()
     engine.release(linker)
-    clusters = cluster_profiles(pairs, features.profiles.column("unique_id").to_pylist(), threshold)
+    clusters = cluster_profiles(
+        pairs, features.profiles.column("unique_id").combine_chunks(), threshold
+    )
     assigned = assign_entities(engine.con, features.records, clusters)
     timings["cluster_s"] = time.perf_counter() - t2
 
@@ -122,25 +124,42 @@ def dedupe(
     return DedupeResult(out_clusters, entities, pairs, summary)
 
 
-def _pairs_table(pairs_sdf, profiles: pa.Table, comparison_names: list[str]) -> pa.Table:
-    """Scored pairs with record ids (the representative record of each profile) and per-comparison weights."""
-    df = pairs_sdf.as_pandas_dataframe()
-    keep = ["unique_id_l", "unique_id_r", "match_probability", "match_weight"]
-    keep += [f"mw_{c}" for c in comparison_names if f"mw_{c}" in df.columns]
-    df = df[keep].rename(columns={"unique_id_l": "id_l", "unique_id_r": "id_r"})
-    swap = df["id_l"] > df["id_r"]
-    df.loc[swap, ["id_l", "id_r"]] = df.loc[swap, ["id_r", "id_l"]].to_numpy()
-    df = df.sort_values(["id_l", "id_r"], kind="stable").reset_index(drop=True)
-    sizes = dict(
-        zip(
-            profiles.column("unique_id").to_pylist(),
-            profiles.column("n_records").to_pylist(),
-            strict=True,
-        )
-    )
-    df.insert(2, "n_records_l", df["id_l"].map(sizes).astype("int64"))
-    df.insert(3, "n_records_r", df["id_r"].map(sizes).astype("int64"))
-    return pa.Table.from_pandas(df, preserve_index=False)
+def _pairs_table(
+    engine: Engine, pairs_sdf, profiles: pa.Table, comparison_names: list[str]
+) -> pa.Table:
+    """Scored pairs with record ids (the representative record of each profile) and
+    per-comparison weights, smaller id on the left, sorted by (id_l, id_r)."""
+    available = {c.unquote().name for c in pairs_sdf.columns}
+    weights = [f"mw_{c}" for c in comparison_names if f"mw_{c}" in available]
+    keep = ["unique_id_l", "unique_id_r", "match_probability", "match_weight", *weights]
+    if engine.backend == "duckdb":
+        select = ", ".join(f'"{c}"' for c in keep)
+        raw = engine.con.sql(f'SELECT {select} FROM "{pairs_sdf.physical_name}"').to_arrow_table()
+    else:
+        raw = pa.Table.from_pandas(pairs_sdf.as_pandas_dataframe()[keep], preserve_index=False)
+    con = engine.con
+    con.register("_pairs_raw", raw)
+    con.register("_pairs_sizes", profiles.select(["unique_id", "n_records"]))
+    try:
+        rest = ", ".join(f'p."{c}"' for c in keep[2:])
+        return con.sql(
+            f"""
+            WITH ordered AS (
+                SELECT least(unique_id_l, unique_id_r) AS id_l,
+                       greatest(unique_id_l, unique_id_r) AS id_r, {rest}
+                FROM _pairs_raw p
+            )
+            SELECT p.id_l, p.id_r, sl.n_records AS n_records_l, sr.n_records AS n_records_r,
+                   {rest}
+            FROM ordered p
+            JOIN _pairs_sizes sl ON sl.unique_id = p.id_l
+            JOIN _pairs_sizes sr ON sr.unique_id = p.id_r
+            ORDER BY p.id_l, p.id_r
+            """
+        ).to_arrow_table()
+    finally:
+        con.unregister("_pairs_raw")
+        con.unregister("_pairs_sizes")
 
 
 def _entities_table(
