@@ -9,7 +9,8 @@
    ent_num), all organisations and Russia-related ones, name only: ``resolver dedupe`` with the
    shipped model next to a plain unidecode + Jaro-Winkler splink model, in the same run.
 
-Run: ``python -m benchmarks.name_pairs`` (writes benchmarks/results/name_pairs.json).
+Run: ``python -m benchmarks.name_pairs [--skip-ofac] [--results-dir DIR]`` (writes
+benchmarks/results/name_pairs.json by default).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import logging
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -156,7 +158,14 @@ def _resolver_clusters(resolver: Resolver, records: pd.DataFrame) -> pd.Series:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--results-dir", type=Path, default=None, help="where to write the JSON (default results/)"
+    )
+    parser.add_argument(
+        "--skip-ofac", action="store_true", help="only the labelled pairs (no OFAC regrouping)"
+    )
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     resolver = Resolver.load()
     payload: dict = {"machine": machine_info(), "command": "python -m benchmarks.name_pairs"}
@@ -172,6 +181,9 @@ def main(argv: list[str] | None = None) -> int:
             ["name1", "name2", "match_weight", "match"],
             title="seed pairs",
         )
+        if args.skip_ofac:
+            write_result("name_pairs", payload, args.results_dir)
+            return 0
         payload["ofac"] = ofac_regroup(resolver)
         print_table(
             payload["ofac"],
@@ -191,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     except DataUnavailable as exc:
         print(f"skipped: {exc}")
         payload["skipped"] = str(exc)
-    write_result("name_pairs", payload)
+    write_result("name_pairs", payload, args.results_dir)
     return 0
 
 

@@ -50,6 +50,12 @@ def test_below_threshold_edges_never_merge_and_order_does_not_matter():
     assert run(pairs) == run(list(reversed(pairs))) == {"p": "p", "q": "q", "r": "q"}
 
 
+def _root(parent, x):
+    while parent[x] != x:
+        x = parent[x]
+    return x
+
+
 def test_component_labels_match_union_find():
     rng = np.random.default_rng(3)
     for _ in range(50):
@@ -57,16 +63,11 @@ def test_component_labels_match_union_find():
         m = int(rng.integers(0, 80))
         left, right = rng.integers(0, n, m), rng.integers(0, n, m)
         parent = list(range(n))
-
-        def find(x):
-            while parent[x] != x:
-                x = parent[x]
-            return x
-
         for a, b in zip(left, right, strict=True):
-            ra, rb = find(a), find(b)
+            ra, rb = _root(parent, a), _root(parent, b)
             parent[max(ra, rb)] = min(ra, rb)
-        assert component_labels(n, left, right).tolist() == [find(i) for i in range(n)]
+        expected = [_root(parent, i) for i in range(n)]
+        assert component_labels(n, left, right).tolist() == expected
 
 
 def test_shortcuts_give_the_plain_greedy_result():

@@ -139,11 +139,29 @@ def test_perturbed_real_names_recall_precision(screener: Screener) -> None:
     print(
         f"perturbed OFAC/UN names: recall {recall:.3f} precision {precision:.3f} retrieved {retrieved:.3f}"
     )
-    # measured with the default model: recall 0.79, precision 0.93, retrieved 0.98 (typos are
-    # the weak spot: a one-letter typo only reaches the "rare-word overlap >= 0.6" name level)
+    by_kind = {}
+    for kind in ("drop_legal", "swap_legal", "romanize", "typo"):
+        ids = set(queries.id[queries.kind == kind])
+        sub = result.matches.filter(
+            pa.array([i in ids for i in result.matches.column("id").to_pylist()])
+        )
+        by_kind[kind] = recall_precision(sub, {p for p in expected if p[0] in ids})[0]
+    dropped = queries[queries.kind == "drop_legal"].drop(columns=["truth", "kind"])
+    bare = screener.screen(dropped.assign(country=None)).matches  # a name and nothing else
+    by_kind["drop_legal, no country"] = recall_precision(
+        bare, {p for p in expected if p[0] in set(dropped.id)}
+    )[0]
+    print("recall by perturbation:", {k: round(v, 3) for k, v in by_kind.items()})
+    # measured: recall 0.78, precision 0.95, retrieved 0.98 with the model of commit 2832a69
+    # (typos reach only its "rare-word overlap >= 0.6" name level: typo recall 0.39); with the
+    # model retrained on 2026-11-29 (whole-name edit levels) 0.94, 0.94, 1.00 (typo 0.79).
+    # A record without a legal form is not penalised for it: with the 2832a69 model drop_legal
+    # 0.93 -> 0.97, and 0.10 -> 0.80 for bare names (no country either).
     assert retrieved >= 0.95, retrieved
     assert recall >= 0.7, recall
     assert precision >= 0.85, precision
+    assert by_kind["drop_legal"] >= 0.85, by_kind
+    assert by_kind["drop_legal, no country"] >= 0.7, by_kind
 
 
 def test_unrelated_parties_not_matched(screener: Screener) -> None:
@@ -369,11 +387,143 @@ def test_generated_trade_data_recall_precision(tmp_path: Path) -> None:
     expected = truth.merge(listed, on="entity_id")
     pairs = set(zip(expected.id, expected.list_id.map(full_id), strict=True))
     recall, precision = recall_precision(result.matches, pairs)
-    print(f"generated data: recall {recall:.3f} precision {precision:.3f}")
-    # measured with the default model: recall 0.91, precision 0.73 (look-alike distractors)
-    assert recall >= 0.85, recall
+    m = result.matches
+    found = set(zip(m.column("id").to_pylist(), m.column("list_id").to_pylist(), strict=True))
+    retrieved = len(found & pairs) / len(pairs)
+    print(
+        f"generated data: recall {recall:.3f} precision {precision:.3f} retrieved {retrieved:.3f}"
+    )
+    # measured: recall 0.92, precision 0.72, retrieved 0.99 with the model of commit 2832a69;
+    # 0.98, 0.73, 0.99 with the model retrained on 2026-11-29. Precision is bounded by the list's
+    # look-alikes: listed names other traded companies also carry, with nothing (address, tax
+    # id) on the list to tell them apart (see benchmarks/screening.py, ``indistinguishable``).
+    assert retrieved >= 0.97, retrieved
+    assert recall >= 0.88, recall
     assert precision >= 0.65, precision
 
 
 def test_result_type() -> None:
     assert ScreenResult.__dataclass_fields__.keys() >= {"matches", "summary", "entity_matches"}
+
+
+# ---- typos, missing legal forms, list-estimated address weights ----
+
+SMALL_LIST = """list_id,name,aliases,country,address,tax_id
+L1,LIMITED LIABILITY PARTNERSHIP NOMAD,NOMAD,Kazakhstan,"ulitsa Zhandosova 3, Shymkent 160954",
+L2,Sunrise Marine Trading LLC,Sunrise,United Arab Emirates,"Office 1204, Mazaya Business Avenue BB1, Jebel Ali Free Zone, Dubai",
+L3,Orion Cargo Services FZE,,United Arab Emirates,"Office 807, Mazaya Business Avenue BB1, Jebel Ali Free Zone, Dubai",
+L4,Kestrel Avionics Ltd,,Hong Kong,"RM 1804 18/F, Kwai Hing Industrial Building, Kowloon, Hong Kong",
+L5,Bluefin Components Ltd,,Hong Kong,"RM 609 6/F, Kwai Hing Industrial Building, Kowloon, Hong Kong",
+L6,Tessera Optics Ltd,,Hong Kong,"RM 2201 22/F, Kwai Hing Industrial Building, Kowloon, Hong Kong",
+"""
+
+
+@pytest.fixture(scope="module")
+def small_screener(tmp_path_factory) -> Screener:
+    if not default_model_path().exists():
+        pytest.skip(f"default model not found: {default_model_path()}")
+    path = tmp_path_factory.mktemp("small") / "list.csv"
+    path.write_text(SMALL_LIST, encoding="utf-8")
+    return Screener.load(path)
+
+
+def test_deletion_keys_meet_one_edit_typos() -> None:
+    from resolver.screening.realtime import deletion_keys
+
+    word = "prommarket"
+    typos = ["prommqrket", "promarket", "prommarkett", "pormmarket", "prommarket"]
+    for typo in typos:
+        assert deletion_keys(word) & deletion_keys(typo), typo
+    assert not deletion_keys("nomad") & deletion_keys("zapad")  # two letters apart
+    assert deletion_keys("alfa") == set()  # too short to key on one edit
+
+
+def test_typo_in_only_name_word_is_a_candidate(small_screener: Screener) -> None:
+    """'NOMSD' shares no word, key or core with 'NOMAD': only the one-edit keys find it, in both
+    paths with the same score."""
+    record = {"id": "t1", "name": '"NOMSD"', "country": "KZ"}
+    one = {m.list_id: m for m in small_screener.screen_one(record)}
+    assert "list:L1" in one, one
+    batch = small_screener.screen(pd.DataFrame([record])).matches.to_pandas()
+    row = batch[batch.list_id == "list:L1"].iloc[0]
+    assert abs(row.score - one["list:L1"].score) <= 1e-3
+    assert row.explanation == one["list:L1"].explanation
+
+
+def test_record_without_legal_form_is_not_penalised(small_screener: Screener) -> None:
+    """A record lacking a legal form lacks it against every party: no legal-form weight. A list
+    alias lacking it (a short name matching longer names by chance) keeps the model's penalty."""
+    no_form = small_screener.screen_one({"name": "Sunrise Marine Trading", "country": "AE"})
+    best = next(m for m in no_form if m.list_id == "list:L2")
+    assert best.weights["legal_form"] == 0.0 and "legal form" not in best.explanation
+    from resolver.screening.realtime import record_missing_levels
+
+    with_form = small_screener.screen_one({"name": "Sunrise LLC", "country": "AE"})
+    alias = next(m for m in with_form if m.list_id == "list:L2")
+    assert alias.matched_name == "Sunrise"
+    if record_missing_levels(small_screener.comparisons):  # the model has a "one missing" level
+        assert alias.weights["legal_form"] < 0
+        assert "legal form: one missing -" in alias.explanation
+    else:  # a model that treats a missing legal form as not comparable
+        assert alias.weights["legal_form"] == 0.0
+    records = pd.DataFrame(
+        [
+            {"id": "a", "name": "Sunrise Marine Trading", "country": "AE"},
+            {"id": "b", "name": "Sunrise LLC", "country": "AE"},
+        ]
+    )
+    batch = small_screener.screen(records).matches.to_pandas()
+    for rid, match in (("a", best), ("b", alias)):
+        row = batch[(batch.id == rid) & (batch.list_id == "list:L2")].iloc[0]
+        assert abs(row.score - match.score) <= 1e-3 and row.explanation == match.explanation
+
+
+def test_address_overlap_weights_from_the_list(small_screener: Screener) -> None:
+    """Listed parties share building and free-zone words: the address-overlap levels' u is the
+    rate different listed parties reach them (never below the model's), and explanations carry
+    the weight scored."""
+    import math
+
+    from resolver.screening.weights import LIST_U_MIN_PAIRS
+
+    changes = small_screener.weight_changes
+    assert all(c["new_u"] >= c["u"] for c in changes.values())
+    place = next(c for c in small_screener.comparisons if c.name == "place")
+    model_place = small_screener.params.comparisons["place"]
+    for level in place.levels:
+        if level.is_null:
+            continue
+        saved = next(lv for lv in model_place if lv["label"] == level.label)
+        u = changes[level.label]["new_u"] if level.label in changes else saved["u"]
+        assert abs(level.weight - math.log2(saved["m"] / u)) < 1e-6
+    # six parties give 15 address pairs, fewer than LIST_U_MIN_PAIRS: the model's u is kept
+    assert LIST_U_MIN_PAIRS > 15 and changes == {}
+
+
+def test_address_overlap_weights_lowered_on_shared_buildings(tmp_path: Path) -> None:
+    if not default_model_path().exists():
+        pytest.skip(f"default model not found: {default_model_path()}")
+    rows = ["list_id,name,aliases,country,address,tax_id"]
+    for i in range(60):
+        building = ("Kwai Hing Industrial Building", "Mazaya Business Avenue BB1")[i % 2]
+        rows.append(f'L{i},Party {i} Trading Ltd,,Hong Kong,"RM {100 + i}, {building}, Hong Kong",')
+    path = tmp_path / "list.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    screener = Screener.load(path)
+    assert screener.weight_changes, "shared building words must raise an address level's u"
+    before = model_place_weight(screener, "place: address rare-word overlap >= 0.4")
+    after = next(
+        lv.weight
+        for c in screener.comparisons
+        if c.name == "place"
+        for lv in c.levels
+        if lv.label == "place: address rare-word overlap >= 0.4"
+    )
+    assert after < before
+
+
+def model_place_weight(screener: Screener, label: str) -> float:
+    import math
+
+    saved = next(lv for lv in screener.params.comparisons["place"] if lv["label"] == label)
+    return math.log2(saved["m"] / saved["u"])

@@ -144,17 +144,12 @@ def _pairs_table(
         rest = ", ".join(f'p."{c}"' for c in keep[2:])
         return con.sql(
             f"""
-            WITH ordered AS (
-                SELECT least(unique_id_l, unique_id_r) AS id_l,
-                       greatest(unique_id_l, unique_id_r) AS id_r, {rest}
-                FROM _pairs_raw p
-            )
-            SELECT p.id_l, p.id_r, sl.n_records AS n_records_l, sr.n_records AS n_records_r,
-                   {rest}
-            FROM ordered p
-            JOIN _pairs_sizes sl ON sl.unique_id = p.id_l
-            JOIN _pairs_sizes sr ON sr.unique_id = p.id_r
-            ORDER BY p.id_l, p.id_r
+            SELECT sl.unique_id AS id_l, sr.unique_id AS id_r,
+                   sl.n_records AS n_records_l, sr.n_records AS n_records_r, {rest}
+            FROM _pairs_raw p
+            JOIN _pairs_sizes sl ON sl.unique_id = least(p.unique_id_l, p.unique_id_r)
+            JOIN _pairs_sizes sr ON sr.unique_id = greatest(p.unique_id_l, p.unique_id_r)
+            ORDER BY id_l, id_r
             """
         ).to_arrow_table()
     finally:

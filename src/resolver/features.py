@@ -275,14 +275,15 @@ def _add_block_keys(con: duckdb.DuckDBPyConnection, cap: int, src: str) -> list[
     """Materialize guarded key columns per blocking rule; report block statistics.
 
     ``blk_i`` holds the rule's key where its block has at most ``cap`` profiles (compared
-    all-pairs); ``rep_i`` holds, for members of a larger block, the block's smallest profile id,
-    so each member is compared with that representative only (n - 1 pairs, not n^2 / 2).
+    all-pairs); ``rep_i`` holds, for members of a larger block, the block's smallest ``pid``
+    (profile number, in unique_id order), so each member is compared with that representative
+    only (n - 1 pairs, not n^2 / 2).
     """
     by_src = f"{src}, " if src else ""
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _rf_prof2 AS
-        SELECT p.* EXCLUDE (_pk, address_tokens), kw.name_kw,
+        SELECT p.* EXCLUDE (_pk, address_tokens), p._pk AS pid, kw.name_kw,
                coalesce(kw.name_w_total, 0.0) AS name_w_total, kw.name_rarity,
                kw.rare[1] AS name_rare1, kw.rare[2] AS name_rare2,
                array_to_string(list_sort(kw.ranked[1:2]), ' ') AS name_rare_pair,
@@ -290,7 +291,7 @@ def _add_block_keys(con: duckdb.DuckDBPyConnection, cap: int, src: str) -> list[
         FROM _rf_prof p LEFT JOIN _rf_kw kw USING (_pk) LEFT JOIN _rf_akw akw USING (_pk)
         """
     )
-    # one small (unique_id, blk_i, rep_i) table per rule from a GROUP BY on the key: hash
+    # one small (pid, blk_i, rep_i) table per rule from a GROUP BY on the key: hash
     # aggregates and joins, not window functions over the wide profile rows (8x faster at 1M).
     # blk_i is a 63-bit hash of the key: splink's blocking joins on integers run about twice as
     # fast as on the key strings, and a collision only adds candidate pairs, which are scored.
@@ -303,9 +304,9 @@ def _add_block_keys(con: duckdb.DuckDBPyConnection, cap: int, src: str) -> list[
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _rf_blk_{i} AS
-            WITH keyed AS (SELECT unique_id, {by_src}{key} AS key FROM _rf_prof2 WHERE {not_null}),
-                 sizes AS (SELECT key, count(*) AS n, min(unique_id) AS rep FROM keyed GROUP BY key)
-            SELECT keyed.unique_id, {by_src}sizes.n,
+            WITH keyed AS (SELECT pid, {by_src}{key} AS key FROM _rf_prof2 WHERE {not_null}),
+                 sizes AS (SELECT key, count(*) AS n, min(pid) AS rep FROM keyed GROUP BY key)
+            SELECT keyed.pid, {by_src}sizes.n,
                    CASE WHEN sizes.n <= {int(cap)} THEN (hash(keyed.key) >> 1)::BIGINT END
                        AS blk_{i},
                    CASE WHEN sizes.n > {int(cap)} THEN sizes.rep END AS rep_{i}
@@ -331,9 +332,7 @@ def _add_block_keys(con: duckdb.DuckDBPyConnection, cap: int, src: str) -> list[
                 "largest_block_over_cap": int(row[3]),
             }
         )
-        joins.append(
-            f"LEFT JOIN (SELECT unique_id, blk_{i}, rep_{i} FROM _rf_blk_{i}) USING (unique_id)"
-        )
+        joins.append(f"LEFT JOIN (SELECT pid, blk_{i}, rep_{i} FROM _rf_blk_{i}) USING (pid)")
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _rf_prof_final AS SELECT * FROM _rf_prof2 {' '.join(joins)}"
     )

@@ -16,7 +16,13 @@ from resolver.normalize._resources import read_json, read_table
 from resolver.normalize.text import clean_unicode, split_ascii_tokens
 from resolver.normalize.translit import latin_tokens, romanize, token_key
 
-__all__ = ["LegalForm", "LegalMatch", "find_legal_forms", "legal_form_table_size"]
+__all__ = [
+    "LegalForm",
+    "LegalMatch",
+    "find_legal_forms",
+    "legal_form_table_size",
+    "main_legal_form",
+]
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +39,7 @@ class LegalForm:
     legal_class: str | None
     anywhere: bool = True  # may be stripped from the middle of a name
     prefix_ok: bool = True  # may be stripped from the start of a name
+    weak: bool = False  # generic word (Co., Corp.): its class counts only if no other form
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +57,7 @@ class _Table:
     first: frozenset[str]
     last: frozenset[str]
     max_len: int
-    by_keys: dict[tuple[str, ...], LegalForm]
+    by_keys: dict[tuple[str, ...], tuple[tuple[str, ...], LegalForm]]
     keys_first: frozenset[str]
     keys_last: frozenset[str]
     keys_max_len: int
@@ -75,6 +82,7 @@ def _table() -> _Table:
     drops: set[tuple[str, ...]] = set()
     edge_only: set[tuple[str, ...]] = set()
     suffix_only: set[tuple[str, ...]] = set()
+    weak: set[tuple[str, ...]] = set()
     adds: list[tuple[tuple[str, ...], str, str]] = []
     for row in extra:
         action, alias = row[0], row[1]
@@ -90,6 +98,8 @@ def _table() -> _Table:
             edge_only.add(_alias_tokens(alias))
         elif action == "suffix":
             suffix_only.add(_alias_tokens(alias))
+        elif action == "weak":
+            weak.add(_alias_tokens(alias))
         elif action == "add":
             adds.append((_alias_tokens(alias), _plain(compare), cls))
         else:  # pragma: no cover - data file error
@@ -126,12 +136,12 @@ def _table() -> _Table:
         joined = "".join(toks)
         short = (len(toks) == 1 and len(joined) <= 3) or len(joined) <= 2
         anywhere = not short and toks not in edge_only
-        exact[toks] = LegalForm(compare, cls, anywhere, toks not in suffix_only)
+        exact[toks] = LegalForm(compare, cls, anywhere, toks not in suffix_only, toks in weak)
 
-    by_keys: dict[tuple[str, ...], LegalForm] = {}
+    by_keys: dict[tuple[str, ...], tuple[tuple[str, ...], LegalForm]] = {}
     for toks, form in exact.items():
         if len(toks) >= 2 and len("".join(toks)) >= _KEY_MATCH_MIN_CHARS:
-            by_keys.setdefault(tuple(token_key(t) for t in toks), form)
+            by_keys.setdefault(tuple(token_key(t) for t in toks), (toks, form))
     log.debug("legal forms: %d aliases, %d key-matched", len(exact), len(by_keys))
     return _Table(
         exact=exact,
@@ -150,38 +160,62 @@ def legal_form_table_size() -> int:
     return len(_table().exact)
 
 
+def _spelled_alike(tokens: Sequence[str], alias: Sequence[str]) -> bool:
+    """A key match is a romanization of the alias, not a lookalike ("Siemens AkG" is not
+    "gemeinnützige UG"): every word starts with the same letter and has a similar length."""
+    return all(
+        t[0] == a[0] and 0.6 <= len(t) / len(a) <= 1.67 for t, a in zip(tokens, alias, strict=True)
+    )
+
+
+def _by_keys(tokens: Sequence[str], keys: Sequence[str], table: _Table) -> LegalForm | None:
+    hit = table.by_keys.get(tuple(keys))
+    if hit is None or not _spelled_alike(tokens, hit[0]):
+        return None
+    return hit[1]
+
+
 def _starting_at(
     tokens: Sequence[str], keys: Sequence[str], i: int, end: int, table: _Table
 ) -> tuple[int, LegalForm] | None:
-    """Longest alias occupying tokens[i:i+L] with i+L <= end."""
+    """Longest alias occupying tokens[i:i+L] with i+L <= end (spelled exactly or, for long
+    aliases, any romanization of them)."""
+    best: tuple[int, LegalForm] | None = None
     if tokens[i] in table.first:
         for length in range(min(table.max_len, end - i), 0, -1):
             form = table.exact.get(tuple(tokens[i : i + length]))
             if form is not None:
-                return length, form
+                best = (length, form)
+                break
     if keys[i] in table.keys_first:
         for length in range(min(table.keys_max_len, end - i), 1, -1):
-            form = table.by_keys.get(tuple(keys[i : i + length]))
+            if best is not None and length <= best[0]:
+                break
+            form = _by_keys(tokens[i : i + length], keys[i : i + length], table)
             if form is not None:
                 return length, form
-    return None
+    return best
 
 
 def _ending_at(
     tokens: Sequence[str], keys: Sequence[str], j: int, start: int, table: _Table
 ) -> tuple[int, LegalForm] | None:
-    """Longest alias occupying tokens[j-L:j] with j-L >= start."""
+    """Longest alias occupying tokens[j-L:j] with j-L >= start (exact or romanization)."""
+    best: tuple[int, LegalForm] | None = None
     if tokens[j - 1] in table.last:
         for length in range(min(table.max_len, j - start), 0, -1):
             form = table.exact.get(tuple(tokens[j - length : j]))
             if form is not None:
-                return length, form
+                best = (length, form)
+                break
     if keys[j - 1] in table.keys_last:
         for length in range(min(table.keys_max_len, j - start), 1, -1):
-            form = table.by_keys.get(tuple(keys[j - length : j]))
+            if best is not None and length <= best[0]:
+                break
+            form = _by_keys(tokens[j - length : j], keys[j - length : j], table)
             if form is not None:
                 return length, form
-    return None
+    return best
 
 
 def find_legal_forms(tokens: Sequence[str]) -> list[LegalMatch]:
@@ -228,6 +262,14 @@ def find_legal_forms(tokens: Sequence[str]) -> list[LegalMatch]:
     if len(found) > 1 and sum(m.end - m.start for m in found) == n:
         found = found[1:]
     return found
+
+
+def main_legal_form(matches: Sequence[LegalMatch]) -> LegalForm | None:
+    """The form a name is classed by: the first that is not a weak generic word, else the first."""
+    for match in matches:
+        if not match.form.weak:
+            return match.form
+    return matches[0].form if matches else None
 
 
 @cache

@@ -8,9 +8,15 @@ from functools import lru_cache
 
 from unidecode import unidecode
 
-from resolver.normalize.legal_forms import find_legal_forms
+from resolver.normalize.legal_forms import find_legal_forms, main_legal_form
 from resolver.normalize.text import detect_script, split_ascii_tokens
-from resolver.normalize.tokens import apply_synonyms, initials, numbers, remove_stopwords
+from resolver.normalize.tokens import (
+    apply_synonyms,
+    initials,
+    numbers,
+    read_numbers,
+    remove_stopwords,
+)
 from resolver.normalize.translit import latin_tokens, token_key
 
 __all__ = ["NameFeatures", "clear_name_cache", "name_features"]
@@ -44,20 +50,24 @@ def _build(latin_toks: list[str], script: str) -> NameFeatures:
     if matches:
         covered = {i for m in matches for i in range(m.start, m.end)}
         rest = [t for i, t in enumerate(latin_toks) if i not in covered]
-        legal_form: str | None = matches[0].form.compare
-        legal_class: str | None = matches[0].form.legal_class
+        main = main_legal_form(matches)
+        legal_form: str | None = main.compare if main else None
+        legal_class: str | None = main.legal_class if main else None
     else:
         rest, legal_form, legal_class = list(latin_toks), None, None
+    rest = read_numbers(rest)
     core_toks = tuple(apply_synonyms(remove_stopwords(rest))) if rest else ()
     keys = tuple(token_key(t) for t in core_toks)
     core = " ".join(core_toks)
+    # joined keeps inner function words: "van der bilt" ~ "vanderbilt" ("the" at an edge goes)
+    joined = "".join(apply_synonyms(remove_stopwords(rest, keep_inner=True))) if core_toks else ""
     return NameFeatures(
         latin=" ".join(latin_toks),
         core=core,
         tokens=core_toks,
         keys=keys,
         key_string=" ".join(sorted(set(keys))),
-        joined=core.replace(" ", ""),
+        joined=joined,
         legal_form=legal_form,
         legal_class=legal_class,
         numbers=numbers(core_toks),

@@ -10,7 +10,14 @@ from functools import cache
 from resolver.normalize._resources import read_lines, read_table
 from resolver.normalize.translit import latin_tokens
 
-__all__ = ["apply_synonyms", "initials", "numbers", "remove_stopwords", "stopwords"]
+__all__ = [
+    "apply_synonyms",
+    "initials",
+    "numbers",
+    "read_numbers",
+    "remove_stopwords",
+    "stopwords",
+]
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +25,43 @@ _DIGITS_RE = re.compile(r"[0-9]+")
 # Number labels dropped before a number: "No. 5", "№ 5", "Nr 5" all give "5".
 _NUMBER_LABELS = frozenset({"no", "nr", "num", "number", "nomer"})
 _GLUED_LABEL_RE = re.compile(r"^(?:no|nr|nomer)([0-9]+)$")
+_DIGIT_ORDINAL_RE = re.compile(r"^([0-9]+)(?:st|nd|rd|th)$")
+
+
+@cache
+def _number_words() -> dict[str, tuple[int, str]]:
+    """{word: (value, kind)} from data/number_words.tsv."""
+    return {row[0]: (int(row[1]), row[2]) for row in read_table("number_words.tsv")}
+
+
+def read_numbers(tokens: Sequence[str]) -> list[str]:
+    """Number words and ordinals as digits: "forty four" -> "44", "three" -> "3",
+    "first" / "1st" -> "1", "twenty first" -> "21"; other tokens unchanged."""
+    words = _number_words()
+    out: list[str] = []
+    i, n = 0, len(tokens)
+    while i < n:
+        tok = tokens[i]
+        ordinal = _DIGIT_ORDINAL_RE.match(tok)
+        if ordinal:
+            out.append(ordinal.group(1).lstrip("0") or "0")
+            i += 1
+            continue
+        entry = words.get(tok)
+        if entry is None:
+            out.append(tok)
+            i += 1
+            continue
+        value, kind = entry
+        i += 1
+        if kind == "ten" and i < n:
+            nxt = tokens[i]
+            unit = words.get(nxt)
+            if unit is not None and (unit[1] == "unit" or (unit[1] == "ordinal" and unit[0] < 10)):
+                value += unit[0]
+                i += 1
+        out.append(str(value))
+    return out
 
 
 @cache
@@ -57,13 +101,16 @@ def _synonym_index() -> tuple[dict[str, tuple[str, ...]], frozenset[str], int]:
     return singles, phrase_first, max_len
 
 
-def remove_stopwords(tokens: Sequence[str]) -> list[str]:
+def remove_stopwords(tokens: Sequence[str], keep_inner: bool = False) -> list[str]:
     """Tokens without stopwords and number labels ("No. 5", "№5" -> "5"); all-stopword names
-    are kept as they are."""
+    are kept as they are. ``keep_inner`` removes stopwords only at the start and end
+    ("the van der bilt" -> "van der bilt"), for the joined spelling of a name."""
     stop = stopwords()
+    words = [i for i, tok in enumerate(tokens) if tok not in stop]
+    first, last = (words[0], words[-1]) if words else (0, -1)
     kept: list[str] = []
     for i, tok in enumerate(tokens):
-        if tok in stop:
+        if tok in stop and not (keep_inner and first < i < last):
             continue
         if tok in _NUMBER_LABELS and i + 1 < len(tokens) and tokens[i + 1].isdigit():
             continue

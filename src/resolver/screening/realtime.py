@@ -35,7 +35,9 @@ Features = dict[str, Any]
 Predicate = Callable[[Features, Features], bool]
 
 # Candidate keys, shared with the batch blocking rules: a key value is used only when at most
-# BLOCK_CAP list name rows carry it; of the name words, the query's RARE_KEYS rarest are used.
+# BLOCK_CAP list name rows carry it; of the name words, the query's RARE_KEYS rarest are used,
+# and every one at most RARE_ALL_CAP list rows carry: a word rare on the list is not always the
+# name's own ("Honghai Semiconductor (Hong Kong) Co." has the list-rare place words hong, kong).
 SCALAR_BLOCKS: tuple[tuple[str, ...], ...] = (
     ("name_core",),
     ("name_key_string",),
@@ -59,6 +61,34 @@ FEATURE_COLUMNS = (
     "tax_id",
 )
 RARE_KEYS = 2
+RARE_ALL_CAP = 20
+# One-edit candidate keys: a query name word (of ``name_core``) no list name has, a typo such as
+# Nomsd or Prommqrket, meets the list words one letter away (inserted, deleted, replaced or two
+# swapped letters): both sides are keyed by the word and its one-letter deletions (symmetric
+# deletion), for words of FUZZY_MIN_CHARS+ letters; a key more than FUZZY_CAP list name rows
+# carry is unused.
+FUZZY_MIN_CHARS = 5
+FUZZY_CAP = 50
+# A field the record lacks is a property of the record, the same against every listed party, so
+# it is no evidence about which party the record is: the level a comparison reaches because the
+# record has no value (the legal form's "one missing") scores 0 in screening. It keeps the model's
+# weight when the list name is the one without (a short alias with no legal form, "Yuen Tung",
+# matches many longer names by chance). comparison -> the feature column whose absence counts.
+RECORD_MISSING_NEUTRAL = {"legal_form": "legal_class"}
+
+
+def deletion_keys(word: str) -> set[str]:
+    """The word and its one-letter deletions (none for words under FUZZY_MIN_CHARS letters).
+
+    Two words one edit apart (insertion, deletion, substitution, adjacent swap) share one.
+    """
+    if len(word) < FUZZY_MIN_CHARS:
+        return set()
+    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _words(core: str | None) -> set[str]:
+    return set(core.split(" ")) if core else set()
 
 
 def idf_weight(n_units: int, df: int) -> float:
@@ -166,7 +196,10 @@ def _dice(level: WeightedDiceLevel) -> Predicate:
 
 def _near(a: str, b: str) -> bool:
     """Keys equal, or both of 3+ symbols and one edit apart (as FuzzyDiceLevel's SQL)."""
-    return a == b or (len(a) >= 3 and len(b) >= 3 and jellyfish.levenshtein_distance(a, b) <= 1)
+    if a == b:
+        return True
+    n, m = len(a), len(b)  # the length difference bounds the distance: skip most pairs
+    return n >= 3 and m >= 3 and abs(n - m) <= 1 and jellyfish.levenshtein_distance(a, b) <= 1
 
 
 def _fuzzy_dice(level: FuzzyDiceLevel) -> Predicate:
@@ -192,6 +225,35 @@ def _jaccard(col: str, threshold: float) -> Predicate:
             return False
         union = len(x | y)
         return union > 0 and len(x & y) / union >= threshold
+
+    return pred
+
+
+def _initialism(column: str, min_letters: int) -> Predicate:
+    """InitialismLevel's condition: one name has a word spelling the other's word initials."""
+
+    def spells(this: str, other: str) -> bool:
+        initials = "".join(w[:1] for w in other.split(" "))
+        return len(initials) >= min_letters and initials in this.split(" ")
+
+    def pred(a: Features, b: Features) -> bool:
+        x, y = a[column], b[column]
+        return x is not None and y is not None and (spells(x, y) or spells(y, x))
+
+    return pred
+
+
+def _near_equal(column: str, max_edits: int, min_chars: int) -> Predicate:
+    """NearEqualLevel's condition (whole values within ``max_edits`` edits), natively: the
+    length difference bounds the edit distance, so most pairs skip the distance."""
+
+    def pred(a: Features, b: Features) -> bool:
+        x, y = a[column], b[column]
+        if x is None or y is None or len(x) < min_chars or len(y) < min_chars:
+            return False
+        if abs(len(x) - len(y)) > max_edits:
+            return False
+        return jellyfish.levenshtein_distance(x, y) <= max_edits
 
     return pred
 
@@ -262,6 +324,16 @@ def _expr(node: exp.Expression, natives: Mapping[str, Predicate]) -> Value:
         length = node.args.get("length")
         stop = None if length is None else start + int(length.this)
         return lambda a, b: None if (v := x(a, b)) is None else v[start:stop]
+    if isinstance(node, exp.Length):
+        x = _expr(node.this, natives)
+        return lambda a, b: None if (v := x(a, b)) is None else len(v)
+    if isinstance(node, exp.Levenshtein):
+        x, y = _expr(node.this, natives), _expr(node.expression, natives)
+        return lambda a, b: (
+            None
+            if (u := x(a, b)) is None or (v := y(a, b)) is None
+            else jellyfish.levenshtein_distance(u, v)
+        )
     if isinstance(node, exp.JarowinklerSimilarity):
         x, y = _expr(node.this, natives), _expr(node.expression, natives)
         return lambda a, b: (
@@ -287,6 +359,12 @@ def compile_level(creator: Any) -> Predicate:
         return _jaccard(creator.col, creator.threshold)
     if isinstance(creator, FuzzyDiceLevel):
         return _fuzzy_dice(creator)
+    near_equal = getattr(custom_levels, "NearEqualLevel", None)
+    if near_equal is not None and isinstance(creator, near_equal):
+        return _near_equal(creator.column, creator.max_edits, creator.min_chars)
+    initialism = getattr(custom_levels, "InitialismLevel", None)
+    if initialism is not None and isinstance(creator, initialism):
+        return _initialism(creator.column, creator.min_letters)
     sql = creator.create_sql(_DUCKDB)
     if not isinstance(creator, WeightedDiceLevel):
         return compile_sql(sql)
@@ -316,6 +394,20 @@ class CompiledComparison:
                     )
                 return level.gamma, weight
         return -1, 0.0  # unreachable with an ElseLevel; NULL CASE in splink gives no weight
+
+
+def record_missing_levels(comparisons: tuple[ComparisonInfo, ...]) -> dict[str, tuple[str, int]]:
+    """comparison -> (column, gamma of its "one missing" level) for RECORD_MISSING_NEUTRAL."""
+    out = {}
+    for info in comparisons:
+        column = RECORD_MISSING_NEUTRAL.get(info.name)
+        level = next(
+            (lv for lv in info.levels if not lv.is_null and lv.label.endswith("one missing")),
+            None,
+        )
+        if column is not None and level is not None:
+            out[info.name] = (column, level.gamma)
+    return out
 
 
 def compile_comparisons(comparisons: tuple[ComparisonInfo, ...]) -> list[CompiledComparison]:
@@ -402,6 +494,8 @@ class ListIndex:
     scalar_rows: dict[tuple[str, ...], dict[tuple[str, ...], list[int]]] = field(
         default_factory=dict
     )
+    fuzzy_rows: dict[str, list[int]] = field(default_factory=dict)  # deletion key -> rows
+    words: frozenset[str] = frozenset()  # the words of the list's name cores
 
     @classmethod
     def build(cls, table: pa.Table, features: FeatureSet) -> ListIndex:
@@ -420,29 +514,51 @@ class ListIndex:
         scalar_rows: dict[tuple[str, ...], dict[tuple[str, ...], list[int]]] = {
             cols: {} for cols in SCALAR_BLOCKS
         }
+        fuzzy_rows: dict[str, list[int]] = {}
+        words: set[str] = set()
         for i, f in enumerate(rows):
             add_weights(f, stats)
             for k in f["name_keys"] or ():
                 key_rows.setdefault(k, []).append(i)
+            core_words = _words(f["name_core"])
+            words.update(core_words)
+            for v in set().union(*map(deletion_keys, core_words)):
+                fuzzy_rows.setdefault(v, []).append(i)
             for cols, index in scalar_rows.items():
                 value = tuple(f[c] for c in cols)
                 if None not in value:
                     index.setdefault(value, []).append(i)
         key_count = {k: len(v) for k, v in key_rows.items()}
-        return cls(table, rows, stats, key_count, key_rows, scalar_rows)
+        return cls(
+            table, rows, stats, key_count, key_rows, scalar_rows, fuzzy_rows, frozenset(words)
+        )
 
     def features(self, record: Mapping[str, Any]) -> Features:
         """A query record's features, weighted with the index's word statistics."""
         return add_weights(query_features(record), self.stats)
 
     def rare_keys(self, keys: list[str] | None) -> list[str]:
-        """The query's RARE_KEYS rarest name keys among those at most BLOCK_CAP list rows carry."""
+        """The query's RARE_KEYS rarest name keys among those at most BLOCK_CAP list rows carry,
+        and all those at most RARE_ALL_CAP rows carry."""
         if not keys:
             return []
         usable = sorted(
             (self.key_count[k], k) for k in keys if 0 < self.key_count.get(k, 0) <= BLOCK_CAP
         )
-        return [k for _, k in usable[:RARE_KEYS]]
+        return [k for i, (n, k) in enumerate(usable) if i < RARE_KEYS or n <= RARE_ALL_CAP]
+
+    def list_fuzzy_keys(self, core: str | None) -> list[str]:
+        """A list name's one-edit candidate keys: the deletion keys of its name core's words
+        that at most FUZZY_CAP list rows carry."""
+        out = set().union(*map(deletion_keys, _words(core)))
+        return sorted(v for v in out if len(self.fuzzy_rows.get(v, ())) <= FUZZY_CAP)
+
+    def query_fuzzy_keys(self, core: str | None) -> list[str]:
+        """A query's one-edit candidate keys: the deletion keys of its name core's words that
+        no list name has, each carried by 1 to FUZZY_CAP list rows."""
+        unseen = [w for w in _words(core) if w not in self.words]
+        out = set().union(*map(deletion_keys, unseen))
+        return sorted(v for v in out if 0 < len(self.fuzzy_rows.get(v, ())) <= FUZZY_CAP)
 
     def candidates(self, q: Features) -> list[int]:
         """List rows sharing a candidate key with the query (the batch blocking rules)."""
@@ -456,6 +572,8 @@ class ListIndex:
                 found.update(rows)
         for k in self.rare_keys(q["name_keys"]):
             found.update(self.key_rows[k])
+        for v in self.query_fuzzy_keys(q["name_core"]):
+            found.update(self.fuzzy_rows[v])
         return sorted(found)
 
 
@@ -479,6 +597,7 @@ def score_query(
 ) -> list[Scored]:
     """Score the query against each candidate list row."""
     out = []
+    neutral = record_missing_levels(tuple(c.info for c in compiled))
     for i in index.candidates(q):
         row = index.rows[i]
         gammas: dict[str, int] = {}
@@ -486,6 +605,10 @@ def score_query(
         total = prior_weight
         for comp in compiled:
             gamma, weight = comp.score(q, row, tf)
+            if comp.info.name in neutral:
+                column, missing = neutral[comp.info.name]
+                if gamma == missing and q[column] is None and row[column] is not None:
+                    weight = 0.0
             gammas[comp.info.name] = gamma
             weights[comp.info.name] = weight
             total += weight

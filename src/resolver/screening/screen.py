@@ -18,9 +18,20 @@ Design, shared with real-time screening (``realtime``) so both give the same sco
   The link prior of dedupe, ``params.prior_for(n, n_list)`` = e / n_list, was off by +4.7 and
   -1.4 bits there: the evidence that makes a listed party likely does not grow with the
   list's size. Override with ``prior=`` or the model's ``metadata["screening_prior"]``.
+  The -10.9 counted a list entry sharing the true party's name as correct; with the generator's
+  exact truth (each listed entity has one list_id, a same-named entry is another company) the
+  fit on generated data (dev seeds 11 and 13, 6000 entities, 300 parties) is about -14.7: its
+  list repeats names other traded companies carry (near-twins, common names) with nothing on
+  the list to tell them apart. The default stays with the real-list fit; generated data at the
+  default flags every such look-alike (see benchmarks/screening.py, ``indistinguishable``).
+* Weights: the model's m/u, with the address-overlap levels' u estimated on the list
+  (``weights``) and no legal-form penalty for a record that has none (``realtime``'s
+  ``RECORD_MISSING_NEUTRAL``), the same in both paths.
 * Candidates: the same keys in both paths: exact name core, romanization-invariant key string,
   joined letters, tax id, address + city (each value only when at most ``BLOCK_CAP`` list
-  names carry it) and the record's ``RARE_KEYS`` rarest name words among those.
+  names carry it), the record's ``RARE_KEYS`` rarest name words among those (and all that at
+  most ``RARE_ALL_CAP`` list names carry) and, for name words the list does not have (typos),
+  the list words one edit away (``deletion_keys``).
 """
 
 from __future__ import annotations
@@ -52,15 +63,19 @@ from resolver.screening.explain import ComparisonInfo, explain, model_comparison
 from resolver.screening.lists import load_lists
 from resolver.screening.realtime import (
     BLOCK_CAP,
+    RARE_ALL_CAP,
     RARE_KEYS,
     TOKEN_SOURCES,
     CompiledComparison,
     ListIndex,
     WordStats,
     compile_comparisons,
+    match_probability,
     prob_to_weight,
+    record_missing_levels,
     score_query,
 )
+from resolver.screening.weights import screening_params
 
 log = logging.getLogger(__name__)
 
@@ -226,7 +241,10 @@ class Screener:
         self._list_profiles = self._screening_profiles(
             self._list_features.profiles, SOURCE_LIST, self.index.stats
         )
-        self.comparisons: tuple[ComparisonInfo, ...] = model_comparisons(params)
+        # the model's m/u adapted to screening against this list (``weights``); ``params`` (the
+        # model as trained) stays for dedupe
+        self.screen_params, self.weight_changes = screening_params(params, self.index)
+        self.comparisons: tuple[ComparisonInfo, ...] = model_comparisons(self.screen_params)
         self._compiled: list[CompiledComparison] | None = None
         self._tf: tuple[WordStats, dict[str, float]] | None = None
         self.prior = screening_prior(params, prior)
@@ -327,10 +345,11 @@ class Screener:
         t1 = time.perf_counter()
         blocking = [block_on(name) for name in _BLOCK_NAMES.values()]
         blocking.append(block_on("blk_rare", arrays_to_explode=["blk_rare"]))
+        blocking.append(block_on("blk_fuzzy", arrays_to_explode=["blk_fuzzy"]))
         self._release(None)
         linker = build_linker(
             self.engine,
-            self.params,
+            self.screen_params,
             [rec_prof, list_prof],
             link_type="link_only",
             prior=self.prior,
@@ -338,12 +357,12 @@ class Screener:
         )
         try:
             self._register_tf(linker, stats)
-            pairs = predict_pairs(linker, floor).as_pandas_dataframe()
+            pairs = predict_pairs(linker, self._predict_floor(floor)).as_pandas_dataframe()
         finally:
             self._release(linker)
         timings["predict_s"] = time.perf_counter() - t1
         t2 = time.perf_counter()
-        best = self._best_per_party(pairs, fs.records, self._list_features.records)
+        best = self._best_per_party(pairs, fs.records, self._list_features.records, rec_prof, floor)
         timings["best_s"] = time.perf_counter() - t2
         return best, rec_prof.num_rows, timings
 
@@ -363,7 +382,9 @@ class Screener:
         """Profiles with the list's token weights and the screening candidate keys (``blk_*``).
 
         List profiles carry every name word at most BLOCK_CAP list names share; records carry
-        their RARE_KEYS rarest such words, so a record meets the list names sharing one of them.
+        their RARE_KEYS rarest such words and all at most RARE_ALL_CAP list names share, so a
+        record meets the list names sharing one of them.
+        ``blk_fuzzy``: the one-edit keys of ``ListIndex.list_fuzzy_keys`` / ``query_fuzzy_keys``.
         """
         con = self.engine.con
         tables = dict(self._count_tables)
@@ -403,12 +424,20 @@ class Screener:
             }
         )
         name = list(TOKEN_SOURCES).index("name_kw")
-        rare = "keys_all" if source == SOURCE_LIST else f"keys_ranked[1:{int(RARE_KEYS)}]"
+        rare = "keys_all" if source == SOURCE_LIST else "keys_rare"
         ctes.append(
             f"""rk AS (
                 SELECT t.unique_id,
                        list(t.k ORDER BY t.k) AS keys_all,
-                       list(t.k ORDER BY n.n, t.k) AS keys_ranked
+                       list_concat(
+                           list(t.k ORDER BY n.n, t.k)[1:{int(RARE_KEYS)}],
+                           coalesce(
+                               (list(t.k ORDER BY n.n, t.k) FILTER (
+                                   WHERE n.n <= {int(RARE_ALL_CAP)}
+                               ))[{int(RARE_KEYS) + 1}:],
+                               []
+                           )
+                       ) AS keys_rare
                 FROM t{name} t JOIN _sc_kn n USING (k) WHERE n.n <= {int(BLOCK_CAP)}
                 GROUP BY t.unique_id
             )"""
@@ -433,7 +462,7 @@ class Screener:
         for name_, table in tables.items():
             con.register(name_, table)
         try:
-            return con.sql(
+            out = con.sql(
                 f"""
                 WITH {", ".join(ctes)}
                 SELECT p.*{exclude}, {", ".join(selects)}
@@ -444,6 +473,11 @@ class Screener:
         finally:
             for name_ in ["_sc_prof_in", *tables]:
                 con.unregister(name_)
+        fuzzy = self.index.list_fuzzy_keys if source == SOURCE_LIST else self.index.query_fuzzy_keys
+        cores = out.column("name_core").to_pylist()
+        return out.append_column(
+            "blk_fuzzy", pa.array([fuzzy(c) or None for c in cores], pa.list_(pa.string()))
+        )
 
     def _release(self, linker: Any) -> None:
         """Drop splink's tables and the inputs ``build_linker`` registers under fixed names."""
@@ -483,7 +517,56 @@ class Screener:
         sdf = self.engine.register(db, table, _TF_TABLE)
         linker.table_management.register_term_frequency_lookup(sdf, "name_core")
 
-    def _best_per_party(self, pairs: Any, records: pa.Table, list_records: pa.Table) -> pa.Table:
+    def _predict_floor(self, floor: float) -> float:
+        """The floor for splink's predict: low enough for pairs that ``_record_missing`` raises."""
+        neutral = record_missing_levels(self.comparisons)
+        penalty = max(
+            (
+                -info.level(g).weight
+                for info in self.comparisons
+                if info.name in neutral
+                for g in (neutral[info.name][1],)
+            ),
+            default=0.0,
+        )
+        if penalty <= 0 or floor <= 0:
+            return floor
+        return match_probability(prob_to_weight(floor) - penalty)
+
+    def _record_missing(
+        self, out: dict[str, Any], q_uid: Any, l_uid: Any, rec_prof: pa.Table
+    ) -> None:
+        """Score 0 for a level reached because the record lacks a field (``realtime``'s
+        ``RECORD_MISSING_NEUTRAL``), as ``score_query`` does; adjusts ``out`` in place."""
+        for name, (column, gamma) in record_missing_levels(self.comparisons).items():
+            q_none = dict(
+                zip(
+                    rec_prof.column("unique_id").to_pylist(),
+                    rec_prof.column(column).is_null().to_pylist(),
+                    strict=True,
+                )
+            )
+            l_none = dict(
+                zip(
+                    self._list_profiles.column("unique_id").to_pylist(),
+                    self._list_profiles.column(column).is_null().to_pylist(),
+                    strict=True,
+                )
+            )
+            hit = (out[f"gamma_{name}"] == gamma) & q_uid.map(q_none) & ~l_uid.map(l_none)
+            removed = out[f"w_{name}"].where(hit, 0.0)
+            out[f"w_{name}"] = out[f"w_{name}"] - removed
+            out["match_weight"] = out["match_weight"] - removed
+        out["match_probability"] = out["match_weight"].map(match_probability)
+
+    def _best_per_party(
+        self,
+        pairs: Any,
+        records: pa.Table,
+        list_records: pa.Table,
+        rec_prof: pa.Table,
+        floor: float,
+    ) -> pa.Table:
         """Orient pairs (record, list name), expand profiles to rows, keep the best name per party."""
         left_is_rec = pairs["source_dataset_l"] == SOURCE_RECORDS
         out = {
@@ -499,7 +582,10 @@ class Screener:
             if f"mw_tf_adj_{c}" in pairs.columns:
                 mw = mw + pairs[f"mw_tf_adj_{c}"].astype("float64").fillna(0.0)
             out[f"w_{c}"] = mw
-        scored = pa.Table.from_pandas(pd.DataFrame(out), preserve_index=False)
+        self._record_missing(out, out["q_uid"], out["l_uid"], rec_prof)
+        frame = pd.DataFrame(out)
+        frame = frame[frame["match_probability"] >= floor]
+        scored = pa.Table.from_pandas(frame, preserve_index=False)
         meta = pa.table(
             {
                 "lrow": pa.array(range(self.index.table.num_rows), pa.int64()),
@@ -587,6 +673,7 @@ class Screener:
             "threshold": threshold,
             "floor": floor,
             "prior": self.prior,
+            "screening_weights": self.weight_changes,
             "timings": {k: round(v, 3) for k, v in timings.items()},
             "backend": self.engine.backend,
             "model": self.params.metadata.get("path", "in-memory"),

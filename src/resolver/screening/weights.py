@@ -1,0 +1,100 @@
+"""Screening weights: the model's m/u adapted to (record, listed party) pairs.
+
+The model is trained for dedupe, on pairs of trade records with word weights (IDF) over the
+trade data. Screening compares a record with a list name, with IDF over the list alone (see
+``screen``). Both paths (batch and ``screen_one``) score with the adapted parameters, so the
+explanations are the weights scored.
+
+* Address overlap levels (``LIST_U_COMPARISONS``): with IDF over a few hundred list addresses,
+  words every trade address in a business district carries (building, free zone) look rare, so
+  two unrelated parties reach an overlap level far more often than the model's u (counted with
+  IDF over the trade data) says. u of each level is re-estimated as the rate at which pairs of
+  different listed parties reach it, never below the model's u (the list may be too small or
+  too unlike the records to show it). Measured on generated data (dev seeds 11 and 13, 6000
+  entities): precision at threshold 0.5 0.50 -> 0.57 and 0.41 -> 0.49 at the same recall.
+* Not done for names: name levels carry the model's exact-name term-frequency logic, and a
+  list's own near-twins would dilute its typo levels. Nor is the legal form's "one missing"
+  level made neutral: on generated data it is what keeps a short alias without legal form
+  ("Yuen Tung") from flagging every "Yuen Tung Logistics Ltd" (precision 0.41 -> 0.31).
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from typing import Any
+
+import splink.comparison_level_library as cll
+
+from resolver.model.params import ModelParams
+from resolver.screening.explain import model_comparisons
+from resolver.screening.realtime import ListIndex, compile_comparisons
+
+LIST_U_COMPARISONS = ("place",)
+LIST_U_MIN_PAIRS = 1000  # fewer comparable list pairs: keep the model's u
+LIST_U_MAX_PAIRS = 100_000  # more: a fixed-seed random sample of this many
+
+
+def list_u(params: ModelParams, index: ListIndex, name: str) -> tuple[dict[str, float], int]:
+    """Per level label of comparison ``name``: the rate at which different listed parties reach
+    it among list name pairs the comparison can compare (not its null level); and the pairs."""
+    info = next(c for c in model_comparisons(params) if c.name == name)
+    (compiled,) = compile_comparisons((info,))
+    null = next((lv for lv, _ in compiled.levels if lv.is_null), None)
+    rows = index.rows
+    parties = index.table.column("list_id").to_pylist()
+    usable = [i for i, f in enumerate(rows) if null is None or not _is_null(compiled, f)]
+    n = len(usable)
+    total = n * (n - 1) // 2
+    if total <= LIST_U_MAX_PAIRS:
+        pairs: Any = ((usable[a], usable[b]) for a in range(n) for b in range(a + 1, n))
+    else:
+        rng = random.Random(0)
+        pairs = (
+            (usable[rng.randrange(n)], usable[rng.randrange(n)]) for _ in range(LIST_U_MAX_PAIRS)
+        )
+    counts: dict[int, int] = {}
+    seen = 0
+    for i, j in pairs:
+        if parties[i] == parties[j]:
+            continue
+        gamma, _ = compiled.score(rows[i], rows[j], {})
+        if null is not None and gamma == null.gamma:
+            continue
+        counts[gamma] = counts.get(gamma, 0) + 1
+        seen += 1
+    rates = {
+        lv.label: counts.get(lv.gamma, 0) / max(seen, 1) for lv in info.levels if not lv.is_null
+    }
+    return rates, seen
+
+
+def _is_null(compiled: Any, f: dict[str, Any]) -> bool:
+    """The row cannot be compared on this comparison whatever the other side (null level)."""
+    return any(lv.is_null and pred(f, f) for lv, pred in compiled.levels)
+
+
+def screening_params(params: ModelParams, index: ListIndex) -> tuple[ModelParams, dict[str, Any]]:
+    """The model's parameters adapted to screening against ``index`` (see the module docstring),
+    and a summary of what changed (label -> old/new u, comparable list pairs)."""
+    out = copy.deepcopy(params)
+    changes: dict[str, Any] = {}
+    for name in LIST_U_COMPARISONS:
+        if name not in out.comparisons:
+            continue
+        rates, seen = list_u(params, index, name)
+        if seen < LIST_U_MIN_PAIRS:
+            continue
+        info = next(c for c in model_comparisons(params) if c.name == name)
+        is_else = {lv.label for lv in info.levels if isinstance(lv.creator, cll.ElseLevel)}
+        for level in out.comparisons[name]:
+            rate = rates.get(level["label"])
+            if level["label"] not in is_else and rate is not None and rate > level["u"]:
+                changes[level["label"]] = {
+                    "u": level["u"],
+                    "new_u": rate,
+                    "list_pairs": seen,
+                }
+                level["u"] = rate
+    out.metadata = {**out.metadata, "screening_adjusted": sorted(changes)}
+    return out, changes

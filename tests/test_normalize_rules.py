@@ -1,0 +1,161 @@
+"""Name rules added for labelled company-name pairs: number words, generic legal words, joined
+spellings with inner particles, country abbreviations, and the name levels that use them."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+from splink.internals.dialects import SplinkDialect
+
+from resolver.model.levels import InitialismLevel, NearEqualLevel
+from resolver.normalize import name_features
+from resolver.normalize.legal_forms import legal_family
+from resolver.normalize.tokens import read_numbers, remove_stopwords
+
+# ---------------------------------------------------------------------------------------------
+# Number words and ordinals
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("words", "digits"),
+    [
+        ("Three Percenters", "3 Percenters"),
+        ("Brigade Forty-Four", "Brigade 44"),
+        ("Brigade Fourty-four", "Brigade 44"),  # common misspelling of forty
+        ("First Republic Bank", "1st Republic Bank"),
+        ("Fifth Third Bancorp", "5th 3rd Bancorp"),
+        ("Twenty-First Century Fox", "21st Century Fox"),
+        ("Seven Eleven", "7 11"),
+    ],
+)
+def test_number_words_meet_digits(words, digits):
+    a, b = name_features(words), name_features(digits)
+    assert a.core == b.core
+    assert a.numbers == b.numbers and a.numbers
+
+
+def test_read_numbers_leaves_other_words():
+    assert read_numbers(["capital", "one"]) == ["capital", "1"]
+    assert read_numbers(["twenty", "first"]) == ["21"]
+    assert read_numbers(["twenty", "tenth"]) == ["20", "10"]  # a ten takes only a unit
+    assert read_numbers(["a", "team"]) == ["a", "team"]  # "a" is never read as one
+    assert read_numbers(["2nd", "007th"]) == ["2", "7"]
+    assert read_numbers(["forty"]) == ["40"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Legal forms: "Company" at the end, weak generic words, key matches spelled alike
+# ---------------------------------------------------------------------------------------------
+
+
+def test_company_at_the_end_is_a_generic_legal_word():
+    assert name_features("The Procter & Gamble Company").core == "procter gamble"
+    assert name_features("Procter & Gamble Co.").core == "procter gamble"
+    assert name_features("Ford Motor Company").legal_class == "co"
+    # not at the start or in the middle: "Company" there is part of the name
+    assert name_features("Company Store Trading").core.startswith("company")
+
+
+def test_weak_generic_word_does_not_decide_the_class():
+    jsc = {
+        name_features(raw).legal_class
+        for raw in (
+            "JSC Tactical Missiles Corporation",
+            "Tactical Missiles Corporation JSC",
+            "Tactical Missiles Corporation Joint Stock Company",
+        )
+    }
+    assert jsc == {"jsc"}
+    assert name_features("Tactical Missiles Corporation").legal_class == "llc"
+
+
+def test_plain_company_is_compatible_with_limited_liability_forms():
+    assert legal_family("co") == legal_family("llc") == legal_family("llp")
+    assert legal_family("co") != legal_family("jsc")
+
+
+def test_misspelled_long_legal_form_is_still_found():
+    f = name_features("Tactical Missiles Corporation Joynt Stock Company")
+    assert (f.core, f.legal_class) == ("tactical missiles", "jsc")
+    f = name_features("OOO Obshestvo s ogranichennoi otvetstvennostju Romashka")
+    assert (f.core, f.legal_class) == ("romashka", "llc")
+
+
+def test_key_match_needs_a_spelling_alike():
+    # "Siemens AkG" has the phonetic keys of "gemeinnützige UG" but is not that legal form
+    f = name_features("Siemens AkG")
+    assert f.core == "siemens akg" and f.legal_class is None
+
+
+# ---------------------------------------------------------------------------------------------
+# Joined spelling keeps inner particles; country abbreviations
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("split", "joined"),
+    [
+        ("van der Bilt Corp", "Vanderbilt Corp"),
+        ("Banco Di Napoli", "Banco DiNapoli"),
+        ("The Good Will Company", "Goodwill Company"),
+    ],
+)
+def test_joined_keeps_inner_particles(split, joined):
+    assert name_features(split).joined == name_features(joined).joined
+
+
+def test_joined_drops_edge_stopwords_and_number_labels():
+    assert name_features("The World Bank").joined == "worldbank"
+    assert name_features("Plant No. 5").joined == "plant5"
+    assert remove_stopwords(["the", "van", "der", "bilt", "of"], keep_inner=True) == [
+        "van",
+        "der",
+        "bilt",
+    ]
+
+
+def test_country_abbreviations():
+    assert (
+        name_features("U.S. Department of State").core
+        == name_features("United States Department of State").core
+    )
+    assert name_features("Bank of America USA").core == name_features("Bank of America US").core
+    assert (
+        name_features("UK Export Finance").core
+        == name_features("United Kingdom Export Finance").core
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Name levels (SQL evaluated on DuckDB)
+# ---------------------------------------------------------------------------------------------
+
+
+def _holds(level, left: str, right: str) -> bool:
+    sql = level.create_sql(SplinkDialect.from_string("duckdb"))
+    con = duckdb.connect()
+    return bool(
+        con.execute(
+            f"SELECT {sql} FROM (SELECT ? AS name_core_l, ? AS name_core_r)", [left, right]
+        ).fetchone()[0]
+    )
+
+
+def test_near_equal_level():
+    one = NearEqualLevel("name_core", 1)
+    assert _holds(one, "toyota motor", "tayota motor")
+    assert _holds(one, "blackstone real estate partners iv", "blackstone real estate partners v")
+    assert not _holds(one, "nabc", "abc")  # short names must be equal
+    assert not _holds(one, "china railroad engineering", "china railway engineering")
+    two = NearEqualLevel("name_core", 2, min_chars=10)
+    assert _holds(two, "kim yong chol", "kim yong chun")
+    assert not _holds(two, "sigma", "cigna")
+
+
+def test_initialism_level():
+    level = InitialismLevel()
+    assert _holds(level, "pla", "peoples liberation army")
+    assert _holds(level, "bnp paribas", "banque nationale paris")
+    assert not _holds(level, "national bank", "nb")  # two letters are too few
+    assert not _holds(level, "abc trading", "abc trade")
