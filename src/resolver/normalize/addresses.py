@@ -78,9 +78,9 @@ def normalize_city(raw: str | None) -> str:
 
 
 @cache
-def _address_terms() -> tuple[dict[tuple[str, ...], str], int, re.Pattern[str], dict[str, str]]:
-    """Keyword tables: romanized phrase -> short ("" = drop), longest phrase, Han keyword regex
-    and Han keyword -> short."""
+def _address_terms() -> tuple[dict[tuple[str, ...], str], re.Pattern[str], dict[str, str]]:
+    """Keyword tables: romanized phrase -> short ("" = drop), Han keyword regex and Han
+    keyword -> short."""
     table: dict[tuple[str, ...], str] = {}
     han: dict[str, str] = {}
     for row in read_table("address_terms.tsv"):
@@ -97,12 +97,26 @@ def _address_terms() -> tuple[dict[tuple[str, ...], str], int, re.Pattern[str], 
     for alias, canonical in exact.items():
         table.setdefault(tuple(alias.split()), canonical)
     han_re = re.compile("|".join(sorted(map(re.escape, han), key=len, reverse=True)))
-    return table, max(len(k) for k in table), han_re, han
+    return table, han_re, han
+
+
+@cache
+def _phrase_starts() -> dict[str, int]:
+    """First word of every keyword / city phrase -> the longest phrase starting with it."""
+    starts: dict[str, int] = {}
+    for phrase in _address_terms()[0]:
+        starts[phrase[0]] = max(starts.get(phrase[0], 0), len(phrase))
+    return starts
 
 
 def _rewrite(tokens: Sequence[str]) -> list[str]:
-    """Replace keyword / city phrases (longest first) by their short forms."""
-    table, max_len, _, _ = _address_terms()
+    """Replace keyword / city phrases (longest first) by their short forms.
+
+    Only phrases starting with the current word are tried (most words start none): this was
+    half of the address normalization time.
+    """
+    table = _address_terms()[0]
+    starts = _phrase_starts()
     out: list[str] = []
     i, n = 0, len(tokens)
     while i < n:
@@ -110,7 +124,12 @@ def _rewrite(tokens: Sequence[str]) -> list[str]:
             out.append("bld" if out and (out[-1].isdigit() or out[-1] == "d") else "st")
             i += 1
             continue
-        for length in range(min(max_len, n - i), 0, -1):
+        longest = starts.get(tokens[i], 0)
+        if not longest:
+            out.append(tokens[i])
+            i += 1
+            continue
+        for length in range(min(longest, n - i), 0, -1):
             short = table.get(tuple(tokens[i : i + length]))
             if short is not None:
                 if short:
@@ -125,7 +144,7 @@ def _rewrite(tokens: Sequence[str]) -> list[str]:
 
 @lru_cache(maxsize=65536)
 def _normalize_address(raw: str) -> str:
-    _, _, han_re, han = _address_terms()
+    _, han_re, han = _address_terms()
     if _HAN_RE.search(raw):
         raw = han_re.sub(lambda m: f" {han[m.group()]} ", raw)
     return " ".join(_rewrite(latin_tokens(raw)))
