@@ -595,6 +595,15 @@ def test_address_chinese_meets_english_as_token_set():
         ("de-123.456.789", "DE123456789"),
         ("91440300-192203821-j", "91440300192203821J"),
         ("АВ123", "AB123"),  # Cyrillic look-alikes
+        ("STIR 271863150", "271863150"),  # Uzbekistan
+        ("BR No. 12345678", "12345678"),  # Hong Kong business registration
+        ("統一編號 12345678", "12345678"),  # Taiwan UBN
+        ("USt-IdNr. DE123456789", "DE123456789"),
+        ("Tax No: 1234567890", "1234567890"),
+        ("ՀՎՀՀ 02512345", "02512345"),  # Armenia
+        ("Kadıköy V.D. 1234567890", "1234567890"),  # Turkish tax office, then the VKN
+        ("KADIKÖY VERGİ DAİRESİ 1234567890", "1234567890"),
+        ("VD123", "VD123"),  # no office name: the letters are part of the id
         ("0", None),
         ("000000", None),
         ("N/A", None),

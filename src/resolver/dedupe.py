@@ -132,13 +132,13 @@ def _pairs_table(
     available = {c.unquote().name for c in pairs_sdf.columns}
     weights = [f"mw_{c}" for c in comparison_names if f"mw_{c}" in available]
     keep = ["unique_id_l", "unique_id_r", "match_probability", "match_weight", *weights]
-    if engine.backend == "duckdb":
-        select = ", ".join(f'"{c}"' for c in keep)
-        raw = engine.con.sql(f'SELECT {select} FROM "{pairs_sdf.physical_name}"').to_arrow_table()
+    con = engine.con
+    if engine.backend == "duckdb":  # read splink's table in place: no extra copy in memory
+        source = f'"{pairs_sdf.physical_name}"'
     else:
         raw = pa.Table.from_pandas(pairs_sdf.as_pandas_dataframe()[keep], preserve_index=False)
-    con = engine.con
-    con.register("_pairs_raw", raw)
+        con.register("_pairs_raw", raw)
+        source = "_pairs_raw"
     con.register("_pairs_sizes", profiles.select(["unique_id", "n_records"]))
     try:
         rest = ", ".join(f'p."{c}"' for c in keep[2:])
@@ -146,14 +146,15 @@ def _pairs_table(
             f"""
             SELECT sl.unique_id AS id_l, sr.unique_id AS id_r,
                    sl.n_records AS n_records_l, sr.n_records AS n_records_r, {rest}
-            FROM _pairs_raw p
+            FROM {source} p
             JOIN _pairs_sizes sl ON sl.unique_id = least(p.unique_id_l, p.unique_id_r)
             JOIN _pairs_sizes sr ON sr.unique_id = greatest(p.unique_id_l, p.unique_id_r)
             ORDER BY id_l, id_r
             """
         ).to_arrow_table()
     finally:
-        con.unregister("_pairs_raw")
+        if source == "_pairs_raw":
+            con.unregister("_pairs_raw")
         con.unregister("_pairs_sizes")
 
 

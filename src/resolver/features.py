@@ -283,7 +283,8 @@ def _add_block_keys(con: duckdb.DuckDBPyConnection, cap: int, src: str) -> list[
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _rf_prof2 AS
-        SELECT p.* EXCLUDE (_pk, address_tokens), p._pk AS pid, kw.name_kw,
+        SELECT p.* EXCLUDE (_pk, address_tokens), p._pk AS pid, p.address_tokens AS address_keys,
+               kw.name_kw,
                coalesce(kw.name_w_total, 0.0) AS name_w_total, kw.name_rarity,
                kw.rare[1] AS name_rare1, kw.rare[2] AS name_rare2,
                array_to_string(list_sort(kw.ranked[1:2]), ' ') AS name_rare_pair,

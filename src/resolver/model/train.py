@@ -16,6 +16,8 @@ from resolver.model.params import ModelParams
 from resolver.model.spec import (
     COMPARISONS,
     M_FLOOR,
+    M_FROM_SURE_MATCHES,
+    M_SURE_MIN_PAIRS,
     NAME_COLUMN_FOR_EXCLUSION,
     PRIOR_RULES,
     TRAINING_RULES,
@@ -76,6 +78,59 @@ def _level_params(linker: Linker) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
+def _u_not_observed(linker: Linker) -> dict[str, list[int]]:
+    """Indices (among non-null levels) of the levels random sampling never saw, per comparison."""
+    out: dict[str, list[int]] = {}
+    for comparison in linker._settings_obj.comparisons:
+        levels = [lv for lv in comparison.comparison_levels if not lv.is_null_level]
+        out[comparison.output_column_name] = [
+            k for k, lv in enumerate(levels) if not lv._u_is_trained
+        ]
+    return out
+
+
+def sure_match_m(
+    profiles: pa.Table, spec: ComparisonSpec, rule: Sequence[str]
+) -> list[float] | None:
+    """m per non-null level of ``spec``, measured on the profile pairs agreeing on ``rule``.
+
+    Pairs where a null level holds carry no evidence and are not counted. Runs on a local
+    DuckDB copy of the profiles, so every backend trains the same model; None when fewer than
+    ``M_SURE_MIN_PAIRS`` pairs have data.
+    """
+    import duckdb
+
+    levels = spec.levels()
+    cases, non_null = [], []
+    for k, level in enumerate(levels):
+        condition = level.get_comparison_level("duckdb").sql_condition
+        cases.append(f"ELSE {k}" if condition == "ELSE" else f"WHEN {condition} THEN {k}")
+        if not getattr(level, "is_null_level", False):
+            non_null.append(k)
+    cols = sorted({*spec.columns, *rule})
+    select = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in spec.columns)
+    con = duckdb.connect()
+    try:
+        con.register("p", profiles.select(["unique_id", *cols]))
+        counts = dict(
+            con.execute(
+                f"""
+                SELECT CASE {" ".join(cases)} END AS level, count(*)
+                FROM (SELECT {select} FROM p l JOIN p r
+                      ON {_rule_sql(rule)} AND l.unique_id < r.unique_id)
+                GROUP BY ALL
+                """
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    total = sum(counts.get(k, 0) for k in non_null)
+    if total < M_SURE_MIN_PAIRS:
+        return None
+    m = [max(counts.get(k, 0) / total, M_FLOOR) for k in non_null]
+    return [v / sum(m) for v in m]
+
+
 def train(
     engine: Engine,
     features: FeatureSet,
@@ -118,6 +173,7 @@ def train(
         linker._settings_obj._probability_two_random_records_match = prior
 
     linker.training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=seed)
+    unseen = _u_not_observed(linker)
     trained_rules = []
     name_trained = False
     for rule in TRAINING_RULES:
@@ -150,6 +206,26 @@ def train(
         linker.training.estimate_m_from_pairwise_labels(labels_sdf.physical_name)
         trained_rules.append(f"labels ({pairs.num_rows} pairs)")
     comparisons = _level_params(linker)
+    if label_pairs is None or not label_pairs.num_rows:
+        for spec in specs:
+            rule = M_FROM_SURE_MATCHES.get(spec.name)
+            m = (
+                sure_match_m(profiles, spec, rule)
+                if rule and _rule_has_data(profiles, rule)
+                else None
+            )
+            if m is None:
+                continue
+            levels = [
+                {**lv, "m": value} for lv, value in zip(comparisons[spec.name], m, strict=True)
+            ]
+            # a level random sampling never saw has no measured u (EM's guess would stand in):
+            # it is kept neutral, as _level_params does for untrained values
+            for k in unseen.get(spec.name, ()):
+                levels[k]["u"] = levels[k]["m"]
+            total = sum(lv["u"] for lv in levels)
+            comparisons[spec.name] = [{**lv, "u": lv["u"] / total} for lv in levels]
+            trained_rules.append(f"{spec.name} m on {'+'.join(rule)}")
     return ModelParams(
         comparisons=comparisons,
         probability_two_random_records_match=prior,

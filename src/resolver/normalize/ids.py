@@ -17,25 +17,32 @@ _MULTI_SPLIT_RE = re.compile(r"(?<=\w)\s*[/;,|]\s*(?=\w)")
 
 
 @cache
-def _tables() -> tuple[re.Pattern[str], frozenset[str]]:
-    """(regex for a leading label, set of placeholder values)."""
+def _tables() -> tuple[re.Pattern[str], re.Pattern[str], frozenset[str]]:
+    """(regex for a leading label, regex for a tax-office prefix, set of placeholder values)."""
     labels: list[str] = []
+    offices: list[str] = []
     placeholders: set[str] = set()
     for row in read_table("tax_ids.tsv"):
         kind, value = row[0], row[1]
+        pattern = r"\W*".join(re.escape(part) for part in value.upper().split())
         if kind == "label":
-            labels.append(r"\W*".join(re.escape(part) for part in value.upper().split()))
+            labels.append(pattern)
+        elif kind == "office":
+            offices.append(pattern)
         else:
             placeholders.add(value.upper())
     alternation = "|".join(sorted(labels, key=len, reverse=True))
     label_re = re.compile(rf"^\W*(?:{alternation})(?:\W+|(?=\d))", re.UNICODE)
-    return label_re, frozenset(placeholders)
+    office = "|".join(sorted(offices, key=len, reverse=True))
+    office_re = re.compile(rf"^.*?\b(?:{office})\b\W*(?=\d)", re.UNICODE)
+    return label_re, office_re, frozenset(placeholders)
 
 
 @lru_cache(maxsize=65536)
 def _normalize_tax_id(raw: str) -> str | None:
     text = unicodedata.normalize("NFKC", raw).upper()
-    label_re, placeholders = _tables()
+    label_re, office_re, placeholders = _tables()
+    text = office_re.sub("", text, count=1)
     for _ in range(3):  # "ИНН/КПП 7707083893/770701001": several labels in a row
         stripped = label_re.sub("", text, count=1)
         if stripped == text:

@@ -165,7 +165,7 @@ def add_weights(feats: Features, stats: WordStats) -> Features:
     name_kw = feats["name_kw"]
     feats["name_rarity"] = max(name_kw.values()) / stats.unseen["name_kw"] if name_kw else None
     address = feats["address"]
-    feats["address_tokens"] = frozenset(address.split(" ")) if address is not None else None
+    feats["address_keys"] = frozenset(address.split(" ")) if address is not None else None
     return feats
 
 

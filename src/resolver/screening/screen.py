@@ -608,7 +608,7 @@ class Screener:
                 JOIN _sc_meta m ON m.lrow = l.row
                 QUALIFY row_number() OVER (
                     PARTITION BY q.row, m.list_id
-                    ORDER BY p.match_weight DESC, m.matched_name, m.lrow
+                    ORDER BY round(p.match_weight, 6) DESC, m.matched_name, m.lrow
                 ) = 1
                 ORDER BY qrow, list_id
                 """
@@ -720,7 +720,9 @@ class Screener:
             if s.probability < floor:
                 continue
             list_id = list_ids[s.row].as_py()
-            key = (-s.match_weight, names[s.row].as_py(), s.row)
+            # weights rounded: SQL and Python sum equal weights in different orders, and the
+            # alias shown must not depend on the last bit
+            key = (-round(s.match_weight, 6), names[s.row].as_py(), s.row)
             if list_id not in best or key < best[list_id][0]:
                 best[list_id] = (key, s)
         out = []

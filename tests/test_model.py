@@ -1,0 +1,99 @@
+"""Model evidence: the tax id levels, their m from near-certain matches, and u adaptation."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+from resolver.model.params import ModelParams
+from resolver.model.spec import M_FLOOR, M_SURE_MIN_PAIRS, comparison, level_label
+from resolver.model.train import sure_match_m
+from resolver.screening.realtime import compile_level
+
+
+def test_tax_id_levels_in_order_and_evaluable_in_real_time():
+    levels = comparison("tax_id").levels()
+    assert [level_label(lv) for lv in levels[1:]] == [
+        "tax id: same",
+        "tax id: within 2 edits (typo)",
+        "tax id: both present, different",
+    ]
+    preds = [compile_level(lv) for lv in levels]
+
+    def first(x, y):
+        return next(k for k, p in enumerate(preds) if p({"tax_id": x}, {"tax_id": y}))
+
+    assert first(None, "7701234567") == 0  # missing on one side: the null level
+    assert first("7701234567", "7701234567") == 1
+    assert first("7701234567", "7701243567") == 2  # two digits swapped
+    assert first("7701234567", "5003112233") == 3
+
+
+def _pairs(same: int, typo: int, differ: int, one_missing: int) -> pa.Table:
+    """Profiles in pairs sharing name and postcode, with the given tax id outcomes."""
+    rows = []
+    outcomes = [("A", "A")] * same + [("B", "C")] * typo + [("D", "E")] * differ
+    outcomes += [("F", None)] * one_missing
+    for k, (x, y) in enumerate(outcomes):
+        base = f"{k:04d}"
+        for side, tax in (("a", x), ("b", y)):
+            value = None
+            if tax is not None:
+                value = {
+                    "A": f"77{base}1111",
+                    "B": f"77{base}2222",
+                    "C": f"77{base}2223",  # one digit from B
+                    "D": f"11{base}3333",
+                    "E": f"99{base}4444",
+                    "F": f"55{base}5555",
+                }[tax]
+            rows.append(
+                {"unique_id": f"{base}{side}", "name_core": f"acme {base}", "postcode": base}
+                | {"tax_id": value}
+            )
+    return pa.Table.from_pylist(rows)
+
+
+def test_tax_id_m_measured_on_pairs_with_same_name_and_postcode():
+    profiles = _pairs(same=45, typo=2, differ=5, one_missing=30)
+    m = sure_match_m(profiles, comparison("tax_id"), ("name_core", "postcode"))
+    assert m == pytest.approx([45 / 52, 2 / 52, 5 / 52])  # one-missing pairs are no evidence
+    assert min(m) >= M_FLOOR
+
+
+def test_tax_id_m_needs_enough_near_certain_pairs():
+    profiles = _pairs(same=M_SURE_MIN_PAIRS - 2, typo=0, differ=1, one_missing=40)
+    assert sure_match_m(profiles, comparison("tax_id"), ("name_core", "postcode")) is None
+
+
+def test_shipped_model_gives_a_different_tax_id_negative_evidence():
+    from resolver.api import default_model_path
+
+    params = ModelParams.load(default_model_path())
+    same, typo, different = params.comparisons["tax_id"]
+    assert same["m"] / same["u"] > 100
+    assert different["m"] / different["u"] < 0.5  # real evidence against, not the old -0.5 bits
+    assert typo["label"] == "tax id: within 2 edits (typo)"
+
+
+def test_adapted_u_never_raised_on_match_evidence(synth_dir):
+    from resolver.api import default_model_path
+    from resolver.engine import Engine
+    from resolver.features import build_features
+    from resolver.io.readers import read_records
+    from resolver.model.predict import U_CAP_RATIO, adapt_u_to_data
+
+    params = ModelParams.load(default_model_path())
+    engine = Engine(backend="duckdb")
+    try:
+        features = build_features(read_records(synth_dir / "parties.csv"), engine.con)
+    finally:
+        engine.close()
+    # a prior far too small for the data: without the cap, true matches would inflate u
+    adapted = adapt_u_to_data(params, features.profiles, prior=1e-9)
+    for name, levels in params.comparisons.items():
+        new = adapted.comparisons[name]
+        assert sum(lv["u"] for lv in new) == pytest.approx(1.0)
+        for old, lv in zip(levels, new, strict=True):
+            if old["m"] >= U_CAP_RATIO * old["u"] and lv["u"] > old["u"]:
+                pytest.fail(f"{name} / {old['label']}: u raised {old['u']:.3g} -> {lv['u']:.3g}")
