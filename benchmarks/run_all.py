@@ -395,12 +395,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "uncommitted": uncommitted_files(),
         }
         common.write_result("run_all", info, add_meta=False)
-    else:  # rebuild from the last run_all's record
-        info_path = common.RESULTS_DIR / "run_all.json"
-        info = json.loads(info_path.read_text()) if info_path.is_file() else {}
-        runs = info.get("runs") or {}
-        if args.note:
-            info["note"] = args.note
+    else:  # only render: the JSON files may come from separate runs, so no run_all record
+        runs = {}
+        info = {"note": args.note}
     results = load_results(common.RESULTS_DIR, names)
     text = render_markdown(
         results,
