@@ -294,8 +294,8 @@ def _add_block_keys(con: duckdb.DuckDBPyConnection, cap: int, src: str) -> list[
     )
     # one small (pid, blk_i, rep_i) table per rule from a GROUP BY on the key: hash
     # aggregates and joins, not window functions over the wide profile rows (8x faster at 1M).
-    # blk_i is a 63-bit hash of the key: splink's blocking joins on integers run about twice as
-    # fast as on the key strings, and a collision only adds candidate pairs, which are scored.
+    # blk_i is a 63-bit hash of the key: splink's blocking joins and its "not already blocked"
+    # tests compare integers, not key strings; a collision only adds candidate pairs (scored).
     stats = []
     joins = []
     for i, rule in enumerate(BLOCKING_RULES):
