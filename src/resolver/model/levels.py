@@ -18,33 +18,21 @@ def _dialect(sql_dialect: SplinkDialect) -> str:
     return name
 
 
-def weighted_overlap_sql(sql_dialect: SplinkDialect, weights: str, keys: str | None = None) -> str:
-    """SQL for the summed weight of the (key, weight) structs both sides share.
+def weighted_overlap_sql(sql_dialect: SplinkDialect, weights: str, keys: str) -> str:
+    """SQL for the summed weight of the left (key, weight) structs whose key the right side has.
 
-    With ``keys`` (the plain key list beside the structs), each left struct is looked up in the
-    right side's key strings: 3x faster in DuckDB than intersecting struct lists (measured on
-    9M candidate pairs). Without it, the struct lists are intersected: a key has one weight
-    per data set, so equal keys give equal structs.
+    Each left struct is looked up in the right side's plain key list (``keys``, beside the
+    structs): 3x faster in DuckDB than intersecting the struct lists (measured on 9M candidate
+    pairs). A key has one weight per data set, so either side's weight is the same.
     """
-    dialect = _dialect(sql_dialect)
-    if keys is not None:
-        if dialect == "duckdb":
-            return (
-                f"coalesce(list_sum(list_transform({weights}_l, lambda x: CASE WHEN "
-                f"list_contains({keys}_r, x.k) THEN x.w ELSE 0.0 END)), 0.0)"
-            )
+    if _dialect(sql_dialect) == "duckdb":
         return (
-            f"aggregate(transform({weights}_l, x -> CASE WHEN array_contains({keys}_r, x.k) "
-            "THEN x.w ELSE CAST(0.0 AS DOUBLE) END), CAST(0.0 AS DOUBLE), (acc, v) -> acc + v)"
-        )
-    if dialect == "duckdb":
-        return (
-            f"coalesce(list_sum(list_transform(list_intersect({weights}_l, {weights}_r), "
-            "lambda x: x.w)), 0.0)"
+            f"coalesce(list_sum(list_transform({weights}_l, lambda x: CASE WHEN "
+            f"list_contains({keys}_r, x.k) THEN x.w ELSE 0.0 END)), 0.0)"
         )
     return (
-        f"aggregate(array_intersect({weights}_l, {weights}_r), "
-        "CAST(0.0 AS DOUBLE), (acc, x) -> acc + x.w)"
+        f"aggregate(transform({weights}_l, x -> CASE WHEN array_contains({keys}_r, x.k) "
+        "THEN x.w ELSE CAST(0.0 AS DOUBLE) END), CAST(0.0 AS DOUBLE), (acc, v) -> acc + v)"
     )
 
 
@@ -61,7 +49,7 @@ class WeightedDiceLevel(ComparisonLevelCreator):
         weights: str = "name_kw",
         total: str = "name_w_total",
         label: str = "rare-word overlap",
-        keys: str | None = "name_keys",
+        keys: str = "name_keys",
     ):
         self.threshold = float(threshold)
         self.weights, self.total, self.label, self.keys = weights, total, label, keys
@@ -70,11 +58,9 @@ class WeightedDiceLevel(ComparisonLevelCreator):
         overlap = weighted_overlap_sql(sql_dialect, self.weights, self.keys)
         denominator = f"({self.total}_l + {self.total}_r)"
         # the key columns also appear outside the lambda, so splink carries them into the pairs
-        present = (
-            f"{self.keys}_l IS NOT NULL AND {self.keys}_r IS NOT NULL AND " if self.keys else ""
-        )
         return (
-            f"({present}{denominator} > 0 AND 2.0 * {overlap} / {denominator} >= {self.threshold})"
+            f"({self.keys}_l IS NOT NULL AND {self.keys}_r IS NOT NULL AND {denominator} > 0 "
+            f"AND 2.0 * {overlap} / {denominator} >= {self.threshold})"
         )
 
     def create_label_for_charts(self) -> str:
