@@ -24,6 +24,18 @@ log = logging.getLogger(__name__)
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 T = TypeVar("T")
 _MB = 1024 * 1024
+# the quality-and-cost columns every dedupe benchmark table starts with
+QUALITY_COLUMNS = [
+    "dataset",
+    "method",
+    "precision",
+    "recall",
+    "f1",
+    "bcubed_f1",
+    "seconds",
+    "peak_mb",
+    "records",
+]
 
 
 def _rss_bytes() -> int | None:
@@ -39,6 +51,11 @@ def _maxrss_bytes() -> int:
     """Lifetime peak RSS of this process from getrusage (KiB on Linux, bytes on macOS)."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return int(peak if sys.platform == "darwin" else peak * 1024)
+
+
+def peak_mb() -> float:
+    """This process's lifetime peak RSS in MB (covers DuckDB's memory too)."""
+    return _maxrss_bytes() / _MB
 
 
 def measure(

@@ -66,17 +66,7 @@ METHODS = (
     "plain splink (exact blocking)",
     "rapidfuzz token_sort + blocking",
 )
-COLUMNS = [
-    "dataset",
-    "method",
-    "precision",
-    "recall",
-    "f1",
-    "bcubed_f1",
-    "seconds",
-    "peak_mb",
-    "records",
-]
+COLUMNS = common.QUALITY_COLUMNS
 
 
 @dataclass

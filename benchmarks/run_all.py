@@ -30,18 +30,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 RESULTS_MD = HERE / "RESULTS.md"
 BENCHMARKS = ("dedupe_quality", "speed", "screening", "name_pairs")
-PREFERRED = [
-    "dataset",
-    "data set",
-    "method",
-    "precision",
-    "recall",
-    "f1",
-    "bcubed_f1",
-    "seconds",
-    "peak_mb",
-    "records",
-]
+PREFERRED = ["dataset", "data set", *common.QUALITY_COLUMNS[1:]]
 HEADERS = {
     "dataset": "data set",
     "precision": "precision",

@@ -27,7 +27,6 @@ import argparse
 import json
 import logging
 import os
-import resource
 import shlex
 import signal
 import subprocess
@@ -37,6 +36,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from benchmarks import common
 
 log = logging.getLogger(__name__)
 
@@ -48,20 +49,7 @@ METHODS = {"resolver": "resolver (default model)", "plain": "plain splink (exact
 TARGET_ROWS = 1_000_000
 TARGET_SECONDS = 90.0
 TARGET_PEAK_MB = 3 * 1024.0
-COLUMNS = [
-    "dataset",
-    "method",
-    "precision",
-    "recall",
-    "f1",
-    "bcubed_f1",
-    "seconds",
-    "peak_mb",
-    "records",
-    "s_per_100k",
-    "ratio_vs_plain",
-    "status",
-]
+COLUMNS = [*common.QUALITY_COLUMNS, "s_per_100k", "ratio_vs_plain", "status"]
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -69,10 +57,14 @@ REPO = Path(__file__).resolve().parents[1]
 # child: one measured run
 
 
-def _peak_mb() -> float:
-    """This process's lifetime peak RSS in MB (ru_maxrss is KiB on Linux, bytes on macOS)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 2**20 if sys.platform == "darwin" else peak / 1024
+def _emit(report: dict[str, Any], out_json: Path | None) -> dict[str, Any]:
+    """Write a child's report as JSON to ``out_json`` (or stdout) and return it."""
+    text = json.dumps(report, indent=2, default=str)
+    if out_json:
+        out_json.write_text(text)
+    else:
+        print(text)
+    return report
 
 
 def _run_resolver(csv: Path, out: Path) -> dict[str, Any]:
@@ -119,15 +111,10 @@ def run_features_only(size: int, data: Path, out_json: Path | None) -> dict[str,
         "read_s": read_s,
         "features_s": time.perf_counter() - t0 - read_s,
         "profiles": features.profiles.num_rows,
-        "peak_mb": _peak_mb(),
+        "peak_mb": common.peak_mb(),
         "blocking": features.blocking,
     }
-    text = json.dumps(report, indent=2, default=str)
-    if out_json:
-        out_json.write_text(text)
-    else:
-        print(text)
-    return report
+    return _emit(report, out_json)
 
 
 def _quality(clusters_csv: Path, truth_csv: Path) -> dict[str, float]:
@@ -166,7 +153,7 @@ def run_one(method: str, size: int, data: Path, out_json: Path | None) -> dict[s
         t0 = time.perf_counter()
         info = _run_resolver(csv, Path(tmp)) if method == "resolver" else _run_plain(csv, Path(tmp))
         seconds = time.perf_counter() - t0
-        peak = _peak_mb()
+        peak = common.peak_mb()
         quality = _quality(Path(info["clusters_csv"]), data / "truth.csv")
     report: dict[str, Any] = {
         "method_key": method,
@@ -182,12 +169,7 @@ def run_one(method: str, size: int, data: Path, out_json: Path | None) -> dict[s
         report["blocking"] = summary.get("blocking")
         for key in ("records", "profiles", "entities", "pairs_written"):
             report[f"resolver_{key}"] = summary.get(key)
-    text = json.dumps(report, indent=2, default=str)
-    if out_json:
-        out_json.write_text(text)
-    else:
-        print(text)
-    return report
+    return _emit(report, out_json)
 
 
 # --------------------------------------------------------------------------------------------
@@ -310,8 +292,6 @@ def merge_previous(
     runs: list[dict[str, Any]], command: str, results_dir: Path | None
 ) -> tuple[list[dict[str, Any]], str, list[int]]:
     """Runs of the previous speed.json that these new runs do not replace, plus the new ones."""
-    from benchmarks import common
-
     path = (results_dir or common.RESULTS_DIR) / f"{RESULT_NAME}.json"
     if not path.is_file():
         return runs, command, sorted({r["records"] for r in runs})
@@ -405,8 +385,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error("--one METHOD SIZE needs METHOD in resolver/plain and --data DIR")
         run_one(method, size, args.data, args.out)
         return 0
-
-    from benchmarks import common
 
     if args.sizes:
         sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]

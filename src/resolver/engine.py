@@ -15,8 +15,8 @@ from resolver.errors import UsageError
 log = logging.getLogger(__name__)
 
 # DuckDB's own default is 80% of RAM. resolver's largest tables (candidate pairs, scored pairs)
-# spill well, and on 1M generated rows a 1.5 GB cap lowered the run's peak memory from 3.2 to
-# 2.9 GB without slowing it (see benchmarks/speed.py); --memory-limit raises it.
+# spill well: on 1M generated rows (one run each, machine shared) a 1.5 GB cap lowered the
+# run's peak memory from 3.2 to 2.9 GB and the run was not slower; --memory-limit raises it.
 DEFAULT_MEMORY_LIMIT = "1536MB"
 
 

@@ -141,7 +141,7 @@ def _read_csv(path: Path, encoding: str | None, delimiter: str) -> pa.Table:
     text, used = decode_bytes(data, str(path), encoding)
     if not text.strip():
         raise InputError(f"{path}: file is empty")
-    header = _csv_header(text, str(path), delimiter)
+    header = _read_header(_csv_reader(text, delimiter), str(path))
     target = path
     tmp_path = None
     if used.lower().replace("-", "") not in ("utf8",) or data.startswith(b"\xef\xbb\xbf"):
@@ -173,14 +173,16 @@ def _read_csv(path: Path, encoding: str | None, delimiter: str) -> pa.Table:
         if tmp_path:
             os.unlink(tmp_path)
     if table.num_rows == 0:
-        _check_csv_structure(text, str(path), delimiter)
         raise InputError(f"{path}: header only, no data rows")
     return table
 
 
-def _csv_header(text: str, source: str, delimiter: str) -> list[str]:
-    """The header row, checked: present, not empty, no duplicate names."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+def _csv_reader(text: str, delimiter: str):
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+
+
+def _read_header(reader, source: str) -> list[str]:
+    """The reader's first row as the header, checked: present, not empty, no duplicate names."""
     try:
         header = next(reader)
     except StopIteration:
@@ -197,9 +199,8 @@ def _csv_header(text: str, source: str, delimiter: str) -> list[str]:
 
 def _check_csv_structure(text: str, source: str, delimiter: str) -> None:
     """Walk the CSV once with the csv module: header sanity, field counts, unbalanced quotes."""
-    width = len(_csv_header(text, source, delimiter))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    next(reader)
+    reader = _csv_reader(text, delimiter)
+    width = len(_read_header(reader, source))
     row_start = reader.line_num + 1
     rows = 0
     try:

@@ -27,7 +27,7 @@ from typing import Any
 import splink.comparison_level_library as cll
 
 from resolver.model.params import ModelParams
-from resolver.screening.explain import model_comparisons
+from resolver.screening.explain import ComparisonInfo, model_comparisons
 from resolver.screening.realtime import ListIndex, compile_comparisons
 
 LIST_U_COMPARISONS = ("place",)
@@ -35,10 +35,9 @@ LIST_U_MIN_PAIRS = 1000  # fewer comparable list pairs: keep the model's u
 LIST_U_MAX_PAIRS = 100_000  # more: a fixed-seed random sample of this many
 
 
-def list_u(params: ModelParams, index: ListIndex, name: str) -> tuple[dict[str, float], int]:
-    """Per level label of comparison ``name``: the rate at which different listed parties reach
+def list_u(info: ComparisonInfo, index: ListIndex) -> tuple[dict[str, float], int]:
+    """Per level label of comparison ``info``: the rate at which different listed parties reach
     it among list name pairs the comparison can compare (not its null level); and the pairs."""
-    info = next(c for c in model_comparisons(params) if c.name == name)
     (compiled,) = compile_comparisons((info,))
     null = next((lv for lv, _ in compiled.levels if lv.is_null), None)
     rows = index.rows
@@ -79,13 +78,14 @@ def screening_params(params: ModelParams, index: ListIndex) -> tuple[ModelParams
     and a summary of what changed (label -> old/new u, comparable list pairs)."""
     out = copy.deepcopy(params)
     changes: dict[str, Any] = {}
+    infos = {c.name: c for c in model_comparisons(params)}
     for name in LIST_U_COMPARISONS:
         if name not in out.comparisons:
             continue
-        rates, seen = list_u(params, index, name)
+        info = infos[name]
+        rates, seen = list_u(info, index)
         if seen < LIST_U_MIN_PAIRS:
             continue
-        info = next(c for c in model_comparisons(params) if c.name == name)
         is_else = {lv.label for lv in info.levels if isinstance(lv.creator, cll.ElseLevel)}
         for level in out.comparisons[name]:
             rate = rates.get(level["label"])
