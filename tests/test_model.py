@@ -5,9 +5,9 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
+from resolver.model.adapt import sure_match_m
 from resolver.model.params import ModelParams
 from resolver.model.spec import M_FLOOR, M_SURE_MIN_PAIRS, comparison, level_label
-from resolver.model.train import sure_match_m
 from resolver.screening.realtime import compile_level
 
 
@@ -81,7 +81,7 @@ def test_adapted_u_never_raised_on_match_evidence(synth_dir):
     from resolver.engine import Engine
     from resolver.features import build_features
     from resolver.io.readers import read_records
-    from resolver.model.predict import U_CAP_RATIO, adapt_u_to_data
+    from resolver.model.adapt import U_CAP_RATIO, adapt_u_to_data
 
     params = ModelParams.load(default_model_path())
     engine = Engine(backend="duckdb")
@@ -97,3 +97,17 @@ def test_adapted_u_never_raised_on_match_evidence(synth_dir):
         for old, lv in zip(levels, new, strict=True):
             if old["m"] >= U_CAP_RATIO * old["u"] and lv["u"] > old["u"]:
                 pytest.fail(f"{name} / {old['label']}: u raised {old['u']:.3g} -> {lv['u']:.3g}")
+
+
+def test_sure_match_groups_too_large_are_left_out():
+    from resolver.model.adapt import SURE_MAX_GROUP
+
+    profiles = _pairs(same=M_SURE_MIN_PAIRS, typo=0, differ=0, one_missing=0)
+    # one frequent party: many profiles with one name and postcode, every tax id different
+    crowd = [
+        {"unique_id": f"z{k:04d}", "name_core": "big co", "postcode": "1", "tax_id": f"9{k:08d}"}
+        for k in range(SURE_MAX_GROUP + 1)
+    ]
+    profiles = pa.concat_tables([profiles, pa.Table.from_pylist(crowd, schema=profiles.schema)])
+    m = sure_match_m(profiles, comparison("tax_id"), ("name_core", "postcode"))
+    assert m[0] == pytest.approx(1 / (1 + 2 * M_FLOOR))  # the crowd's pairs did not count

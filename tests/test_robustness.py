@@ -164,7 +164,9 @@ texts = st.one_of(
     st.none(),
     # Arrow strings are UTF-8: lone surrogates cannot reach features (see the DataFrame test)
     st.text(st.characters(blacklist_categories=("Cs",)), max_size=60),
-    st.sampled_from(["\u200f", "\u200d", "\u0301" * 5, "\x00", "ООО", "İı", "😀 Ltd"]),
+    st.sampled_from(
+        ["\u200f", "\u200d", "\u0301" * 5, "\x00", "ООО", "İı", "😀 Ltd", "straße 1", "ﬁ 9"]
+    ),
 )
 
 
@@ -182,6 +184,17 @@ def test_record_features_never_raise(rows):
     )
     features = record_features(table)
     assert features.num_rows == len(rows)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(texts, min_size=1, max_size=20))
+def test_postcodes_in_arrow_equal_the_python_rule(values):
+    from resolver.features import normalize_postcode
+
+    ids = [str(i) for i in range(len(values))]
+    table = pa.table({"id": ids, "name": ["Acme"] * len(values), "postcode": values})
+    got = record_features(table).column("postcode").to_pylist()
+    assert got == [normalize_postcode(v) for v in values]
 
 
 def test_dataframe_with_unencodable_text_is_an_input_error():

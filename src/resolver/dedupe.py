@@ -16,8 +16,9 @@ from resolver.cluster import assign_entities, cluster_profiles
 from resolver.engine import Engine
 from resolver.features import DEFAULT_MAX_BLOCK_SIZE, build_features
 from resolver.io.writers import staged_output_dir, write_json, write_table
+from resolver.model.adapt import U_MIN_PROFILES, adapt_u_to_data
 from resolver.model.params import ModelParams
-from resolver.model.predict import U_MIN_PROFILES, adapt_u_to_data, build_linker, predict_pairs
+from resolver.model.predict import build_linker, predict_pairs
 
 log = logging.getLogger(__name__)
 

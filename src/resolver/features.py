@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from resolver.io.schema import OPTIONAL_COLUMNS
+from resolver.model.levels import INITIALS_COLUMN, initials_sql
 from resolver.model.spec import BLOCKING_RULES
 from resolver.normalize import (
     legal_family,
@@ -106,7 +107,7 @@ def _or_none(fn: Callable[[Any], Any], value: Any) -> Any:
 def _name_row(value: str | None) -> tuple:
     """The name feature columns of one name, as a small tuple (cheap to send back from workers)."""
     f = name_features(value)
-    numbers = _blank_to_none(" ".join(sorted(set(f.numbers))))
+    numbers = _blank_to_none(" ".join(sorted(set(f.numbers)))) if f.numbers else None
     if not f.core:
         return (None, None, None, None, f.legal_class, numbers)
     keys = sorted(set(f.keys))
@@ -135,6 +136,20 @@ def _simple_array(column: pa.ChunkedArray, fn: Callable[[Any], Any]) -> pa.Array
     return pa.array(outputs, pa.string()).take(index)
 
 
+def _postcode_array(column: pa.ChunkedArray) -> pa.Array:
+    """``normalize_postcode`` per row, in Arrow for ASCII values (10x faster than a Python call
+    per distinct value). Python's upper() turns a few other letters into ASCII (ß -> SS,
+    ı -> I), so values with any non-ASCII character still go through ``normalize_postcode``.
+    """
+    values = column.combine_chunks().cast(pa.string())
+    out = pc.replace_substring_regex(pc.ascii_upper(values), _POSTCODE_JUNK.pattern, "")
+    other = pc.invert(pc.fill_null(pc.string_is_ascii(values), True))
+    if pc.any(other).as_py():
+        rest = values.filter(other).to_pylist()
+        out = pc.replace_with_mask(out, other, pa.array(map(normalize_postcode, rest), pa.string()))
+    return pc.if_else(pc.equal(out, ""), pa.scalar(None, pa.string()), out)
+
+
 _NORMALIZERS: dict[str, Callable[[Any], Any]] = {
     "country": normalize_country,
     "city": normalize_city,
@@ -153,7 +168,12 @@ def record_features(table: pa.Table) -> pa.Table:
     cols.update(_name_arrays(table.column("name")))
     for name in OPTIONAL_COLUMNS:
         if name in table.column_names:
-            cols[name] = _simple_array(table.column(name), _NORMALIZERS[name])
+            column = table.column(name)
+            cols[name] = (
+                _postcode_array(column)
+                if name == "postcode"
+                else _simple_array(column, _NORMALIZERS[name])
+            )
         else:
             cols[name] = pa.nulls(table.num_rows, pa.string())
     return pa.table(cols)
@@ -197,6 +217,7 @@ def build_features(
                f.id AS unique_id,
                {"f.source_dataset, " if source is not None else ""}
                r.n_records, f.name_core, f.name_keys, f.name_key_string, f.name_joined,
+               {initials_sql("f.name_core")} AS {INITIALS_COLUMN},
                f.legal_class, f.legal_family, f.name_numbers, f.country, f.city, f.address,
                CASE WHEN f.address IS NULL THEN NULL
                     ELSE list_distinct(string_split(f.address, ' ')) END AS address_tokens,

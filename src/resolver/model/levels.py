@@ -10,12 +10,31 @@ from __future__ import annotations
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
 from splink.internals.dialects import SplinkDialect
 
+# First letters of name_core's words ("peoples liberation army" -> "pla"): features computes
+# them once per profile for the initialism level (per pair they cost 3x more).
+INITIALS_COLUMN = "name_initials"
+
+
+def initials_sql(column: str) -> str:
+    """DuckDB SQL for the first letters of the space-separated words of ``column``."""
+    return f"array_to_string(list_transform(string_split({column}, ' '), lambda x: left(x, 1)), '')"
+
 
 def _dialect(sql_dialect: SplinkDialect) -> str:
     name = sql_dialect.sql_dialect_str
     if name not in ("duckdb", "spark"):
         raise NotImplementedError(f"resolver levels support duckdb and spark, not {name}")
     return name
+
+
+def guarded(guard: str, condition: str) -> str:
+    """``guard AND condition`` with ``condition`` evaluated only where ``guard`` holds.
+
+    DuckDB computes every operand of AND/OR over the whole vector, so an expensive test behind
+    a cheap one still runs on every row; CASE evaluates a branch only on the rows reaching it.
+    Used as a level condition (NULL counts as false) the result is the same.
+    """
+    return f"(CASE WHEN {guard} THEN {condition} ELSE false END)"
 
 
 def weighted_overlap_sql(sql_dialect: SplinkDialect, weights: str, keys: str) -> str:
@@ -101,10 +120,15 @@ def fuzzy_overlap_sql(
     )
     mine, theirs = f"{weights}_{this}", f"{keys}_{other}"
     if _dialect(sql_dialect) == "duckdb":
+        # branches rather than OR/AND, so levenshtein runs only where the cheap tests pass
+        near_any = (
+            f"list_bool_or(list_transform({theirs}, lambda y: "
+            f"{guarded('abs(length(x.k) - length(y)) <= 1 AND length(y) >= 3', 'levenshtein(x.k, y) <= 1')}))"
+        )
         return (
-            f"coalesce(list_sum(list_transform({mine}, lambda x: CASE WHEN "
-            f"list_contains({theirs}, x.k) OR list_bool_or(list_transform({theirs}, lambda y: "
-            f"{near})) THEN x.w ELSE 0.0 END)), 0.0)"
+            f"coalesce(list_sum(list_transform({mine}, lambda x: CASE "
+            f"WHEN list_contains({theirs}, x.k) THEN x.w "
+            f"WHEN length(x.k) >= 3 AND {near_any} THEN x.w ELSE 0.0 END)), 0.0)"
         )
     return (
         f"aggregate(filter({mine}, x -> array_contains({theirs}, x.k) "
@@ -157,29 +181,16 @@ class NearEqualLevel(ComparisonLevelCreator):
     def create_sql(self, sql_dialect: SplinkDialect) -> str:
         _dialect(sql_dialect)
         left, right = f"{self.column}_l", f"{self.column}_r"
-        # the length difference bounds the distance from below: most pairs skip levenshtein
-        return (
-            f"(length({left}) >= {self.min_chars} AND length({right}) >= {self.min_chars} "
-            f"AND abs(length({left}) - length({right})) <= {self.max_edits} "
-            f"AND levenshtein({left}, {right}) <= {self.max_edits})"
+        # the length difference bounds the distance from below, so most pairs skip levenshtein;
+        # in a CASE, as DuckDB evaluates every operand of an AND (6x faster on 1.8M pairs)
+        return guarded(
+            f"length({left}) >= {self.min_chars} AND length({right}) >= {self.min_chars} "
+            f"AND abs(length({left}) - length({right})) <= {self.max_edits}",
+            f"levenshtein({left}, {right}) <= {self.max_edits}",
         )
 
     def create_label_for_charts(self) -> str:
         return f"whole name within {self.max_edits} edit(s)"
-
-
-def initials_sql(sql_dialect: SplinkDialect, column: str) -> str:
-    """First letters of the space-separated words of ``column`` ("peoples liberation army" -> "pla")."""
-    if _dialect(sql_dialect) == "duckdb":
-        return f"array_to_string(list_transform(string_split({column}, ' '), lambda x: left(x, 1)), '')"
-    return f"concat_ws('', transform(split({column}, ' '), x -> substring(x, 1, 1)))"
-
-
-def has_word_sql(sql_dialect: SplinkDialect, column: str, word: str) -> str:
-    """``word`` (an SQL expression) is one of the space-separated words of ``column``."""
-    if _dialect(sql_dialect) == "duckdb":
-        return f"list_contains(string_split({column}, ' '), {word})"
-    return f"array_contains(split({column}, ' '), {word})"
 
 
 class InitialismLevel(ComparisonLevelCreator):
@@ -190,13 +201,12 @@ class InitialismLevel(ComparisonLevelCreator):
         self.column, self.min_letters = column, int(min_letters)
 
     def create_sql(self, sql_dialect: SplinkDialect) -> str:
+        _dialect(sql_dialect)
         parts = []
         for this, other in (("l", "r"), ("r", "l")):
-            init = initials_sql(sql_dialect, f"{self.column}_{other}")
-            parts.append(
-                f"(length({init}) >= {self.min_letters} "
-                f"AND {has_word_sql(sql_dialect, f'{self.column}_{this}', init)})"
-            )
+            init = f"{INITIALS_COLUMN}_{other}"
+            word = f"contains(concat(' ', {self.column}_{this}, ' '), concat(' ', {init}, ' '))"
+            parts.append(guarded(f"length({init}) >= {self.min_letters}", word))
         return f"({' OR '.join(parts)})"
 
     def create_label_for_charts(self) -> str:

@@ -15,6 +15,7 @@ import splink.comparison_library as cl
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
 
 from resolver.model.levels import (
+    INITIALS_COLUMN,
     FuzzyDiceLevel,
     InitialismLevel,
     NearEqualLevel,
@@ -221,7 +222,9 @@ def _tax_id() -> list[ComparisonLevelCreator]:
 
 COMPARISONS: tuple[ComparisonSpec, ...] = (
     ComparisonSpec(
-        "name", ("name_core", "name_rarity", "name_key_string", "name_joined", "name_kw"), _name
+        "name",
+        ("name_core", "name_rarity", "name_key_string", "name_joined", "name_kw", INITIALS_COLUMN),
+        _name,
     ),
     ComparisonSpec("legal_form", ("legal_class", "legal_family"), _legal),
     ComparisonSpec("name_numbers", ("name_numbers",), _numbers),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -12,12 +11,12 @@ from splink import Linker, SettingsCreator, block_on
 
 from resolver.engine import Engine
 from resolver.features import FeatureSet
+from resolver.model.adapt import rule_has_data, rule_sql, sure_match_m
 from resolver.model.params import ModelParams
 from resolver.model.spec import (
     COMPARISONS,
     M_FLOOR,
     M_FROM_SURE_MATCHES,
-    M_SURE_MIN_PAIRS,
     NAME_COLUMN_FOR_EXCLUSION,
     PRIOR_RULES,
     TRAINING_RULES,
@@ -39,17 +38,6 @@ def present_comparisons(profiles: pa.Table) -> list[ComparisonSpec]:
         if all(c in profiles.column_names for c in spec.columns)
         and any(profiles.column(c).null_count < profiles.num_rows for c in spec.columns)
     ]
-
-
-def _rule_has_data(profiles: pa.Table, rule: Sequence[str]) -> bool:
-    return all(
-        c in profiles.column_names and profiles.column(c).null_count < profiles.num_rows
-        for c in rule
-    )
-
-
-def _rule_sql(rule: Sequence[str]) -> str:
-    return " AND ".join(f"l.{c} = r.{c}" for c in rule)
 
 
 def _level_params(linker: Linker) -> dict[str, list[dict[str, Any]]]:
@@ -89,48 +77,6 @@ def _u_not_observed(linker: Linker) -> dict[str, list[int]]:
     return out
 
 
-def sure_match_m(
-    profiles: pa.Table, spec: ComparisonSpec, rule: Sequence[str]
-) -> list[float] | None:
-    """m per non-null level of ``spec``, measured on the profile pairs agreeing on ``rule``.
-
-    Pairs where a null level holds carry no evidence and are not counted. Runs on a local
-    DuckDB copy of the profiles, so every backend trains the same model; None when fewer than
-    ``M_SURE_MIN_PAIRS`` pairs have data.
-    """
-    import duckdb
-
-    levels = spec.levels()
-    cases, non_null = [], []
-    for k, level in enumerate(levels):
-        condition = level.get_comparison_level("duckdb").sql_condition
-        cases.append(f"ELSE {k}" if condition == "ELSE" else f"WHEN {condition} THEN {k}")
-        if not getattr(level, "is_null_level", False):
-            non_null.append(k)
-    cols = sorted({*spec.columns, *rule})
-    select = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in spec.columns)
-    con = duckdb.connect()
-    try:
-        con.register("p", profiles.select(["unique_id", *cols]))
-        counts = dict(
-            con.execute(
-                f"""
-                SELECT CASE {" ".join(cases)} END AS level, count(*)
-                FROM (SELECT {select} FROM p l JOIN p r
-                      ON {_rule_sql(rule)} AND l.unique_id < r.unique_id)
-                GROUP BY ALL
-                """
-            ).fetchall()
-        )
-    finally:
-        con.close()
-    total = sum(counts.get(k, 0) for k in non_null)
-    if total < M_SURE_MIN_PAIRS:
-        return None
-    m = [max(counts.get(k, 0) / total, M_FLOOR) for k in non_null]
-    return [v / sum(m) for v in m]
-
-
 def train(
     engine: Engine,
     features: FeatureSet,
@@ -158,7 +104,7 @@ def train(
     linker = Linker(sdf, settings, log_level=logging.ERROR)
     n = profiles.num_rows
 
-    prior_rules = [block_on(*r) for r in PRIOR_RULES if _rule_has_data(profiles, r)]
+    prior_rules = [block_on(*r) for r in PRIOR_RULES if rule_has_data(profiles, r)]
     prior_rules = prior_rules or [block_on("name_core")]
     try:
         linker.training.estimate_probability_two_random_records_match(
@@ -177,17 +123,17 @@ def train(
     trained_rules = []
     name_trained = False
     for rule in TRAINING_RULES:
-        if not _rule_has_data(profiles, rule):
+        if not rule_has_data(profiles, rule):
             continue
         uses_name = any(c.startswith("name_") for c in rule)
         if uses_name and not name_trained:
             # nothing else could train the name comparison (name-only data): accept the bias
             log.warning("only name columns to train on: name levels are trained on name blocks")
-            sql = _rule_sql(rule)
+            sql = rule_sql(rule)
         elif uses_name:
-            sql = _rule_sql(rule) + f" AND l.{NAME_COLUMN_FOR_EXCLUSION} IS NOT NULL"
+            sql = rule_sql(rule) + f" AND l.{NAME_COLUMN_FOR_EXCLUSION} IS NOT NULL"
         else:
-            sql = _rule_sql(rule)
+            sql = rule_sql(rule)
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
                 sql, max_pairs=EM_MAX_PAIRS
@@ -211,7 +157,7 @@ def train(
             rule = M_FROM_SURE_MATCHES.get(spec.name)
             m = (
                 sure_match_m(profiles, spec, rule)
-                if rule and _rule_has_data(profiles, rule)
+                if rule and rule_has_data(profiles, rule)
                 else None
             )
             if m is None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from functools import cache, lru_cache
 
 from resolver.normalize._resources import read_table
-from resolver.normalize.translit import latin_tokens, token_key
+from resolver.normalize.translit import latin_tokens, latin_tokens_memo, token_key
 
 __all__ = ["normalize_address", "normalize_city"]
 
@@ -16,6 +16,8 @@ __all__ = ["normalize_address", "normalize_city"]
 _HAN_RE = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
 _CITY_PREFIXES = frozenset({"g", "gor", "gorod", "city"})
 _CITY_SUFFIXES = frozenset({"city", "gorod", "shi", "sehri"})
+
+_Words = tuple[str, ...]
 
 
 @cache
@@ -101,53 +103,79 @@ def _address_terms() -> tuple[dict[tuple[str, ...], str], re.Pattern[str], dict[
 
 
 @cache
-def _phrase_starts() -> dict[str, int]:
-    """First word of every keyword / city phrase -> the longest phrase starting with it."""
-    starts: dict[str, int] = {}
-    for phrase in _address_terms()[0]:
-        starts[phrase[0]] = max(starts.get(phrase[0], 0), len(phrase))
-    return starts
+def _phrases() -> tuple[dict[str, tuple[int, _Words | None]], dict[_Words, _Words]]:
+    """({first word: (longest phrase in words, short form of the one-word phrase or None)},
+    {phrase of 2+ words: short form}); short forms are split into words ("" = drop = ())."""
+    first: dict[str, tuple[int, _Words | None]] = {}
+    multi: dict[_Words, _Words] = {}
+    for phrase, short in _address_terms()[0].items():
+        longest, single = first.get(phrase[0], (0, None))
+        if len(phrase) == 1:
+            single = tuple(short.split())
+        else:
+            multi[phrase] = tuple(short.split())
+        first[phrase[0]] = (max(longest, len(phrase)), single)
+    first["str"] = (0, None)  # special-cased in _rewrite; longest 0 makes it a context word
+    return first, multi
 
 
 def _rewrite(tokens: Sequence[str]) -> list[str]:
     """Replace keyword / city phrases (longest first) by their short forms.
 
-    Only phrases starting with the current word are tried (most words start none): this was
-    half of the address normalization time.
+    Only phrases starting with the current word are tried (most words start none).
     """
-    table = _address_terms()[0]
-    starts = _phrase_starts()
+    first, multi = _phrases()
     out: list[str] = []
-    i, n = 0, len(tokens)
-    while i < n:
-        if tokens[i] == "str":  # Russian стр. (building) after a number, else German Str.
+    n = len(tokens)
+    skip = 0
+    for i, tok in enumerate(tokens):
+        if skip:
+            skip -= 1
+            continue
+        entry = first.get(tok)
+        if entry is None:
+            out.append(tok)
+        elif tok == "str":  # Russian стр. (building) after a number, else German Str.
             out.append("bld" if out and (out[-1].isdigit() or out[-1] == "d") else "st")
-            i += 1
-            continue
-        longest = starts.get(tokens[i], 0)
-        if not longest:
-            out.append(tokens[i])
-            i += 1
-            continue
-        for length in range(min(longest, n - i), 0, -1):
-            short = table.get(tuple(tokens[i : i + length]))
-            if short is not None:
-                if short:
-                    out.extend(short.split())
-                i += length
-                break
         else:
-            out.append(tokens[i])
-            i += 1
+            longest, single = entry
+            for length in range(min(longest, n - i), 1, -1):
+                short = multi.get(tuple(tokens[i : i + length]))
+                if short is not None:
+                    out += short
+                    skip = length - 1
+                    break
+            else:
+                if single is None:
+                    out.append(tok)
+                else:
+                    out += single
     return out
+
+
+@cache
+def _one_word_forms() -> tuple[dict[str, str], frozenset[str]]:
+    """({word: short form as text} for one-word phrases, words whose rewrite depends on their
+    neighbours: "str" and the first words of longer phrases)."""
+    first, _ = _phrases()
+    single = {word: " ".join(short) for word, (_, short) in first.items() if short is not None}
+    return single, frozenset(word for word, (longest, _) in first.items() if longest != 1)
+
+
+def _shorten(tokens: list[str]) -> str:
+    """Space-joined _rewrite(tokens); without context words, one dict lookup per word."""
+    single, context = _one_word_forms()
+    if context.isdisjoint(tokens):
+        return " ".join(filter(None, map(single.get, tokens, tokens)))
+    return " ".join(_rewrite(tokens))
 
 
 @lru_cache(maxsize=65536)
 def _normalize_address(raw: str) -> str:
-    _, han_re, han = _address_terms()
-    if _HAN_RE.search(raw):
+    if not raw.isascii() and _HAN_RE.search(raw):
+        _, han_re, han = _address_terms()
         raw = han_re.sub(lambda m: f" {han[m.group()]} ", raw)
-    return " ".join(_rewrite(latin_tokens(raw)))
+    return _shorten(latin_tokens_memo(raw))
 
 
 def normalize_address(raw: str | None) -> str:

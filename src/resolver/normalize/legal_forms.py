@@ -8,13 +8,13 @@ data/legal_forms_extra.tsv (missing aliases, pjsc/cjsc classes, ambiguity rules)
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
 from resolver.normalize._resources import read_json, read_table
-from resolver.normalize.text import clean_unicode, split_ascii_tokens
-from resolver.normalize.translit import latin_tokens, romanize, token_key
+from resolver.normalize.text import Memo, clean_unicode, split_ascii_tokens
+from resolver.normalize.translit import latin_tokens, romanize, token_key, token_keys
 
 __all__ = [
     "LegalForm",
@@ -53,14 +53,25 @@ class LegalMatch:
 
 @dataclass(frozen=True, slots=True)
 class _Table:
+    """Aliases by token tuple and by key tuple; first/last token (key) -> alias lengths, longest
+    first, so a lookup tries only lengths some alias has."""
+
     exact: dict[tuple[str, ...], LegalForm]
-    first: frozenset[str]
-    last: frozenset[str]
-    max_len: int
+    first: dict[str, tuple[int, ...]]
+    last: dict[str, tuple[int, ...]]
     by_keys: dict[tuple[str, ...], tuple[tuple[str, ...], LegalForm]]
-    keys_first: frozenset[str]
-    keys_last: frozenset[str]
-    keys_max_len: int
+    keys_first: dict[str, tuple[int, ...]]
+    keys_last: dict[str, tuple[int, ...]]
+    words: frozenset[str]  # every token of every alias
+    key_words: frozenset[str]  # every key of every key-matched alias
+
+
+def _lengths_by(aliases: Iterable[tuple[str, ...]], edge: int) -> dict[str, tuple[int, ...]]:
+    """{alias[edge]: distinct alias lengths, longest first}."""
+    lengths: dict[str, set[int]] = {}
+    for alias in aliases:
+        lengths.setdefault(alias[edge], set()).add(len(alias))
+    return {tok: tuple(sorted(ls, reverse=True)) for tok, ls in lengths.items()}
 
 
 def _plain(text: str) -> str:
@@ -145,13 +156,13 @@ def _table() -> _Table:
     log.debug("legal forms: %d aliases, %d key-matched", len(exact), len(by_keys))
     return _Table(
         exact=exact,
-        first=frozenset(t[0] for t in exact),
-        last=frozenset(t[-1] for t in exact),
-        max_len=max(len(t) for t in exact),
+        first=_lengths_by(exact, 0),
+        last=_lengths_by(exact, -1),
         by_keys=by_keys,
-        keys_first=frozenset(k[0] for k in by_keys),
-        keys_last=frozenset(k[-1] for k in by_keys),
-        keys_max_len=max(len(k) for k in by_keys),
+        keys_first=_lengths_by(by_keys, 0),
+        keys_last=_lengths_by(by_keys, -1),
+        words=frozenset(t for toks in exact for t in toks),
+        key_words=frozenset(k for keys in by_keys for k in keys),
     )
 
 
@@ -181,19 +192,21 @@ def _starting_at(
     """Longest alias occupying tokens[i:i+L] with i+L <= end (spelled exactly or, for long
     aliases, any romanization of them)."""
     best: tuple[int, LegalForm] | None = None
-    if tokens[i] in table.first:
-        for length in range(min(table.max_len, end - i), 0, -1):
+    room = end - i
+    for length in table.first.get(tokens[i], ()):
+        if length <= room:
             form = table.exact.get(tuple(tokens[i : i + length]))
             if form is not None:
                 best = (length, form)
                 break
-    if keys[i] in table.keys_first:
-        for length in range(min(table.keys_max_len, end - i), 1, -1):
-            if best is not None and length <= best[0]:
-                break
-            form = _by_keys(tokens[i : i + length], keys[i : i + length], table)
-            if form is not None:
-                return length, form
+    for length in table.keys_first.get(keys[i], ()):  # key-matched aliases have 2+ tokens
+        if length > room:
+            continue
+        if best is not None and length <= best[0]:
+            break
+        form = _by_keys(tokens[i : i + length], keys[i : i + length], table)
+        if form is not None:
+            return length, form
     return best
 
 
@@ -202,20 +215,34 @@ def _ending_at(
 ) -> tuple[int, LegalForm] | None:
     """Longest alias occupying tokens[j-L:j] with j-L >= start (exact or romanization)."""
     best: tuple[int, LegalForm] | None = None
-    if tokens[j - 1] in table.last:
-        for length in range(min(table.max_len, j - start), 0, -1):
+    room = j - start
+    for length in table.last.get(tokens[j - 1], ()):
+        if length <= room:
             form = table.exact.get(tuple(tokens[j - length : j]))
             if form is not None:
                 best = (length, form)
                 break
-    if keys[j - 1] in table.keys_last:
-        for length in range(min(table.keys_max_len, j - start), 1, -1):
-            if best is not None and length <= best[0]:
-                break
-            form = _by_keys(tokens[j - length : j], keys[j - length : j], table)
-            if form is not None:
-                return length, form
+    for length in table.keys_last.get(keys[j - 1], ()):
+        if length > room:
+            continue
+        if best is not None and length <= best[0]:
+            break
+        form = _by_keys(tokens[j - length : j], keys[j - length : j], table)
+        if form is not None:
+            return length, form
     return best
+
+
+def _shape_token(token: str) -> str:
+    """The token if it is (or has the key of) a word of some alias, else "" (see find_legal_forms)."""
+    table = _table()
+    return token if token in table.words or token_key(token) in table.key_words else ""
+
+
+_SHAPE_TOKENS: Memo[str, str] = Memo(_shape_token, 1 << 18)
+# name shape -> its legal-form matches (see find_legal_forms). A plain dict, emptied when full.
+_SHAPE_MATCHES: dict[tuple[str, ...], tuple[LegalMatch, ...]] = {}
+_SHAPE_MATCHES_MAX = 1 << 16
 
 
 def find_legal_forms(tokens: Sequence[str]) -> list[LegalMatch]:
@@ -226,19 +253,32 @@ def find_legal_forms(tokens: Sequence[str]) -> list[LegalMatch]:
     "co ltd", or 4+ letters like "gmbh") - so "sa", "ao", "ag" count only at the ends. If every token would
     be consumed and there is more than one match, the leftmost match is kept as a name word.
     """
-    n = len(tokens)
-    if n == 0:
+    if not tokens:
         return []
-    table = _table()
-    keys = [token_key(t) for t in tokens]
-    found: list[LegalMatch] = []
+    # Matching only compares tokens (keys) with alias tokens (keys), so a token that is neither
+    # may stand as "" (no alias token, key "" no alias key): names of one shape, such as
+    # ("", "", "co", "ltd"), have the same matches, memoized per shape.
+    shape = tuple(map(_SHAPE_TOKENS.__getitem__, tokens))
+    found = _SHAPE_MATCHES.get(shape)
+    if found is None:
+        if len(_SHAPE_MATCHES) >= _SHAPE_MATCHES_MAX:
+            _SHAPE_MATCHES.clear()
+        found = _SHAPE_MATCHES[shape] = tuple(_find(shape, token_keys(shape), _table()))
+    return list(found)
+
+
+def _find(tokens: Sequence[str], keys: Sequence[str], table: _Table) -> list[LegalMatch]:
+    """Uncached find_legal_forms, given the tokens' keys."""
+    n = len(tokens)
+    suffixes: list[LegalMatch] = []  # from the end backwards
     end = n
     while end > 0:
         hit = _ending_at(tokens, keys, end, 0, table)
         if hit is None:
             break
-        found.append(LegalMatch(end - hit[0], end, hit[1]))
+        suffixes.append(LegalMatch(end - hit[0], end, hit[1]))
         end -= hit[0]
+    found: list[LegalMatch] = []  # in token order: prefixes, middle matches, then suffixes
     start = 0
     while start < end:
         hit = _starting_at(tokens, keys, start, end, table)
@@ -258,7 +298,7 @@ def find_legal_forms(tokens: Sequence[str]) -> list[LegalMatch]:
             i += hit[0]
         else:
             i += 1
-    found.sort(key=lambda m: m.start)
+    found += reversed(suffixes)
     if len(found) > 1 and sum(m.end - m.start for m in found) == n:
         found = found[1:]
     return found

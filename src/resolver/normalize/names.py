@@ -16,8 +16,10 @@ from resolver.normalize.tokens import (
     numbers,
     read_numbers,
     remove_stopwords,
+    stopwords,
+    word_rules_apply,
 )
-from resolver.normalize.translit import latin_tokens, token_key
+from resolver.normalize.translit import latin_tokens_memo, token_keys
 
 __all__ = ["NameFeatures", "clear_name_cache", "name_features"]
 
@@ -44,26 +46,43 @@ class NameFeatures:
 EMPTY = NameFeatures("", "", (), (), "", "", None, None, (), "", "none")
 
 
+def _name_words(rest: list[str]) -> tuple[tuple[str, ...], str]:
+    """Core tokens and joined spelling of the tokens a legal form leaves."""
+    if not word_rules_apply(rest):  # the common case: plain name words
+        core_toks = tuple(rest)
+        return core_toks, "".join(core_toks)
+    rest = read_numbers(rest)
+    plain = remove_stopwords(rest)
+    core_toks = tuple(apply_synonyms(plain)) if rest else ()
+    if not core_toks:
+        return core_toks, ""
+    # joined keeps inner function words: "van der bilt" ~ "vanderbilt" ("the" at an edge goes);
+    # when that removes the same tokens as for core, joined is core's tokens run together
+    inner = plain if stopwords().isdisjoint(rest) else remove_stopwords(rest, keep_inner=True)
+    return core_toks, "".join(core_toks if inner == plain else apply_synonyms(inner))
+
+
 def _build(latin_toks: list[str], script: str) -> NameFeatures:
     """Features from the romanized tokens; everything below depends on latin only (idempotence)."""
+    latin = " ".join(latin_toks)
     matches = find_legal_forms(latin_toks)
     if matches:
-        covered = {i for m in matches for i in range(m.start, m.end)}
-        rest = [t for i, t in enumerate(latin_toks) if i not in covered]
+        rest: list[str] = []  # the tokens outside the matches (sorted, non-overlapping)
+        pos = 0
+        for m in matches:
+            rest += latin_toks[pos : m.start]
+            pos = m.end
+        rest += latin_toks[pos:]
         main = main_legal_form(matches)
         legal_form: str | None = main.compare if main else None
         legal_class: str | None = main.legal_class if main else None
     else:
-        rest, legal_form, legal_class = list(latin_toks), None, None
-    rest = read_numbers(rest)
-    core_toks = tuple(apply_synonyms(remove_stopwords(rest))) if rest else ()
-    keys = tuple(token_key(t) for t in core_toks)
-    core = " ".join(core_toks)
-    # joined keeps inner function words: "van der bilt" ~ "vanderbilt" ("the" at an edge goes)
-    joined = "".join(apply_synonyms(remove_stopwords(rest, keep_inner=True))) if core_toks else ""
+        rest, legal_form, legal_class = latin_toks, None, None
+    core_toks, joined = _name_words(rest)
+    keys = token_keys(core_toks)
     return NameFeatures(
-        latin=" ".join(latin_toks),
-        core=core,
+        latin=latin,
+        core=" ".join(core_toks),
         tokens=core_toks,
         keys=keys,
         key_string=" ".join(sorted(set(keys))),
@@ -95,10 +114,24 @@ def _fallback(raw: str) -> NameFeatures:
     )
 
 
+_SAME_LATIN: dict[str, NameFeatures] = {}
+_SAME_LATIN_MAX = 1 << 17
+
+
+def _build_shared(latin_toks: list[str], script: str) -> NameFeatures:
+    key = script + " " + " ".join(latin_toks)
+    f = _SAME_LATIN.get(key)
+    if f is None:
+        if len(_SAME_LATIN) >= _SAME_LATIN_MAX:
+            _SAME_LATIN.clear()
+        f = _SAME_LATIN[key] = _build(latin_toks, script)
+    return f
+
+
 @lru_cache(maxsize=1 << 17)
 def _cached(raw: str) -> NameFeatures:
     try:
-        return _build(latin_tokens(raw), detect_script(raw))
+        return _build_shared(latin_tokens_memo(raw), detect_script(raw))
     except Exception:  # pragma: no cover - defensive: a bad record must not stop a batch
         log.warning("name normalization failed for %r; using plain ascii fallback", raw[:200])
         return _fallback(raw)

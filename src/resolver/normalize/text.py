@@ -5,14 +5,38 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Callable
 from functools import lru_cache
+from typing import TypeVar
 
 __all__ = [
     "MAX_INPUT_CHARS",
+    "Memo",
     "clean_unicode",
     "detect_script",
     "split_ascii_tokens",
 ]
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Memo(dict[K, V]):
+    """A dict that computes a missing value with ``fn`` and keeps it; emptied when it holds
+    ``max_size`` values. ``map(memo.__getitem__, keys)`` looks up a whole sequence at C speed."""
+
+    __slots__ = ("_fn", "_max_size")
+
+    def __init__(self, fn: Callable[[K], V], max_size: int) -> None:
+        super().__init__()
+        self._fn = fn
+        self._max_size = max_size
+
+    def __missing__(self, key: K) -> V:
+        if len(self) >= self._max_size:
+            self.clear()
+        value = self[key] = self._fn(key)
+        return value
 
 #: Inputs are cut to this many characters before any work (names longer than this are junk).
 MAX_INPUT_CHARS = 2000
@@ -40,7 +64,8 @@ def clean_unicode(raw: str) -> str:
         text = text.translate(_PRE_NFKC)
         text = text.replace("İ", "i")  # Turkish dotted capital I; casefold would add U+0307
         text = unicodedata.normalize("NFKC", text)
-    text = _CONTROL_RE.sub(" ", text)
+    if not text.isprintable():  # every _CONTROL_RE character is unprintable (Cc, Zl, Zp)
+        text = _CONTROL_RE.sub(" ", text)
     return text.casefold()
 
 
@@ -108,6 +133,31 @@ def _char_script(ch: str) -> str | None:
     return "other"
 
 
+# One code character per reported script, so a whole text is classified by one str.translate.
+_SCRIPT_CODES = {
+    script: chr(0x41 + i)
+    for i, script in enumerate(sorted({r[2] for r in _SCRIPT_RANGES} | {"other"}))
+}
+_CODE_SCRIPTS = {code: script for script, code in _SCRIPT_CODES.items()}
+
+
+class _ScriptMap(dict[int, str]):
+    """str.translate table: code point -> its script code ("" for non-letters), filled lazily."""
+
+    def __missing__(self, cp: int) -> str:
+        script = _char_script(chr(cp))
+        out = "" if script is None else _SCRIPT_CODES[script]
+        self[cp] = out
+        return out
+
+
+_SCRIPT_MAP = _ScriptMap()
+# whitespace-free chunk -> its script codes (whitespace is no letter, so a text's codes are its
+# chunks' codes joined)
+_CHUNK_CODES: Memo[str, str] = Memo(lambda chunk: chunk.translate(_SCRIPT_MAP), 1 << 17)
+_ASCII_LETTER_RE = re.compile("[A-Za-z]")
+
+
 def detect_script(raw: str | None) -> str:
     """Dominant script of the letters in raw: one script >= 80% of letters, else "mixed".
 
@@ -117,19 +167,12 @@ def detect_script(raw: str | None) -> str:
         return "none"
     text = raw[:MAX_INPUT_CHARS]
     if text.isascii():
-        return "latin" if any(c.isalpha() for c in text) else "none"
-    counts: dict[str, int] = {}
-    for ch in text:
-        if ch.isascii():
-            if ch.isalpha():
-                counts["latin"] = counts.get("latin", 0) + 1
-            continue
-        script = _char_script(ch)
-        if script is not None:
-            counts[script] = counts.get(script, 0) + 1
-    if not counts:
+        return "latin" if _ASCII_LETTER_RE.search(text) else "none"
+    codes = "".join(map(_CHUNK_CODES.__getitem__, text.split()))
+    if not codes:
         return "none"
-    total = sum(counts.values())
+    counts = {_CODE_SCRIPTS[code]: codes.count(code) for code in set(codes)}
+    total = len(codes)
     if "kana" in counts and set(counts) <= {"kana", "han", "latin"}:
         if counts["kana"] + counts.get("han", 0) >= 0.8 * total:
             return "kana"
@@ -146,7 +189,7 @@ def detect_script(raw: str | None) -> str:
 _INNER_APOSTROPHE_RE = re.compile(r"(?<=[a-z0-9])'+(?=[a-z0-9])")
 # Single letters joined by dots: "s.a." "a.s." "u.s.a." "i.b.m" -> one token without dots.
 _DOTTED_RE = re.compile(r"(?<![a-z0-9.])[a-z](?:\.[a-z])+\.?(?![a-z0-9])")
-_NON_ALNUM_RE = re.compile(r"[^a-z0-9]+")
+_TOKEN_RE = re.compile(r"[a-z0-9]+")
 
 
 def _undot(match: re.Match[str]) -> str:
@@ -166,4 +209,5 @@ def split_ascii_tokens(text: str) -> list[str]:
         text = text.replace("&", " and ")
     if "." in text:
         text = _DOTTED_RE.sub(_undot, text)
-    return _NON_ALNUM_RE.sub(" ", text).split()
+    return _TOKEN_RE.findall(text)
+

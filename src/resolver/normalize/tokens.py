@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from functools import cache
 
 from resolver.normalize._resources import read_lines, read_table
+from resolver.normalize.text import Memo
 from resolver.normalize.translit import latin_tokens
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "read_numbers",
     "remove_stopwords",
     "stopwords",
+    "word_rules_apply",
 ]
 
 log = logging.getLogger(__name__)
@@ -42,7 +44,7 @@ def read_numbers(tokens: Sequence[str]) -> list[str]:
     i, n = 0, len(tokens)
     while i < n:
         tok = tokens[i]
-        ordinal = _DIGIT_ORDINAL_RE.match(tok)
+        ordinal = _DIGIT_ORDINAL_RE.match(tok) if tok[:1].isdigit() else None
         if ordinal:
             out.append(ordinal.group(1).lstrip("0") or "0")
             i += 1
@@ -93,12 +95,15 @@ def _synonym_table() -> tuple[dict[tuple[str, ...], tuple[str, ...]], int]:
 
 
 @cache
-def _synonym_index() -> tuple[dict[str, tuple[str, ...]], frozenset[str], int]:
-    """Fast lookup: single-token variants, first tokens of phrase variants, longest phrase."""
+def _synonym_index() -> tuple[
+    dict[str, tuple[str, ...]], frozenset[str], int, dict[tuple[str, ...], tuple[str, ...]]
+]:
+    """Fast lookup: single-token variants, first tokens of phrase variants, longest phrase,
+    and the whole table."""
     table, max_len = _synonym_table()
     singles = {k[0]: v for k, v in table.items() if len(k) == 1}
     phrase_first = frozenset(k[0] for k in table if len(k) > 1)
-    return singles, phrase_first, max_len
+    return singles, phrase_first, max_len, table
 
 
 def remove_stopwords(tokens: Sequence[str], keep_inner: bool = False) -> list[str]:
@@ -106,23 +111,26 @@ def remove_stopwords(tokens: Sequence[str], keep_inner: bool = False) -> list[st
     are kept as they are. ``keep_inner`` removes stopwords only at the start and end
     ("the van der bilt" -> "van der bilt"), for the joined spelling of a name."""
     stop = stopwords()
-    words = [i for i, tok in enumerate(tokens) if tok not in stop]
-    first, last = (words[0], words[-1]) if words else (0, -1)
+    first, last = 0, -1
+    if keep_inner:
+        words = [i for i, tok in enumerate(tokens) if tok not in stop]
+        if words:
+            first, last = words[0], words[-1]
+    n = len(tokens)
     kept: list[str] = []
     for i, tok in enumerate(tokens):
         if tok in stop and not (keep_inner and first < i < last):
             continue
-        if tok in _NUMBER_LABELS and i + 1 < len(tokens) and tokens[i + 1].isdigit():
+        if tok in _NUMBER_LABELS and i + 1 < n and tokens[i + 1].isdigit():
             continue
-        glued = _GLUED_LABEL_RE.match(tok)
+        glued = _GLUED_LABEL_RE.match(tok) if tok[:1] == "n" else None
         kept.append(glued.group(1) if glued else tok)
     return kept if kept else list(tokens)
 
 
 def apply_synonyms(tokens: Sequence[str]) -> list[str]:
     """Replace known variants (longest phrase first) by their canonical English tokens."""
-    singles, phrase_first, max_len = _synonym_index()
-    table = _synonym_table()[0]
+    singles, phrase_first, max_len, table = _synonym_index()
     out: list[str] = []
     i, n = 0, len(tokens)
     while i < n:
@@ -131,16 +139,44 @@ def apply_synonyms(tokens: Sequence[str]) -> list[str]:
             for length in range(min(max_len, n - i), 1, -1):
                 canonical = table.get(tuple(tokens[i : i + length]))
                 if canonical is not None:
-                    out.extend(canonical)
+                    out += canonical
                     i += length
                     break
             else:
-                out.extend(singles.get(tok, (tok,)))
+                out += singles.get(tok, (tok,))
                 i += 1
             continue
-        out.extend(singles.get(tok, (tok,)))
+        single = singles.get(tok)
+        if single is None:
+            out.append(tok)
+        else:
+            out += single
         i += 1
     return out
+
+
+def _may_change(token: str) -> bool:
+    """Whether read_numbers, remove_stopwords or apply_synonyms may change or drop this token
+    or read it together with the next one."""
+    singles, phrase_first, _, _ = _synonym_index()
+    return bool(
+        token in _number_words()
+        or _DIGIT_ORDINAL_RE.match(token)
+        or token in stopwords()
+        or token in _NUMBER_LABELS
+        or _GLUED_LABEL_RE.match(token)
+        or token in phrase_first
+        or singles.get(token, (token,)) != (token,)
+    )
+
+
+_MAY_CHANGE: Memo[str, bool] = Memo(_may_change, 1 << 18)
+
+
+def word_rules_apply(tokens: Sequence[str]) -> bool:
+    """False if read_numbers, remove_stopwords (either mode) and apply_synonyms all return the
+    tokens unchanged: no number word, ordinal, stopword, number label or synonym among them."""
+    return any(map(_MAY_CHANGE.__getitem__, tokens))
 
 
 def numbers(tokens: Sequence[str]) -> tuple[str, ...]:
@@ -156,4 +192,4 @@ def numbers(tokens: Sequence[str]) -> tuple[str, ...]:
 
 def initials(tokens: Sequence[str]) -> str:
     """First letter of each non-numeric token ("international business machines" -> "ibm")."""
-    return "".join(t[0] for t in tokens if t and not t.isdigit())
+    return "".join([t[0] for t in tokens if t and not t.isdigit()])

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import cache, lru_cache
+from itertools import chain
 
 from unidecode import unidecode
 
 from resolver.normalize._resources import read_json, read_table
-from resolver.normalize.text import MAX_INPUT_CHARS, clean_unicode, split_ascii_tokens
+from resolver.normalize.text import MAX_INPUT_CHARS, Memo, clean_unicode, split_ascii_tokens
 
 __all__ = [
     "MAX_LATIN_CHARS",
     "chinese_syllable",
     "latin_tokens",
+    "latin_tokens_memo",
     "romanize",
     "token_key",
+    "token_keys",
 ]
 
 
@@ -243,17 +247,54 @@ def _split_camel_legal(text: str) -> str:
     return _camel_legal_re().sub(lambda m: " " + m.group(), text)
 
 
-def latin_tokens(raw: str, *, han_words: bool = True) -> list[str]:
-    """Full pipeline raw text -> lowercase [a-z0-9]+ tokens (same for names, aliases, word lists)."""
+def _uncut_tokens(raw: str, han_words: bool = True) -> list[str]:
+    """latin_tokens before the output-length cut."""
     text = _split_camel_legal(raw[:MAX_INPUT_CHARS])
-    text = romanize(clean_unicode(text), han_words=han_words)
-    tokens = split_ascii_tokens(text)
+    return split_ascii_tokens(romanize(clean_unicode(text), han_words=han_words))
+
+
+def _cut_tokens(tokens: list[str]) -> list[str]:
+    """The tokens whose space-joined text fits in MAX_LATIN_CHARS (a prefix of the list)."""
+    if len(tokens) + sum(map(len, tokens)) <= MAX_LATIN_CHARS + 1:
+        return tokens  # the joined tokens fit: nothing to cut
     total = 0
     for i, tok in enumerate(tokens):
         total += len(tok) + (1 if i else 0)
         if total > MAX_LATIN_CHARS:
             return tokens[:i]
-    return tokens
+    return tokens  # pragma: no cover - unreachable: the joined tokens did not fit
+
+
+def latin_tokens(raw: str, *, han_words: bool = True) -> list[str]:
+    """Full pipeline raw text -> lowercase [a-z0-9]+ tokens (same for names, aliases, word lists)."""
+    return _cut_tokens(_uncut_tokens(raw, han_words))
+
+
+def _chunk_tokens(chunk: str) -> tuple[str, ...]:
+    """_uncut_tokens of one whitespace-free chunk, as a tuple (kept in _CHUNK_TOKENS)."""
+    return tuple(_uncut_tokens(chunk))
+
+
+# whitespace-separated chunk -> its uncut tokens (tuples of strings, which the garbage collector
+# stops tracking).
+_CHUNK_TOKENS: Memo[str, tuple[str, ...]] = Memo(_chunk_tokens, 1 << 17)
+# Longer text goes to latin_tokens whole: its input cut (MAX_INPUT_CHARS, applied again after
+# camel-case splitting added spaces) must stay out of reach.
+_CHUNKED_MAX_CHARS = MAX_INPUT_CHARS // 2
+
+
+def latin_tokens_memo(raw: str) -> list[str]:
+    """latin_tokens(raw), assembled from memoized tokens of its whitespace-separated chunks.
+
+    latin_tokens never looks across whitespace (every step works per character, per Han run or
+    with regexes bounded by non-alphanumerics; every whitespace character romanizes to a
+    separator), so the chunks' uncut tokens in order are the text's; the output-length cut is
+    applied to the whole. Whole-text exceptions go to latin_tokens: long text, and non-ascii
+    text with a backtick (folded to an apostrophe only when the text is not all ascii).
+    """
+    if len(raw) > _CHUNKED_MAX_CHARS or (not raw.isascii() and "`" in raw):
+        return latin_tokens(raw)
+    return _cut_tokens(list(chain.from_iterable(map(_CHUNK_TOKENS.__getitem__, raw.split()))))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -358,12 +399,6 @@ def _collapse(key: str) -> str:
     return "".join(out)
 
 
-# token -> key memo. A plain dict of str -> str is not tracked by the garbage collector (an
-# lru_cache's linked list is), which matters when 100k+ tokens are cached; it is emptied when full.
-_KEY_CACHE: dict[str, str] = {}
-_KEY_CACHE_MAX = 1 << 19
-
-
 def token_key(token: str) -> str:
     """Consonant-skeleton key of one lowercase ascii token (see data/key_rules.tsv).
 
@@ -371,12 +406,12 @@ def token_key(token: str) -> str:
     Tsentr/Centr/Zentr -> "sntr", Yakutsk/Jakutsk/Iakutsk -> "aksk", machine/mashin -> "msn".
     Pure digit tokens are their own key.
     """
-    key = _KEY_CACHE.get(token)
-    if key is None:
-        if len(_KEY_CACHE) >= _KEY_CACHE_MAX:
-            _KEY_CACHE.clear()
-        key = _KEY_CACHE[token] = _compute_key(token)
-    return key
+    return _KEY_CACHE[token]
+
+
+def token_keys(tokens: Iterable[str]) -> tuple[str, ...]:
+    """token_key of each token."""
+    return tuple(map(_KEY_CACHE.__getitem__, tokens))
 
 
 _VOWEL_CLASS = {"a": "a", "e": "i", "i": "i", "y": "i", "o": "u", "u": "u"}
@@ -428,3 +463,8 @@ def _compute_key(token: str) -> str:
     if len(key) <= 2 and key != "a":
         key += _vowel_class(word[1:] if key[0] == "a" else word)
     return key
+
+
+# token -> key memo (str -> str, cheap for the garbage collector to traverse); it is emptied when
+# full.
+_KEY_CACHE: Memo[str, str] = Memo(_compute_key, 1 << 19)

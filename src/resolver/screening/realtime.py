@@ -27,7 +27,7 @@ from sqlglot import exp
 from resolver.features import _NORMALIZERS as NORMALIZERS  # the same per-column normalizers
 from resolver.features import FeatureSet
 from resolver.model import levels as custom_levels
-from resolver.model.levels import FuzzyDiceLevel, WeightedDiceLevel
+from resolver.model.levels import INITIALS_COLUMN, FuzzyDiceLevel, WeightedDiceLevel
 from resolver.normalize import legal_family, name_features
 from resolver.screening.explain import ComparisonInfo, LevelInfo
 
@@ -51,6 +51,7 @@ FEATURE_COLUMNS = (
     "name_keys",
     "name_key_string",
     "name_joined",
+    INITIALS_COLUMN,
     "legal_class",
     "legal_family",
     "name_numbers",
@@ -148,6 +149,8 @@ def query_features(record: Mapping[str, Any]) -> Features:
         "legal_class": nf.legal_class,
         "legal_family": legal_family(nf.legal_class),
         "name_numbers": " ".join(sorted(set(nf.numbers))) or None,
+        # as features' initials_sql: first letter of each space-separated word
+        INITIALS_COLUMN: "".join(w[:1] for w in core.split(" ")) if core else None,
     }
     for col, fn in NORMALIZERS.items():
         value = _text(record.get(col))
@@ -232,13 +235,14 @@ def _jaccard(col: str, threshold: float) -> Predicate:
 def _initialism(column: str, min_letters: int) -> Predicate:
     """InitialismLevel's condition: one name has a word spelling the other's word initials."""
 
-    def spells(this: str, other: str) -> bool:
-        initials = "".join(w[:1] for w in other.split(" "))
+    def spells(this: str, initials: str) -> bool:
         return len(initials) >= min_letters and initials in this.split(" ")
 
     def pred(a: Features, b: Features) -> bool:
         x, y = a[column], b[column]
-        return x is not None and y is not None and (spells(x, y) or spells(y, x))
+        if x is None or y is None:
+            return False
+        return spells(x, b[INITIALS_COLUMN]) or spells(y, a[INITIALS_COLUMN])
 
     return pred
 
