@@ -38,6 +38,7 @@ class Memo(dict[K, V]):
         value = self[key] = self._fn(key)
         return value
 
+
 #: Inputs are cut to this many characters before any work (names longer than this are junk).
 MAX_INPUT_CHARS = 2000
 
@@ -210,4 +211,3 @@ def split_ascii_tokens(text: str) -> list[str]:
     if "." in text:
         text = _DOTTED_RE.sub(_undot, text)
     return _TOKEN_RE.findall(text)
-
