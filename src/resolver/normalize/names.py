@@ -11,13 +11,15 @@ from unidecode import unidecode
 from resolver.normalize.legal_forms import find_legal_forms, main_legal_form
 from resolver.normalize.text import detect_script, split_ascii_tokens
 from resolver.normalize.tokens import (
+    NUMBER_RULE,
+    STOP_RULE,
+    SYNONYM_RULE,
     apply_synonyms,
     initials,
     numbers,
     read_numbers,
     remove_stopwords,
-    stopwords,
-    word_rules_apply,
+    word_rules,
 )
 from resolver.normalize.translit import latin_tokens_memo, token_keys
 
@@ -47,18 +49,20 @@ EMPTY = NameFeatures("", "", (), (), "", "", None, None, (), "", "none")
 
 
 def _name_words(rest: list[str]) -> tuple[tuple[str, ...], str]:
-    """Core tokens and joined spelling of the tokens a legal form leaves."""
-    if not word_rules_apply(rest):  # the common case: plain name words
-        core_toks = tuple(rest)
+    """Core tokens and joined spelling of the tokens a legal form leaves (each word rule runs
+    only if it may change some token)."""
+    rules = word_rules(rest)
+    if rules & NUMBER_RULE:
+        rest = read_numbers(rest)
+        rules = word_rules(rest)
+    stops = rules & STOP_RULE
+    plain = remove_stopwords(rest) if stops else rest
+    synonyms = (word_rules(plain) if stops else rules) & SYNONYM_RULE
+    core_toks = tuple(apply_synonyms(plain) if synonyms else plain)
+    if not core_toks or not stops:
         return core_toks, "".join(core_toks)
-    rest = read_numbers(rest)
-    plain = remove_stopwords(rest)
-    core_toks = tuple(apply_synonyms(plain)) if rest else ()
-    if not core_toks:
-        return core_toks, ""
-    # joined keeps inner function words: "van der bilt" ~ "vanderbilt" ("the" at an edge goes);
-    # when that removes the same tokens as for core, joined is core's tokens run together
-    inner = plain if stopwords().isdisjoint(rest) else remove_stopwords(rest, keep_inner=True)
+    # joined keeps inner function words: "van der bilt" ~ "vanderbilt" ("the" at an edge goes)
+    inner = remove_stopwords(rest, keep_inner=True)
     return core_toks, "".join(core_toks if inner == plain else apply_synonyms(inner))
 
 
@@ -114,24 +118,10 @@ def _fallback(raw: str) -> NameFeatures:
     )
 
 
-_SAME_LATIN: dict[str, NameFeatures] = {}
-_SAME_LATIN_MAX = 1 << 17
-
-
-def _build_shared(latin_toks: list[str], script: str) -> NameFeatures:
-    key = script + " " + " ".join(latin_toks)
-    f = _SAME_LATIN.get(key)
-    if f is None:
-        if len(_SAME_LATIN) >= _SAME_LATIN_MAX:
-            _SAME_LATIN.clear()
-        f = _SAME_LATIN[key] = _build(latin_toks, script)
-    return f
-
-
 @lru_cache(maxsize=1 << 17)
 def _cached(raw: str) -> NameFeatures:
     try:
-        return _build_shared(latin_tokens_memo(raw), detect_script(raw))
+        return _build(latin_tokens_memo(raw), detect_script(raw))
     except Exception:  # pragma: no cover - defensive: a bad record must not stop a batch
         log.warning("name normalization failed for %r; using plain ascii fallback", raw[:200])
         return _fallback(raw)

@@ -5,20 +5,24 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, reduce
+from operator import or_
 
 from resolver.normalize._resources import read_lines, read_table
 from resolver.normalize.text import Memo
 from resolver.normalize.translit import latin_tokens
 
 __all__ = [
+    "NUMBER_RULE",
+    "STOP_RULE",
+    "SYNONYM_RULE",
     "apply_synonyms",
     "initials",
     "numbers",
     "read_numbers",
     "remove_stopwords",
     "stopwords",
-    "word_rules_apply",
+    "word_rules",
 ]
 
 log = logging.getLogger(__name__)
@@ -155,28 +159,31 @@ def apply_synonyms(tokens: Sequence[str]) -> list[str]:
     return out
 
 
-def _may_change(token: str) -> bool:
-    """Whether read_numbers, remove_stopwords or apply_synonyms may change or drop this token
-    or read it together with the next one."""
+#: word_rules bits: the rules that may change some of the tokens.
+NUMBER_RULE, STOP_RULE, SYNONYM_RULE = 1, 2, 4
+
+
+def _rules_for(token: str) -> int:
+    """The word_rules bits of one token."""
     singles, phrase_first, _, _ = _synonym_index()
-    return bool(
-        token in _number_words()
-        or _DIGIT_ORDINAL_RE.match(token)
-        or token in stopwords()
-        or token in _NUMBER_LABELS
-        or _GLUED_LABEL_RE.match(token)
-        or token in phrase_first
-        or singles.get(token, (token,)) != (token,)
-    )
+    rules = 0
+    if token in _number_words() or _DIGIT_ORDINAL_RE.match(token):
+        rules |= NUMBER_RULE  # read alone or with the next token
+    if token in stopwords() or token in _NUMBER_LABELS or _GLUED_LABEL_RE.match(token):
+        rules |= STOP_RULE
+    if token in phrase_first or singles.get(token, (token,)) != (token,):
+        rules |= SYNONYM_RULE
+    return rules
 
 
-_MAY_CHANGE: Memo[str, bool] = Memo(_may_change, 1 << 18)
+_RULES: Memo[str, int] = Memo(_rules_for, 1 << 18)
 
 
-def word_rules_apply(tokens: Sequence[str]) -> bool:
-    """False if read_numbers, remove_stopwords (either mode) and apply_synonyms all return the
-    tokens unchanged: no number word, ordinal, stopword, number label or synonym among them."""
-    return any(map(_MAY_CHANGE.__getitem__, tokens))
+def word_rules(tokens: Sequence[str]) -> int:
+    """Bitmask of the rules that may change the tokens: NUMBER_RULE (read_numbers), STOP_RULE
+    (remove_stopwords, either mode), SYNONYM_RULE (apply_synonyms). A rule whose bit is not set
+    returns the tokens unchanged; 0 for plain name words."""
+    return reduce(or_, map(_RULES.__getitem__, tokens), 0)
 
 
 def numbers(tokens: Sequence[str]) -> tuple[str, ...]:

@@ -262,7 +262,7 @@ def _cut_tokens(tokens: list[str]) -> list[str]:
         total += len(tok) + (1 if i else 0)
         if total > MAX_LATIN_CHARS:
             return tokens[:i]
-    return tokens  # pragma: no cover - unreachable: the joined tokens did not fit
+    return tokens
 
 
 def latin_tokens(raw: str, *, han_words: bool = True) -> list[str]:
@@ -399,21 +399,6 @@ def _collapse(key: str) -> str:
     return "".join(out)
 
 
-def token_key(token: str) -> str:
-    """Consonant-skeleton key of one lowercase ascii token (see data/key_rules.tsv).
-
-    Transliteration variants of one word share a key: Shchukin/Shhukin/Schtschukin -> "skn",
-    Tsentr/Centr/Zentr -> "sntr", Yakutsk/Jakutsk/Iakutsk -> "aksk", machine/mashin -> "msn".
-    Pure digit tokens are their own key.
-    """
-    return _KEY_CACHE[token]
-
-
-def token_keys(tokens: Iterable[str]) -> tuple[str, ...]:
-    """token_key of each token."""
-    return tuple(map(_KEY_CACHE.__getitem__, tokens))
-
-
 _VOWEL_CLASS = {"a": "a", "e": "i", "i": "i", "y": "i", "o": "u", "u": "u"}
 _GLIDES = frozenset("yji")
 
@@ -465,6 +450,20 @@ def _compute_key(token: str) -> str:
     return key
 
 
-# token -> key memo (str -> str, cheap for the garbage collector to traverse); it is emptied when
-# full.
+# token -> key memo (str -> str, cheap for the garbage collector to traverse); emptied when full.
 _KEY_CACHE: Memo[str, str] = Memo(_compute_key, 1 << 19)
+
+
+def token_key(token: str) -> str:
+    """Consonant-skeleton key of one lowercase ascii token (see data/key_rules.tsv).
+
+    Transliteration variants of one word share a key: Shchukin/Shhukin/Schtschukin -> "skn",
+    Tsentr/Centr/Zentr -> "sntr", Yakutsk/Jakutsk/Iakutsk -> "aksk", machine/mashin -> "msn".
+    Pure digit tokens are their own key.
+    """
+    return _KEY_CACHE[token]
+
+
+def token_keys(tokens: Iterable[str]) -> tuple[str, ...]:
+    """token_key of each token."""
+    return tuple(map(_KEY_CACHE.__getitem__, tokens))
