@@ -25,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 
 from benchmarks.baselines import plain_splink_dedupe
-from benchmarks.common import machine_info, measure, print_table, write_result
+from benchmarks.common import QUALITY_COLUMNS, machine_info, measure, print_table, write_result
 from benchmarks.datasets import DataUnavailable, name_bench_company_pairs, ofac_alias_records
 from resolver import Resolver
 from resolver.evaluate import bcubed_metrics, pairwise_metrics, threshold_metrics
@@ -137,7 +137,7 @@ def ofac_regroup(resolver: Resolver) -> list[dict]:
             pw, b3 = pairwise_metrics(pred, truth_map), bcubed_metrics(pred, truth_map)
             rows.append(
                 {
-                    "data set": f"{label} (test half)",
+                    "dataset": f"{label} (test half)",
                     "method": method,
                     "records": len(records),
                     **_prf(pw),
@@ -187,17 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         payload["ofac"] = ofac_regroup(resolver)
         print_table(
             payload["ofac"],
-            [
-                "data set",
-                "method",
-                "records",
-                "precision",
-                "recall",
-                "f1",
-                "bcubed_f1",
-                "seconds",
-                "peak_mb",
-            ],
+            QUALITY_COLUMNS,
             title="OFAC alias regrouping, name only",
         )
     except DataUnavailable as exc:

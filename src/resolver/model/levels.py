@@ -11,7 +11,7 @@ from splink.internals.comparison_level_creator import ComparisonLevelCreator
 from splink.internals.dialects import SplinkDialect
 
 # First letters of name_core's words ("peoples liberation army" -> "pla"): features computes
-# them once per profile for the initialism level (per pair they cost 3x more).
+# them once per profile for the initialism level instead of once per compared pair.
 INITIALS_COLUMN = "name_initials"
 
 
