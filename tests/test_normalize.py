@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from importlib import resources
+from pathlib import Path
 
 import pytest
 
@@ -176,6 +178,18 @@ def test_vendored_org_types_match_installed_rigour():
             agree += bool(found) and found[0][1] == expected.casefold()
     assert total > 1500
     assert agree / total > 0.97  # the rest are aliases shared by two entries
+
+
+def test_vendored_territories_match_installed_rigour():
+    """territories_rigour.tsv must be exactly what the installed rigour builds (drift guard;
+    regenerate with scripts/vendor_rigour_territories.py)."""
+    script = Path(__file__).resolve().parents[1] / "scripts/vendor_rigour_territories.py"
+    spec = importlib.util.spec_from_file_location("vendor_rigour_territories", script)
+    vendor = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(vendor)
+    path = resources.files("resolver.normalize").joinpath("data", "territories_rigour.tsv")
+    shipped = path.read_text("utf-8").splitlines()[1:]  # the version comment may differ
+    assert shipped == vendor.render(vendor.build_rows()).splitlines()[1:]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from resolver.gcpause import gc_paused
 from resolver.io.schema import OPTIONAL_COLUMNS
 from resolver.model.levels import INITIALS_COLUMN, initials_sql
 from resolver.model.spec import BLOCKING_RULES
@@ -51,6 +52,7 @@ PROFILE_COLUMNS = (
 DEFAULT_MAX_BLOCK_SIZE = 300
 PARALLEL_MIN_VALUES = 20_000  # below this, starting worker processes costs more than it saves
 MAX_WORKERS = 8
+SLICES_PER_WORKER = 4  # a few slices per worker even out uneven slices
 # Rare-word blocking keys compare fuzzy variants; a block of n profiles costs n^2/2 expensive
 # comparisons, so only words shared by at most this many profiles become blocking keys (exact
 # name, key and joined-name blocks keep the larger cap). On 100k generated rows caps of 2500,
@@ -83,57 +85,74 @@ def _blank_to_none(value: str | None) -> str | None:
     return value if value else None
 
 
-def _map_distinct(column: pa.ChunkedArray, fn: Callable[[Any], Any]) -> tuple[list, pa.Array]:
-    """Apply ``fn`` once per distinct value; return (outputs per distinct value, index per row).
+def _map_distinct(
+    column: pa.ChunkedArray, chunk_fn: Callable[[list], pa.Table]
+) -> tuple[pa.Table, pa.Array]:
+    """Apply ``chunk_fn`` to the distinct values; return (one output row per distinct value,
+    index of each row's value).
 
-    Normalization is pure Python, so large inputs are spread over the machine's cores (forked
-    workers inherit the loaded tables; results come back in order, so output is unchanged).
+    Normalization is pure Python, so large inputs are spread over the machine's cores: forked
+    workers each turn a slice of values into an Arrow table, which travels back as a few
+    buffers instead of millions of pickled Python objects (the parent stays idle); slices come
+    back in order, so output is unchanged.
     """
     uniq = pc.unique(column)
     index = pc.index_in(column, value_set=uniq)
     values = uniq.to_pylist()
     workers = min(os.cpu_count() or 1, MAX_WORKERS)
     if len(values) < PARALLEL_MIN_VALUES or workers < 2:
-        return [fn(v) for v in values], index
+        return chunk_fn(values), index
+    step = -(-len(values) // (workers * SLICES_PER_WORKER))
+    slices = [values[i : i + step] for i in range(0, len(values), step)]
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        return pool.map(fn, values, chunksize=4096), index
+        return pa.concat_tables(pool.map(chunk_fn, slices, chunksize=1)), index
 
 
-def _or_none(fn: Callable[[Any], Any], value: Any) -> Any:
-    """``fn(value)``, with None and empty results as None."""
-    return _blank_to_none(fn(value)) if value is not None else None
-
-
-def _name_row(value: str | None) -> tuple:
-    """The name feature columns of one name, as a small tuple (cheap to send back from workers)."""
-    f = name_features(value)
-    numbers = _blank_to_none(" ".join(sorted(set(f.numbers)))) if f.numbers else None
-    if not f.core:
-        return (None, None, None, None, f.legal_class, numbers)
-    keys = sorted(set(f.keys))
-    return (f.core, keys, f.key_string or None, f.joined or None, f.legal_class, numbers)
+def _name_table(values: list[str | None]) -> pa.Table:
+    """The name feature columns of each name."""
+    cols: tuple[list, ...] = ([], [], [], [], [], [])
+    cores, keys, key_strings, joined, classes, numbers = cols
+    for value in values:
+        f = name_features(value)
+        classes.append(f.legal_class)
+        numbers.append(_blank_to_none(" ".join(sorted(set(f.numbers)))) if f.numbers else None)
+        if f.core:
+            cores.append(f.core)
+            keys.append(sorted(set(f.keys)))
+            key_strings.append(f.key_string or None)
+            joined.append(f.joined or None)
+        else:
+            cores.append(None)
+            keys.append(None)
+            key_strings.append(None)
+            joined.append(None)
+    return pa.table(
+        {
+            "name_core": pa.array(cores, pa.string()),
+            "name_keys": pa.array(keys, pa.list_(pa.string())),
+            "name_key_string": pa.array(key_strings, pa.string()),
+            "name_joined": pa.array(joined, pa.string()),
+            "legal_class": pa.array(classes, pa.string()),
+            "legal_family": pa.array([legal_family(c) for c in classes], pa.string()),
+            "name_numbers": pa.array(numbers, pa.string()),
+        }
+    )
 
 
 def _name_arrays(column: pa.ChunkedArray) -> dict[str, pa.Array]:
-    outputs, index = _map_distinct(column, _name_row)
-    cores, keys, key_strings, joined, classes, numbers = (
-        (list(c) for c in zip(*outputs, strict=True)) if outputs else ([], [], [], [], [], [])
-    )
-    arrays = {
-        "name_core": pa.array(cores, pa.string()),
-        "name_keys": pa.array(keys, pa.list_(pa.string())),
-        "name_key_string": pa.array(key_strings, pa.string()),
-        "name_joined": pa.array(joined, pa.string()),
-        "legal_class": pa.array(classes, pa.string()),
-        "legal_family": pa.array([legal_family(c) for c in classes], pa.string()),
-        "name_numbers": pa.array(numbers, pa.string()),
-    }
-    return {name: arr.take(index) for name, arr in arrays.items()}
+    table, index = _map_distinct(column, _name_table)
+    return {name: table.column(name).take(index) for name in table.column_names}
 
 
-def _simple_array(column: pa.ChunkedArray, fn: Callable[[Any], Any]) -> pa.Array:
-    outputs, index = _map_distinct(column, partial(_or_none, fn))
-    return pa.array(outputs, pa.string()).take(index)
+def _simple_table(fn: Callable[[str], str | None], values: list[str | None]) -> pa.Table:
+    """``fn`` of each value, with None and empty results as None."""
+    out = [_blank_to_none(fn(v)) if v is not None else None for v in values]
+    return pa.table({"value": pa.array(out, pa.string())})
+
+
+def _simple_array(column: pa.ChunkedArray, fn: Callable[[str], str | None]) -> pa.Array:
+    table, index = _map_distinct(column, partial(_simple_table, fn))
+    return table.column("value").take(index)
 
 
 def _postcode_array(column: pa.ChunkedArray) -> pa.Array:
@@ -161,6 +180,11 @@ _NORMALIZERS: dict[str, Callable[[Any], Any]] = {
 
 def record_features(table: pa.Table) -> pa.Table:
     """One row per input record: row number, id and every normalized feature column."""
+    with gc_paused():  # forked workers inherit the paused collector
+        return _record_features(table)
+
+
+def _record_features(table: pa.Table) -> pa.Table:
     cols: dict[str, pa.Array] = {
         "row": pa.array(range(table.num_rows), pa.int64()),
         "id": table.column("id").combine_chunks(),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import time
 from pathlib import Path
@@ -10,6 +9,7 @@ from random import Random
 from typing import Any
 
 from resolver.errors import UsageError
+from resolver.gcpause import gc_paused
 from resolver.synth.companies import Entity, build_universe
 from resolver.synth.names import canonical_name
 from resolver.synth.trade import Goods, Plan, Router, plan_mentions
@@ -134,13 +134,8 @@ def generate(
     size = max(5, round(0.05 * n_entities)) if list_size is None else list_size
     if size < 0:
         raise UsageError("list_size must not be negative")
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # millions of small acyclic objects: the cyclic GC only costs time here
-    try:
+    with gc_paused():  # millions of small acyclic objects: the cyclic GC only costs time here
         return _generate(Path(out_dir), n_entities, seed, mentions, size)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
 
 
 def _generate(out: Path, n_entities: int, seed: int, mentions: int, size: int) -> dict[str, Any]:
