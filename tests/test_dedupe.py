@@ -54,6 +54,9 @@ def test_cli_writes_every_file_and_column(dedupe_run, synth_dir):
         pairs.column_names
     )
     assert summary["pairs_written"] == pairs.num_rows
+    ids_l, ids_r = pairs.column("id_l").to_pylist(), pairs.column("id_r").to_pylist()
+    keys = list(zip(ids_l, ids_r, strict=True))
+    assert keys and keys == sorted(keys) and all(a < b for a, b in keys)  # documented order
 
 
 def test_quality_on_generated_data(dedupe_run, synth_dir):

@@ -140,7 +140,9 @@ def _pairs_table(
         raw = pa.Table.from_pandas(pairs_sdf.as_pandas_dataframe()[keep], preserve_index=False)
         con.register("_pairs_raw", raw)
         source = "_pairs_raw"
-    con.register("_pairs_sizes", profiles.select(["unique_id", "n_records"]))
+    # pid numbers the profiles of a dedupe in unique_id order: sorting on it is sorting on
+    # (id_l, id_r) without comparing strings
+    con.register("_pairs_sizes", profiles.select(["unique_id", "n_records", "pid"]))
     try:
         rest = ", ".join(f'p."{c}"' for c in keep[2:])
         return con.sql(
@@ -150,7 +152,7 @@ def _pairs_table(
             FROM {source} p
             JOIN _pairs_sizes sl ON sl.unique_id = least(p.unique_id_l, p.unique_id_r)
             JOIN _pairs_sizes sr ON sr.unique_id = greatest(p.unique_id_l, p.unique_id_r)
-            ORDER BY id_l, id_r
+            ORDER BY sl.pid, sr.pid
             """
         ).to_arrow_table()
     finally:

@@ -86,26 +86,42 @@ def _blank_to_none(value: str | None) -> str | None:
 
 
 def _map_distinct(
-    column: pa.ChunkedArray, chunk_fn: Callable[[list], pa.Table]
-) -> tuple[pa.Table, pa.Array]:
-    """Apply ``chunk_fn`` to the distinct values; return (one output row per distinct value,
-    index of each row's value).
+    columns: dict[str, tuple[pa.ChunkedArray, Callable[[list], pa.Table]]],
+) -> dict[str, pa.Table]:
+    """Apply each column's ``chunk_fn`` once per distinct value; return, per column, the outputs
+    in row order.
 
-    Normalization is pure Python, so large inputs are spread over the machine's cores: forked
-    workers each turn a slice of values into an Arrow table, which travels back as a few
-    buffers instead of millions of pickled Python objects (the parent stays idle); slices come
-    back in order, so output is unchanged.
+    Normalization is pure Python, so large inputs are spread over the machine's cores: one pool
+    of forked workers takes slices of every column (the slow name slices first), each turning a
+    slice into an Arrow table, which travels back as a few buffers instead of millions of
+    pickled Python objects. Slices come back in order, so output is unchanged.
     """
-    uniq = pc.unique(column)
-    index = pc.index_in(column, value_set=uniq)
-    values = uniq.to_pylist()
+    jobs = {}
+    for key, (column, chunk_fn) in columns.items():
+        uniq = pc.unique(column)
+        jobs[key] = (uniq.to_pylist(), pc.index_in(column, value_set=uniq), chunk_fn)
     workers = min(os.cpu_count() or 1, MAX_WORKERS)
-    if len(values) < PARALLEL_MIN_VALUES or workers < 2:
-        return chunk_fn(values), index
-    step = -(-len(values) // (workers * SLICES_PER_WORKER))
-    slices = [values[i : i + step] for i in range(0, len(values), step)]
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        return pa.concat_tables(pool.map(chunk_fn, slices, chunksize=1)), index
+    total = sum(len(values) for values, _, _ in jobs.values())
+    if total < PARALLEL_MIN_VALUES or workers < 2:
+        outputs = {key: chunk_fn(values) for key, (values, _, chunk_fn) in jobs.items()}
+    else:
+        tasks = []
+        for key, (values, _, chunk_fn) in jobs.items():
+            step = max(1, -(-len(values) // (workers * SLICES_PER_WORKER)))
+            tasks += [(key, chunk_fn, values[i : i + step]) for i in range(0, len(values), step)]
+            if not values:
+                tasks.append((key, chunk_fn, []))
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            done = pool.map(_run_slice, tasks, chunksize=1)
+        outputs = {
+            key: pa.concat_tables([t for (k, _, _), t in zip(tasks, done, strict=True) if k == key])
+            for key in jobs
+        }
+    return {key: outputs[key].take(index) for key, (_, index, _) in jobs.items()}
+
+
+def _run_slice(task: tuple[str, Callable[[list], pa.Table], list]) -> pa.Table:
+    return task[1](task[2])
 
 
 def _name_table(values: list[str | None]) -> pa.Table:
@@ -139,20 +155,10 @@ def _name_table(values: list[str | None]) -> pa.Table:
     )
 
 
-def _name_arrays(column: pa.ChunkedArray) -> dict[str, pa.Array]:
-    table, index = _map_distinct(column, _name_table)
-    return {name: table.column(name).take(index) for name in table.column_names}
-
-
 def _simple_table(fn: Callable[[str], str | None], values: list[str | None]) -> pa.Table:
     """``fn`` of each value, with None and empty results as None."""
     out = [_blank_to_none(fn(v)) if v is not None else None for v in values]
     return pa.table({"value": pa.array(out, pa.string())})
-
-
-def _simple_array(column: pa.ChunkedArray, fn: Callable[[str], str | None]) -> pa.Array:
-    table, index = _map_distinct(column, partial(_simple_table, fn))
-    return table.column("value").take(index)
 
 
 def _postcode_array(column: pa.ChunkedArray) -> pa.Array:
@@ -189,15 +195,21 @@ def _record_features(table: pa.Table) -> pa.Table:
         "row": pa.array(range(table.num_rows), pa.int64()),
         "id": table.column("id").combine_chunks(),
     }
-    cols.update(_name_arrays(table.column("name")))
+    jobs: dict[str, tuple[pa.ChunkedArray, Callable[[list], pa.Table]]] = {
+        "name": (table.column("name"), _name_table)
+    }
+    present = [c for c in OPTIONAL_COLUMNS if c in table.column_names]
+    for name in present:
+        if name != "postcode":
+            jobs[name] = (table.column(name), partial(_simple_table, _NORMALIZERS[name]))
+    outputs = _map_distinct(jobs)
+    names = outputs["name"]
+    cols.update((c, names.column(c)) for c in names.column_names)
     for name in OPTIONAL_COLUMNS:
-        if name in table.column_names:
-            column = table.column(name)
-            cols[name] = (
-                _postcode_array(column)
-                if name == "postcode"
-                else _simple_array(column, _NORMALIZERS[name])
-            )
+        if name == "postcode" and name in present:
+            cols[name] = _postcode_array(table.column(name))
+        elif name in present:
+            cols[name] = outputs[name].column("value")
         else:
             cols[name] = pa.nulls(table.num_rows, pa.string())
     return pa.table(cols)
