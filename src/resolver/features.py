@@ -108,9 +108,8 @@ def _map_distinct(
         tasks = []
         for key, (values, _, chunk_fn) in jobs.items():
             step = max(1, -(-len(values) // (workers * SLICES_PER_WORKER)))
-            tasks += [(key, chunk_fn, values[i : i + step]) for i in range(0, len(values), step)]
-            if not values:
-                tasks.append((key, chunk_fn, []))
+            starts = range(0, max(len(values), 1), step)  # an empty column still gets a slice
+            tasks += [(key, chunk_fn, values[i : i + step]) for i in starts]
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             done = pool.map(_run_slice, tasks, chunksize=1)
         outputs = {
@@ -126,22 +125,16 @@ def _run_slice(task: tuple[str, Callable[[list], pa.Table], list]) -> pa.Table:
 
 def _name_table(values: list[str | None]) -> pa.Table:
     """The name feature columns of each name."""
-    cols: tuple[list, ...] = ([], [], [], [], [], [])
-    cores, keys, key_strings, joined, classes, numbers = cols
+    cores, keys, key_strings, joined, classes, numbers = [], [], [], [], [], []
     for value in values:
         f = name_features(value)
+        named = bool(f.core)  # no core: nothing to compare the name on
+        cores.append(f.core if named else None)
+        keys.append(sorted(set(f.keys)) if named else None)
+        key_strings.append((f.key_string or None) if named else None)
+        joined.append((f.joined or None) if named else None)
         classes.append(f.legal_class)
         numbers.append(_blank_to_none(" ".join(sorted(set(f.numbers)))) if f.numbers else None)
-        if f.core:
-            cores.append(f.core)
-            keys.append(sorted(set(f.keys)))
-            key_strings.append(f.key_string or None)
-            joined.append(f.joined or None)
-        else:
-            cores.append(None)
-            keys.append(None)
-            key_strings.append(None)
-            joined.append(None)
     return pa.table(
         {
             "name_core": pa.array(cores, pa.string()),
