@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import random
 
@@ -15,6 +16,7 @@ from resolver import Resolver
 from resolver.cli import main
 from resolver.features import record_features
 from resolver.io import writers
+from resolver.io.readers import _csv_reader
 
 
 def write_rows(path, rows, fieldnames=("id", "name", "country")):
@@ -195,6 +197,20 @@ def test_postcodes_in_arrow_equal_the_python_rule(values):
     table = pa.table({"id": ids, "name": ["Acme"] * len(values), "postcode": values})
     got = record_features(table).column("postcode").to_pylist()
     assert got == [normalize_postcode(v) for v in values]
+
+
+@given(st.text(alphabet='a,;"\r\nя ', max_size=40))
+def test_line_reader_parses_like_a_newline_free_stringio(text):
+    """readers._csv_reader feeds csv lines without copying the file; same rows and errors."""
+
+    def rows(reader):
+        try:
+            return list(reader)
+        except csv.Error as exc:
+            return f"error: {exc}"
+
+    expected = rows(csv.reader(io.StringIO(text, newline=""), delimiter=",", strict=True))
+    assert rows(_csv_reader(text, ",")) == expected
 
 
 def test_dataframe_with_unencodable_text_is_an_input_error():

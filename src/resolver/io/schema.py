@@ -115,7 +115,7 @@ def _check_ids(ids: pa.ChunkedArray, source: str) -> None:
         row = pc.index(blank, True).as_py()
         raise InputError(f"{source}: row {row + 1}: blank or missing 'id'")
     counts = pc.value_counts(ids)
-    dupes = [c["values"] for c in counts.to_pylist() if c["counts"] > 1]
+    dupes = counts.filter(pc.greater(counts.field("counts"), 1)).field("values").to_pylist()
     if dupes:
         first = sorted(dupes)[0]
         rows = [i + 1 for i, v in enumerate(ids.to_pylist()) if v == first][:3]
