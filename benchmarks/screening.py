@@ -1,6 +1,7 @@
 """Screening benchmark: quality and speed of ``Screener`` next to a brute-force rapidfuzz baseline.
 
-Run from the repository root: ``python -m benchmarks.screening`` (``--quick`` for a smaller run).
+Run from the repository root: ``python -m benchmarks.screening`` (``--quick`` for a smaller run,
+``--no-shared`` to skip the OFAC/UN parts, ``--results-dir DIR`` to write the JSON elsewhere).
 
 * generated trade data (``resolver.synth``) screened against its generated watch list;
 * perturbed OFAC even-half organisation names (typos, other romanizations, dropped or swapped
@@ -417,6 +418,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--entities", type=int, default=None, help="generated entities (default 6000)"
     )
+    parser.add_argument(
+        "--no-shared", action="store_true", help="skip the OFAC/UN parts (need ../shared/data)"
+    )
+    parser.add_argument(
+        "--results-dir", type=Path, default=None, help="where to write the JSON (default results/)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     entities = args.entities or (1500 if args.quick else 6000)
@@ -424,6 +431,8 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     rows += bench_generated(entities, seed=7)
     try:
+        if args.no_shared:
+            raise DataUnavailable("--no-shared")
         rows += bench_ofac(300 if args.quick else 1500)
         rows += bench_speed(200 if args.quick else 2000, 200 if args.quick else 500)
     except DataUnavailable as exc:
@@ -439,6 +448,7 @@ def main(argv: list[str] | None = None) -> int:
             "rows": rows,
             "machine": machine_info(),
         },
+        results_dir=args.results_dir,
     )
     print(f"results: {path}")
     return 0

@@ -15,6 +15,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 dedupe_quality = importlib.import_module("benchmarks.dedupe_quality")
 run_all = importlib.import_module("benchmarks.run_all")
+screening = importlib.import_module("benchmarks.screening")
 speed = importlib.import_module("benchmarks.speed")
 
 METRICS = ("precision", "recall", "f1", "bcubed_precision", "bcubed_recall", "bcubed_f1")
@@ -37,6 +38,21 @@ def test_dedupe_quality_quick_on_generated_data(tmp_path: Path) -> None:
             assert 0.0 <= row[key] <= 1.0, (row["method"], key, row[key])
         assert row["seconds"] > 0 and row["peak_mb"] > 0
     assert rows[1]["train_s"] > 0  # EM on this data: training time recorded (and in seconds)
+
+
+def test_screening_quick_on_generated_data(tmp_path: Path) -> None:
+    assert (
+        screening.main(
+            ["--quick", "--entities", "300", "--no-shared", "--results-dir", str(tmp_path)]
+        )
+        == 0
+    )
+    payload = json.loads((tmp_path / "screening.json").read_text())
+    rows = payload["rows"]
+    assert [r["method"].split(" ")[0] for r in rows] == ["resolver"] * 3 + ["rapidfuzz"]
+    for row in rows:
+        assert 0.0 <= row["recall"] <= 1.0 and 0.0 <= row["precision"] <= 1.0, row
+    assert rows[0]["recall"] >= 0.5 and rows[0]["records_per_s"] > 0  # it finds listed parties
 
 
 def test_test_half_is_deterministic_and_splits_by_entity() -> None:
