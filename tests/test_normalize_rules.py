@@ -7,7 +7,7 @@ import duckdb
 import pytest
 from splink.internals.dialects import SplinkDialect
 
-from resolver.model.levels import INITIALS_COLUMN, InitialismLevel, NearEqualLevel, initials_sql
+from resolver.model.levels import INITIALS_COLUMN, InitialismLevel, NearEqualLevel, word_initials
 from resolver.normalize import name_features
 from resolver.normalize.legal_forms import legal_family
 from resolver.normalize.tokens import read_numbers, remove_stopwords
@@ -137,10 +137,9 @@ def _holds(level, left: str, right: str) -> bool:
     con = duckdb.connect()
     return bool(
         con.execute(
-            f"SELECT {sql} FROM (SELECT *, {initials_sql('name_core_l')} AS {INITIALS_COLUMN}_l, "
-            f"{initials_sql('name_core_r')} AS {INITIALS_COLUMN}_r "
-            "FROM (SELECT ? AS name_core_l, ? AS name_core_r))",
-            [left, right],
+            f"SELECT {sql} FROM (SELECT ? AS name_core_l, ? AS name_core_r, "
+            f"? AS {INITIALS_COLUMN}_l, ? AS {INITIALS_COLUMN}_r)",
+            [left, right, word_initials(left), word_initials(right)],
         ).fetchone()[0]
     )
 

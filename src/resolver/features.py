@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 
 from resolver.gcpause import gc_paused
 from resolver.io.schema import OPTIONAL_COLUMNS
-from resolver.model.levels import INITIALS_COLUMN, initials_sql
+from resolver.model.levels import INITIALS_COLUMN, word_initials
 from resolver.model.spec import BLOCKING_RULES
 from resolver.normalize import (
     legal_family,
@@ -141,6 +141,7 @@ def _name_table(values: list[str | None]) -> pa.Table:
             "name_keys": pa.array(keys, pa.list_(pa.string())),
             "name_key_string": pa.array(key_strings, pa.string()),
             "name_joined": pa.array(joined, pa.string()),
+            INITIALS_COLUMN: pa.array(map(word_initials, cores), pa.string()),
             "legal_class": pa.array(classes, pa.string()),
             "legal_family": pa.array([legal_family(c) for c in classes], pa.string()),
             "name_numbers": pa.array(numbers, pa.string()),
@@ -246,7 +247,7 @@ def build_features(
                f.id AS unique_id,
                {"f.source_dataset, " if source is not None else ""}
                r.n_records, f.name_core, f.name_keys, f.name_key_string, f.name_joined,
-               {initials_sql("f.name_core")} AS {INITIALS_COLUMN},
+               f.{INITIALS_COLUMN},
                f.legal_class, f.legal_family, f.name_numbers, f.country, f.city, f.address,
                CASE WHEN f.address IS NULL THEN NULL
                     ELSE list_distinct(string_split(f.address, ' ')) END AS address_tokens,

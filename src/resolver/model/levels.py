@@ -10,14 +10,15 @@ from __future__ import annotations
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
 from splink.internals.dialects import SplinkDialect
 
-# First letters of name_core's words ("peoples liberation army" -> "pla"): features computes
-# them once per profile for the initialism level instead of once per compared pair.
+# The initialism level compares this column, computed once per name (``word_initials`` of its
+# core) rather than once per compared pair.
 INITIALS_COLUMN = "name_initials"
 
 
-def initials_sql(column: str) -> str:
-    """DuckDB SQL for the first letters of the space-separated words of ``column``."""
-    return f"array_to_string(list_transform(string_split({column}, ' '), lambda x: left(x, 1)), '')"
+def word_initials(core: str | None) -> str | None:
+    """First letters of the space-separated words of a name core ("peoples liberation army" ->
+    "pla"); None without a core."""
+    return "".join([w[:1] for w in core.split(" ")]) if core else None
 
 
 def _dialect(sql_dialect: SplinkDialect) -> str:

@@ -239,10 +239,13 @@ def _shape_token(token: str) -> str:
     return token if token in table.words or token_key(token) in table.key_words else ""
 
 
+def _shape_matches(shape: tuple[str, ...]) -> tuple[LegalMatch, ...]:
+    return tuple(_find(shape, token_keys(shape), _table()))
+
+
 _SHAPE_TOKENS: Memo[str, str] = Memo(_shape_token, 1 << 18)
-# name shape -> its legal-form matches (see find_legal_forms). A plain dict, emptied when full.
-_SHAPE_MATCHES: dict[tuple[str, ...], tuple[LegalMatch, ...]] = {}
-_SHAPE_MATCHES_MAX = 1 << 16
+# name shape -> its legal-form matches (see find_legal_forms)
+_SHAPE_MATCHES: Memo[tuple[str, ...], tuple[LegalMatch, ...]] = Memo(_shape_matches, 1 << 16)
 
 
 def find_legal_forms(tokens: Sequence[str]) -> list[LegalMatch]:
@@ -258,13 +261,7 @@ def find_legal_forms(tokens: Sequence[str]) -> list[LegalMatch]:
     # Matching only compares tokens (keys) with alias tokens (keys), so a token that is neither
     # may stand as "" (no alias token, key "" no alias key): names of one shape, such as
     # ("", "", "co", "ltd"), have the same matches, memoized per shape.
-    shape = tuple(map(_SHAPE_TOKENS.__getitem__, tokens))
-    found = _SHAPE_MATCHES.get(shape)
-    if found is None:
-        if len(_SHAPE_MATCHES) >= _SHAPE_MATCHES_MAX:
-            _SHAPE_MATCHES.clear()
-        found = _SHAPE_MATCHES[shape] = tuple(_find(shape, token_keys(shape), _table()))
-    return list(found)
+    return list(_SHAPE_MATCHES[tuple(map(_SHAPE_TOKENS.__getitem__, tokens))])
 
 
 def _find(tokens: Sequence[str], keys: Sequence[str], table: _Table) -> list[LegalMatch]:

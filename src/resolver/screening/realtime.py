@@ -27,7 +27,7 @@ from sqlglot import exp
 from resolver.features import _NORMALIZERS as NORMALIZERS  # the same per-column normalizers
 from resolver.features import FeatureSet
 from resolver.model import levels as custom_levels
-from resolver.model.levels import INITIALS_COLUMN, FuzzyDiceLevel, WeightedDiceLevel
+from resolver.model.levels import INITIALS_COLUMN, FuzzyDiceLevel, WeightedDiceLevel, word_initials
 from resolver.normalize import legal_family, name_features
 from resolver.screening.explain import ComparisonInfo, LevelInfo
 
@@ -149,8 +149,7 @@ def query_features(record: Mapping[str, Any]) -> Features:
         "legal_class": nf.legal_class,
         "legal_family": legal_family(nf.legal_class),
         "name_numbers": " ".join(sorted(set(nf.numbers))) or None,
-        # as features' initials_sql: first letter of each space-separated word
-        INITIALS_COLUMN: "".join(w[:1] for w in core.split(" ")) if core else None,
+        INITIALS_COLUMN: word_initials(core),
     }
     for col, fn in NORMALIZERS.items():
         value = _text(record.get(col))
