@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,9 +17,10 @@ from resolver.cluster import assign_entities, cluster_profiles
 from resolver.engine import Engine
 from resolver.features import DEFAULT_MAX_BLOCK_SIZE, build_features
 from resolver.io.writers import staged_output_dir, write_json, write_table
-from resolver.model.adapt import U_MIN_PROFILES, adapt_u_to_data
+from resolver.model.adapt import U_MIN_PROFILES, adapt_u_to_data, remeasure_m_on_pairs
 from resolver.model.params import ModelParams
 from resolver.model.predict import build_linker, predict_pairs
+from resolver.model.spec import M_FROM_SURE_MATCHES
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +54,13 @@ def dedupe(
     threshold: float | None = None,
     max_block_size: int = DEFAULT_MAX_BLOCK_SIZE,
     progress: Callable[[str], None] | None = None,
-    adapt_u: bool = True,
+    adapt: bool = True,
 ) -> DedupeResult:
-    """Resolve the canonical record table into entities with the given trained model."""
+    """Resolve the canonical record table into entities with the given trained model.
+
+    With ``adapt`` the model is fitted to the data first: u on random pairs of it, and m of
+    id-like comparisons (tax id) on the pairs it scores (see ``resolver.model.adapt``).
+    """
     threshold = params.threshold if threshold is None else float(threshold)
     step = progress or (lambda _msg: None)
     timings: dict[str, float] = {}
@@ -68,12 +74,17 @@ def dedupe(
     t1 = time.perf_counter()
     n_profiles = features.profiles.num_rows
     prior = params.prior_for(n_profiles)
-    if adapt_u and n_profiles >= U_MIN_PROFILES:
+    if adapt and n_profiles >= U_MIN_PROFILES:
         params = adapt_u_to_data(params, features.profiles, prior)
     linker = build_linker(engine, params, [features.profiles], link_type="dedupe_only", prior=prior)
     floor = min(PAIRS_FLOOR, threshold)
     pairs_sdf = predict_pairs(linker, floor)
     pairs = _pairs_table(engine, pairs_sdf, features.profiles, list(params.comparisons))
+    remeasured: dict[str, Any] = {}
+    if adapt:
+        pairs, remeasured = remeasure_m_on_pairs(
+            pairs, params, list(M_FROM_SURE_MATCHES), _logit2(threshold) - _logit2(floor)
+        )
     timings["predict_s"] = time.perf_counter() - t1
 
     step("cluster")
@@ -111,6 +122,7 @@ def dedupe(
         "threshold": threshold,
         "pairs_floor": floor,
         "prior": prior,
+        "m_measured_on_pairs": remeasured,
         "evidence": {
             "columns_with_data": {k: v for k, v in features.evidence.items() if v},
             "columns_missing": sorted(k for k, v in features.evidence.items() if not v),
@@ -123,6 +135,10 @@ def dedupe(
         "model": params.metadata.get("path", "in-memory"),
     }
     return DedupeResult(out_clusters, entities, pairs, summary)
+
+
+def _logit2(p: float) -> float:
+    return math.log2(p / (1.0 - p))
 
 
 def _pairs_table(

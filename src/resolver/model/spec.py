@@ -244,6 +244,7 @@ BLOCKING_RULES: tuple[tuple[str, ...], ...] = (
     ("name_rare_pair",),  # the two rarest words together: variants of very frequent parties
     ("tax_id",),
     ("address", "city"),
+    ("postcode", INITIALS_COLUMN),  # a typo in every name word and in the tax id (Febrl)
 )
 
 # Blocking rules for EM. Splink trains every comparison whose columns the rule does not use;
