@@ -138,6 +138,8 @@ def dedupe(
 
 
 def _logit2(p: float) -> float:
+    """Log-odds in bits, finite for thresholds of 0 or 1."""
+    p = min(max(p, 1e-15), 1.0 - 1e-15)
     return math.log2(p / (1.0 - p))
 
 
