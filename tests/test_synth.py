@@ -19,6 +19,7 @@ from resolver.synth import generate
 from resolver.synth import ids as synth_ids
 from resolver.synth.generator import FILES, PARTY_HEADER, SHIPMENT_HEADER
 from resolver.synth.romanize import STANDARDS, romanize, serbian_to_cyrillic, upper_turkish
+from resolver.synth.watchlist import LIST_HEADER
 
 N_ENTITIES = 1500
 
@@ -58,7 +59,7 @@ def test_files_and_headers(data: dict) -> None:
     with (out / "shipments.csv").open(encoding="utf-8") as fh:
         assert fh.readline().strip() == ",".join(SHIPMENT_HEADER)
     with (out / "list.csv").open(encoding="utf-8") as fh:
-        assert fh.readline().strip() == "list_id,name,aliases,country,address,tax_id"
+        assert fh.readline().strip() == ",".join(LIST_HEADER)
     assert data["summary"]["mentions"] == 3 * N_ENTITIES == len(data["parties"])
 
 
@@ -295,6 +296,25 @@ def test_watch_list(data: dict) -> None:
     assert kinds["intermediary"] + kinds["buyer"] >= 0.7 * len(lt)
     distractors = [e for e in data["entities"] if e["kind"] == "listed_only"]
     assert distractors and all(e["mentions"] == "0" for e in distractors)
+
+
+def test_watch_list_address_parts(data: dict) -> None:
+    """Like real lists' entity entries: a street nearly always comes with its city, a city often
+    without a street, and the city and postcode are columns of their own."""
+    rows = data["list"]
+    assert LIST_HEADER[:6] == ("list_id", "name", "aliases", "country", "address", "tax_id")
+    street = sum(1 for r in rows if r["address"])
+    city = sum(1 for r in rows if r["city"])
+    assert all(r["city"] for r in rows if r["address"]), "a street without its city"
+    assert all(r["country"] for r in rows)
+    assert 0.65 * len(rows) < street < city < 0.97 * len(rows)
+    assert 0 < sum(1 for r in rows if r["postcode"]) < street
+    assert not any(r["postcode"] for r in rows if not r["address"])
+    ents = {e["entity_id"]: e for e in data["entities"]}
+    ids = {x["list_id"]: x["entity_id"] for x in data["list_truth"]}
+    for r in rows:
+        if r["list_id"] in ids and r["city"]:
+            assert r["city"] == ents[ids[r["list_id"]]]["city"]
 
 
 def test_shipments_fields(data: dict) -> None:

@@ -556,10 +556,10 @@ def render_address(
     raise ValueError(f"unknown address tag {tag!r}")
 
 
-def canonical_address(c: Country, city: City, a: tuple, pc: str) -> str:
-    """A plain English rendering of the address for the watch list (deterministic)."""
-    rng = Random(0)
-    text, in_city = render_address(c, city, a, pc, False, "bgn", rng)
-    if not in_city and city.en not in text and city.native not in text:
-        text += f", {city.en}" + (f" {pc}" if pc else "")
-    return text
+def canonical_street(c: Country, city: City, a: tuple, pc: str) -> str:
+    """A plain English rendering of the street line for the watch list (deterministic).
+
+    The city and postcode are separate list columns, as OFAC's add.csv and the UN XML keep them;
+    a rendering that already names the city (some Russian addresses) keeps it.
+    """
+    return render_address(c, city, a, pc, False, "bgn", Random(0))[0]

@@ -1,4 +1,5 @@
-"""Loader for user watch lists in a simple CSV: list_id,name,aliases,country,address[,tax_id]."""
+"""Loader for user watch lists in a simple CSV: list_id,name,aliases,country,address and the
+optional columns tax_id, city, postcode, entity_type, programs, remarks (any order)."""
 
 from __future__ import annotations
 
