@@ -489,6 +489,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
     entities = args.entities or (1500 if args.quick else 6000)
     rows: list[dict[str, Any]] = []
+    CALIBRATION.clear()
     t0 = time.perf_counter()
     rows += bench_generated(entities, seed=args.seed)
     if not args.no_shared:

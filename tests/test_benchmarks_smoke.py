@@ -49,9 +49,15 @@ def test_screening_quick_on_generated_data(tmp_path: Path) -> None:
     )
     payload = json.loads((tmp_path / "screening.json").read_text())
     rows = payload["rows"]
-    assert [r["method"].split(" ")[0] for r in rows] == ["resolver"] * 3 + ["rapidfuzz"]
+    assert [r["method"].split(" ")[0] for r in rows] == ["resolver"] * 4 + ["rapidfuzz"]
     for row in rows:
         assert 0.0 <= row["recall"] <= 1.0 and 0.0 <= row["precision"] <= 1.0, row
+    assert "max recall at P>=0.95" in rows[3]["method"]
+    assert rows[3]["precision"] >= 0.95 or rows[3]["recall"] == 0.0
+    assert payload["seed"] == 7
+    (table,) = payload["calibration"].values()
+    assert sum(b["candidates"] for b in table) > 0
+    assert all(0.0 <= b["true_share"] <= 1.0 for b in table)
     assert rows[0]["recall"] >= 0.5 and rows[0]["records_per_s"] > 0  # it finds listed parties
 
 
