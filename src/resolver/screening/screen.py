@@ -20,11 +20,14 @@ Design, shared with real-time screening (``realtime``) so both give the same sco
   list's size. Override with ``prior=`` or the model's ``metadata["screening_prior"]``.
   The -10.9 counted a list entry sharing the true party's name as correct; with the generator's
   exact truth (each listed entity has one list_id, a same-named entry is another company) the
-  fit on generated data (dev seeds 11 and 13, 6000 entities, 300 parties) is about -14.7: its
-  list repeats names other traded companies carry (near-twins, common names) with nothing on
-  the list to tell them apart. The default stays with the real-list fit; generated data at the
-  default flags every such look-alike (see benchmarks/screening.py, ``indistinguishable``).
-* Weights: the model's m/u, with the address-overlap levels' u estimated on the list
+  fit on generated data (dev seeds 11 and 13, 6000 entities, 300 parties) is about -14.7
+  (-15.2 and -15.4 once the generated list keeps each party's city as real lists do): its
+  list repeats names other traded companies carry (near-twins, common names, often in the same
+  city) with nothing on the list to tell them apart. The default stays with the real-list fit;
+  generated data at the default flags every such look-alike (see benchmarks/screening.py,
+  ``indistinguishable``).
+* Weights: the model's m/u, with the address-overlap and name-similarity levels' u estimated
+  on the list
   (``weights``) and no legal-form penalty for a record that has none (``realtime``'s
   ``RECORD_MISSING_NEUTRAL``), the same in both paths.
 * Candidates: the same keys in both paths: exact name core, romanization-invariant key string,
