@@ -522,6 +522,42 @@ def test_address_overlap_weights_lowered_on_shared_buildings(tmp_path: Path) -> 
     assert after < before
 
 
+def _namesake_list(path: Path, countries: tuple[str, str]) -> Screener:
+    """40 names, each listed for two different parties in the given two countries."""
+    import random
+
+    rng = random.Random(1)
+    rows = ["list_id,name,aliases,country,address,tax_id"]
+    for i in range(40):
+        name = "".join(rng.choice("bcdfgklmnprstvz") + rng.choice("aeiou") for _ in range(4))
+        name = f"{name.title()} Trading Ltd"
+        rows += [f"A{i},{name},,{countries[0]},,", f"B{i},{name},,{countries[1]},,"]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return Screener.load(path)
+
+
+def test_country_weight_among_look_alikes(tmp_path: Path) -> None:
+    """Different listed parties whose names agree share a country far more often than random
+    parties: the same-country level's u is their rate on the list (never below the model's)."""
+    import math
+
+    if not default_model_path().exists():
+        pytest.skip(f"default model not found: {default_model_path()}")
+    same = _namesake_list(tmp_path / "same.csv", ("Hong Kong", "Hong Kong"))
+    change = same.weight_changes["country: same"]
+    assert change["new_u"] == 1.0 and change["name_agreeing_list_pairs"] >= 80
+    saved = next(lv for lv in same.params.comparisons["country"] if lv["label"] == "country: same")
+    (level,) = (
+        lv for c in same.comparisons if c.name == "country" for lv in c.levels if lv.gamma == 1
+    )
+    assert level.label == "country: same"
+    assert abs(level.weight - math.log2(saved["m"] / 1.0)) < 1e-6 and level.weight < 0.1
+    hit = same.screen_one({"name": same.lists.column("name")[0].as_py(), "country": "HK"})[0]
+    assert abs(hit.weights["country"] - level.weight) < 1e-3  # the weight scored
+    apart = _namesake_list(tmp_path / "apart.csv", ("Hong Kong", "Turkey"))
+    assert "country: same" not in apart.weight_changes
+
+
 def model_place_weight(screener: Screener, label: str) -> float:
     import math
 

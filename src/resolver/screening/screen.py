@@ -27,7 +27,7 @@ Design, shared with real-time screening (``realtime``) so both give the same sco
   generated data at the default flags every such look-alike (see benchmarks/screening.py,
   ``indistinguishable``).
 * Weights: the model's m/u, with the address-overlap and name-similarity levels' u estimated
-  on the list
+  on the list and the same-country level's u among the list's look-alike names
   (``weights``) and no legal-form penalty for a record that has none (``realtime``'s
   ``RECORD_MISSING_NEUTRAL``), the same in both paths.
 * Candidates: the same keys in both paths: exact name core, romanization-invariant key string,

@@ -17,6 +17,17 @@ explanations are the weights scored.
   (recall 0.968 -> 0.963) and 0.255 -> 0.261 (recall 0.955 both).
   The exact-name levels keep the model's u: their rate among different list parties is the
   list's namesakes, which the exact-name term-frequency adjustment already counts.
+* Country among look-alikes (``NAME_AGREEING_U``): the model adds its weights as if
+  independent, but two different parties whose names agree are far likelier to share a country
+  than two random ones (namesakes and company families live in one country): on the OFAC even
+  half 25% of different-party name pairs the screener compares and whose names score >=
+  ``NAME_AGREES`` share the country, against the model's u of 12% (+3.1 -> +2.0 bits); on
+  generated lists 53% (+0.9 bits). Screening candidates are such pairs, so the same-country
+  level's u is that rate (never lowered; the model's u below ``NAME_AGREEING_MIN_PAIRS`` pairs;
+  a fixed-seed sample of ``NAME_AGREEING_MAX_ROWS`` list names, about 3 s on OFAC).
+  Measured (dev seeds 11 / 13): precision at 0.5 0.590 -> 0.768 / 0.261 -> 0.703, recall
+  0.963 -> 0.931 / 0.955 -> 0.908, best F1 0.858 -> 0.860 / 0.820 -> 0.828, score bin 0.95-0.99
+  63% -> 98% / 97% true; perturbed OFAC at 0.5 P 0.973 -> 0.977, R 0.881 -> 0.877.
 * Not done: the legal form's "one missing" level made neutral: on generated data it is what
   keeps a short alias without legal form ("Yuen Tung") from flagging every "Yuen Tung
   Logistics Ltd" (precision 0.41 -> 0.31).
@@ -38,6 +49,11 @@ from resolver.screening.realtime import ListIndex, compile_comparisons
 # comparison -> True when only its similarity levels are re-estimated, not its exact-value ones
 LIST_U_COMPARISONS: dict[str, bool] = {"place": False, "name": True}
 LIST_U_MIN_PAIRS = 1000  # fewer comparable list pairs: keep the model's u
+# comparison -> its levels whose u is the rate among list pairs whose names agree
+NAME_AGREEING_U: dict[str, tuple[str, ...]] = {"country": ("country: same",)}
+NAME_AGREES = 5.0  # name weight (bits) from which two names agree (rare-word overlap >= 0.6)
+NAME_AGREEING_MIN_PAIRS = 50
+NAME_AGREEING_MAX_ROWS = 1000  # more list names: a fixed-seed sample of this many meet the list
 LIST_U_MAX_PAIRS = 100_000  # more: a fixed-seed random sample of this many
 
 
@@ -74,6 +90,39 @@ def list_u(info: ComparisonInfo, index: ListIndex) -> tuple[dict[str, float], in
     return rates, seen
 
 
+def name_agreeing_u(
+    info: ComparisonInfo, name: ComparisonInfo, index: ListIndex
+) -> tuple[dict[str, float], int]:
+    """Per level label of comparison ``info``: its rate among list name pairs of different
+    parties that are screening candidates of each other and whose names agree (name weight >=
+    NAME_AGREES), of those it can compare; and the number of such (ordered) pairs."""
+    compiled, name_c = compile_comparisons((info, name))
+    null = next((lv for lv, _ in compiled.levels if lv.is_null), None)
+    rows = index.rows
+    parties = index.table.column("list_id").to_pylist()
+    queries = range(len(rows))
+    if len(rows) > NAME_AGREEING_MAX_ROWS:
+        queries = sorted(random.Random(0).sample(queries, NAME_AGREEING_MAX_ROWS))
+    counts: dict[int, int] = {}
+    seen = 0
+    for i in queries:
+        f = rows[i]
+        for j in index.candidates(f):
+            if parties[i] == parties[j]:
+                continue
+            if name_c.score(f, rows[j], {})[1] < NAME_AGREES:
+                continue
+            gamma, _ = compiled.score(f, rows[j], {})
+            if null is not None and gamma == null.gamma:
+                continue
+            counts[gamma] = counts.get(gamma, 0) + 1
+            seen += 1
+    rates = {
+        lv.label: counts.get(lv.gamma, 0) / max(seen, 1) for lv in info.levels if not lv.is_null
+    }
+    return rates, seen
+
+
 def _is_null(compiled: Any, f: dict[str, Any]) -> bool:
     """The row cannot be compared on this comparison whatever the other side (null level)."""
     return any(lv.is_null and pred(f, f) for lv, pred in compiled.levels)
@@ -101,6 +150,21 @@ def screening_params(params: ModelParams, index: ListIndex) -> tuple[ModelParams
                     "u": level["u"],
                     "new_u": rate,
                     "list_pairs": seen,
+                }
+                level["u"] = rate
+    for name, labels in NAME_AGREEING_U.items():
+        if name not in out.comparisons or "name" not in infos:
+            continue
+        rates, seen = name_agreeing_u(infos[name], infos["name"], index)
+        if seen < NAME_AGREEING_MIN_PAIRS:
+            continue
+        for level in out.comparisons[name]:
+            rate = rates.get(level["label"])
+            if level["label"] in labels and rate is not None and rate > level["u"]:
+                changes[level["label"]] = {
+                    "u": level["u"],
+                    "new_u": rate,
+                    "name_agreeing_list_pairs": seen,
                 }
                 level["u"] = rate
     out.metadata = {**out.metadata, "screening_adjusted": sorted(changes)}
