@@ -221,3 +221,38 @@ def test_cli_screen_writes_matches_against_generated_list(tmp_path, synth_dir, t
     assert summary["records"] == len(read_csv_rows(synth_dir / "parties.csv"))
     assert all(0.0 <= float(r["score"]) <= 1.0 for r in rows)
     assert any(r["match"] == "true" for r in rows)
+
+
+def test_postcode_and_initials_block_only_profiles_with_a_tax_id(tmp_path):
+    """Febrl-like typos in every name word still meet on postcode + initials, given tax ids."""
+    from resolver.engine import Engine
+    from resolver.features import build_features
+    from resolver.io.readers import read_records
+    from resolver.model.levels import INITIALS_COLUMN
+    from resolver.model.spec import BLOCKING_RULES
+
+    rule = BLOCKING_RULES.index(("postcode", INITIALS_COLUMN, "tax_id_present"))
+    path = tmp_path / "people.csv"
+    path.write_text(
+        "id,name,postcode,tax_id\n"
+        "a,chloe wasley,6148,5068158\n"
+        "b,chlvoe wasleg,6148,5069158\n"
+        "c,chloee wazley,6148,\n"
+        "d,chloe wasley,6149,5068158\n",
+        encoding="utf-8",
+    )
+    engine = Engine(backend="duckdb")
+    try:
+        profiles = build_features(read_records(path), engine.con).profiles
+    finally:
+        engine.close()
+    key = dict(
+        zip(
+            profiles.column("unique_id").to_pylist(),
+            profiles.column(f"blk_{rule}").to_pylist(),
+            strict=True,
+        )
+    )
+    assert key["a"] is not None and key["a"] == key["b"]
+    assert key["c"] is None  # no tax id: not on this rule
+    assert key["d"] not in (None, key["a"])  # another postcode

@@ -80,6 +80,7 @@ def dedupe(
     floor = min(PAIRS_FLOOR, threshold)
     pairs_sdf = predict_pairs(linker, floor)
     pairs = _pairs_table(engine, pairs_sdf, features.profiles, list(params.comparisons))
+    engine.release(linker)
     remeasured: dict[str, Any] = {}
     if adapt:
         pairs, remeasured = remeasure_m_on_pairs(
@@ -89,7 +90,6 @@ def dedupe(
 
     step("cluster")
     t2 = time.perf_counter()
-    engine.release(linker)
     clusters = cluster_profiles(
         pairs, features.profiles.column("unique_id").combine_chunks(), threshold
     )
