@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import copy
 import random
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import splink.comparison_level_library as cll
@@ -44,7 +45,7 @@ import splink.comparison_level_library as cll
 from resolver.model.levels import SqlLevel
 from resolver.model.params import ModelParams
 from resolver.screening.explain import ComparisonInfo, model_comparisons
-from resolver.screening.realtime import ListIndex, compile_comparisons
+from resolver.screening.realtime import CompiledComparison, ListIndex, compile_comparisons
 
 # comparison -> True when only its similarity levels are re-estimated, not its exact-value ones
 LIST_U_COMPARISONS: dict[str, bool] = {"place": False, "name": True}
@@ -74,20 +75,7 @@ def list_u(info: ComparisonInfo, index: ListIndex) -> tuple[dict[str, float], in
         pairs = (
             (usable[rng.randrange(n)], usable[rng.randrange(n)]) for _ in range(LIST_U_MAX_PAIRS)
         )
-    counts: dict[int, int] = {}
-    seen = 0
-    for i, j in pairs:
-        if parties[i] == parties[j]:
-            continue
-        gamma, _ = compiled.score(rows[i], rows[j], {})
-        if null is not None and gamma == null.gamma:
-            continue
-        counts[gamma] = counts.get(gamma, 0) + 1
-        seen += 1
-    rates = {
-        lv.label: counts.get(lv.gamma, 0) / max(seen, 1) for lv in info.levels if not lv.is_null
-    }
-    return rates, seen
+    return _level_rates(compiled, rows, parties, pairs)
 
 
 def name_agreeing_u(
@@ -97,30 +85,44 @@ def name_agreeing_u(
     parties that are screening candidates of each other and whose names agree (name weight >=
     NAME_AGREES), of those it can compare; and the number of such (ordered) pairs."""
     compiled, name_c = compile_comparisons((info, name))
-    null = next((lv for lv, _ in compiled.levels if lv.is_null), None)
     rows = index.rows
-    parties = index.table.column("list_id").to_pylist()
     queries = range(len(rows))
     if len(rows) > NAME_AGREEING_MAX_ROWS:
         queries = sorted(random.Random(0).sample(queries, NAME_AGREEING_MAX_ROWS))
+    pairs = ((i, j) for i in queries for j in index.candidates(rows[i]))
+    return _level_rates(
+        compiled,
+        rows,
+        index.table.column("list_id").to_pylist(),
+        pairs,
+        keep=lambda a, b: name_c.score(a, b, {})[1] >= NAME_AGREES,
+    )
+
+
+def _level_rates(
+    compiled: CompiledComparison,
+    rows: list[dict[str, Any]],
+    parties: list[Any],
+    pairs: Iterable[tuple[int, int]],
+    keep: Callable[[dict[str, Any], dict[str, Any]], bool] | None = None,
+) -> tuple[dict[str, float], int]:
+    """Per non-null level label of ``compiled``: its share among the row ``pairs`` of different
+    parties (that ``keep`` accepts) the comparison can compare; and the number of such pairs."""
+    null = next((lv for lv, _ in compiled.levels if lv.is_null), None)
     counts: dict[int, int] = {}
     seen = 0
-    for i in queries:
-        f = rows[i]
-        for j in index.candidates(f):
-            if parties[i] == parties[j]:
-                continue
-            if name_c.score(f, rows[j], {})[1] < NAME_AGREES:
-                continue
-            gamma, _ = compiled.score(f, rows[j], {})
-            if null is not None and gamma == null.gamma:
-                continue
-            counts[gamma] = counts.get(gamma, 0) + 1
-            seen += 1
-    rates = {
-        lv.label: counts.get(lv.gamma, 0) / max(seen, 1) for lv in info.levels if not lv.is_null
-    }
-    return rates, seen
+    for i, j in pairs:
+        if parties[i] == parties[j] or (keep is not None and not keep(rows[i], rows[j])):
+            continue
+        gamma, _ = compiled.score(rows[i], rows[j], {})
+        if null is not None and gamma == null.gamma:
+            continue
+        counts[gamma] = counts.get(gamma, 0) + 1
+        seen += 1
+    levels = compiled.info.levels
+    return {
+        lv.label: counts.get(lv.gamma, 0) / max(seen, 1) for lv in levels if not lv.is_null
+    }, seen
 
 
 def _is_null(compiled: Any, f: dict[str, Any]) -> bool:
