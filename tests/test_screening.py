@@ -563,3 +563,27 @@ def model_place_weight(screener: Screener, label: str) -> float:
 
     saved = next(lv for lv in screener.params.comparisons["place"] if lv["label"] == label)
     return math.log2(saved["m"] / saved["u"])
+
+
+def test_list_pair_levels_in_sql_match_the_python_predicates(screener: Screener) -> None:
+    """The vectorized list-pair levels (used for the list u) equal the real-time predicates."""
+    import random
+
+    from resolver.screening.explain import model_comparisons
+    from resolver.screening.realtime import compile_comparisons
+    from resolver.screening.weights import ListPairLevels
+
+    rows = screener.index.rows
+    levels = ListPairLevels(
+        screener._list_profiles,
+        screener._list_features.records.sort_by("row").column("profile_id").to_pylist(),
+    )
+    rng = random.Random(3)
+    pairs = [(rng.randrange(len(rows)), rng.randrange(len(rows))) for _ in range(3000)]
+    # and pairs that share a rare word, which reach the upper levels
+    pairs += [(i, j) for i in range(0, len(rows), 97) for j in screener.index.candidates(rows[i])]
+    for info in model_comparisons(screener.params):
+        (compiled,) = compile_comparisons((info,))
+        python = [compiled.score(rows[i], rows[j], {})[0] for i, j in pairs]
+        assert levels.gammas(info, pairs) == python, info.name
+        assert len(set(python)) >= 2, info.name  # the pairs exercise more than one level

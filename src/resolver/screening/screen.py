@@ -78,7 +78,7 @@ from resolver.screening.realtime import (
     record_missing_levels,
     score_query,
 )
-from resolver.screening.weights import screening_params
+from resolver.screening.weights import ListPairLevels, screening_params
 
 log = logging.getLogger(__name__)
 
@@ -246,7 +246,14 @@ class Screener:
         )
         # the model's m/u adapted to screening against this list (``weights``); ``params`` (the
         # model as trained) stays for dedupe
-        self.screen_params, self.weight_changes = screening_params(params, self.index)
+        self.screen_params, self.weight_changes = screening_params(
+            params,
+            self.index,
+            ListPairLevels(
+                self._list_profiles,
+                self._list_features.records.sort_by("row").column("profile_id").to_pylist(),
+            ),
+        )
         self.comparisons: tuple[ComparisonInfo, ...] = model_comparisons(self.screen_params)
         self._compiled: list[CompiledComparison] | None = None
         self._tf: tuple[WordStats, dict[str, float]] | None = None
