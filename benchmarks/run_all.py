@@ -125,13 +125,13 @@ def _is_rows(value: Any) -> bool:
 def result_tables(
     payload: dict[str, Any],
 ) -> list[tuple[str | None, list[dict[str, Any]], Sequence[str] | None, list[str]]]:
-    """The tables of a result: its ``rows``, else each top-level list of rows and each
-    sub-result holding ``rows`` (with that sub-result's scalar settings as notes)."""
-    if _is_rows(payload.get("rows")):
-        return [(None, payload["rows"], payload.get("columns"), [])]
+    """The tables of a result: its ``rows`` first, then each other top-level list of rows and
+    each sub-result holding ``rows`` (with that sub-result's scalar settings as notes)."""
     out: list[tuple[str | None, list[dict[str, Any]], Sequence[str] | None, list[str]]] = []
+    if _is_rows(payload.get("rows")):
+        out.append((None, payload["rows"], payload.get("columns"), []))
     for key, value in payload.items():
-        if key == "machine":
+        if key in ("machine", "rows"):
             continue
         if _is_rows(value):
             out.append((key, value, None, []))

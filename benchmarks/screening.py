@@ -265,8 +265,9 @@ def _ms(values: list[float]) -> dict[str, float]:
 # ---- benchmark parts ----
 
 
-def bench_generated(entities: int, seed: int) -> list[dict[str, Any]]:
-    """Generated trade parties against their generated list."""
+def bench_generated(entities: int, seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Generated trade parties against their generated list: result rows and the calibration
+    table (``reliability``)."""
     from resolver.screening import Screener
     from resolver.synth import generate
 
@@ -314,11 +315,7 @@ def bench_generated(entities: int, seed: int) -> list[dict[str, Any]]:
         }
     )
     rows.append(_rapidfuzz_row(dataset, parties, lists, expected))
-    CALIBRATION[dataset] = reliability(matches, expected)
-    return rows
-
-
-CALIBRATION: dict[str, list[dict[str, Any]]] = {}
+    return rows, [{"dataset": dataset, **b} for b in reliability(matches, expected)]
 
 
 def _best_threshold_row(
@@ -488,10 +485,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     entities = args.entities or (1500 if args.quick else 6000)
-    rows: list[dict[str, Any]] = []
-    CALIBRATION.clear()
     t0 = time.perf_counter()
-    rows += bench_generated(entities, seed=args.seed)
+    rows, calibration = bench_generated(entities, seed=args.seed)
     if not args.no_shared:
         try:
             rows += bench_ofac(300 if args.quick else 1500)
@@ -499,8 +494,8 @@ def main(argv: list[str] | None = None) -> int:
         except DataUnavailable as exc:
             log.warning("skipping OFAC/UN parts: %s", exc)
     print_table(rows, COLUMNS, title="resolver screening")
-    for dataset, table in CALIBRATION.items():
-        print_table(table, list(table[0]) if table else [], title=f"calibration: {dataset}")
+    if calibration:
+        print_table(calibration, list(calibration[0]), title="calibration (generated data)")
     path = write_result(
         "screening",
         {
@@ -508,7 +503,7 @@ def main(argv: list[str] | None = None) -> int:
             "seconds": time.perf_counter() - t0,
             "quick": args.quick,
             "seed": args.seed,
-            "calibration": CALIBRATION,
+            "calibration": calibration,
             "baseline_threshold": BASELINE_THRESHOLD,
             "rows": rows,
             "machine": machine_info(),

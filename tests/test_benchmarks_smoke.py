@@ -55,7 +55,8 @@ def test_screening_quick_on_generated_data(tmp_path: Path) -> None:
     assert "max recall at P>=0.95" in rows[3]["method"]
     assert rows[3]["precision"] >= 0.95 or rows[3]["recall"] == 0.0
     assert payload["seed"] == 7
-    (table,) = payload["calibration"].values()
+    table = payload["calibration"]
+    assert {b["dataset"] for b in table} == {rows[0]["dataset"]}
     assert sum(b["candidates"] for b in table) > 0
     assert all(0.0 <= b["true_share"] <= 1.0 for b in table)
     assert rows[0]["recall"] >= 0.5 and rows[0]["records_per_s"] > 0  # it finds listed parties
