@@ -177,12 +177,17 @@ def best_threshold(matches: pd.DataFrame, expected: set[tuple[str, str]]) -> dic
     return best
 
 
+def _is_true(matches: pd.DataFrame, expected: set[tuple[str, str]]) -> list[bool]:
+    """Per match row: is (record id, list id) a true link?"""
+    return [(i, lid) in expected for i, lid in zip(matches.id, matches.list_id, strict=True)]
+
+
 def max_recall_at_precision(
     matches: pd.DataFrame, expected: set[tuple[str, str]], precision: float = 0.95
 ) -> dict[str, float]:
     """The highest recall of any score threshold whose flagged pairs reach ``precision``."""
     ranked = matches.sort_values("score", ascending=False)
-    hit = [(i, lid) in expected for i, lid in zip(ranked.id, ranked.list_id, strict=True)]
+    hit = _is_true(ranked, expected)
     best: dict[str, float] = {"threshold": 1.0, "recall": 0.0, "precision": 1.0, "flagged": 0}
     tp = 0
     scores = ranked.score.tolist()
@@ -201,11 +206,7 @@ RELIABILITY_BINS = (0.05, 0.2, 0.4, 0.5, 0.6, 0.8, 0.9, 0.95, 0.99, 1.0)
 
 def reliability(matches: pd.DataFrame, expected: set[tuple[str, str]]) -> list[dict[str, Any]]:
     """Per score bin: candidates, mean score and the share that are true (calibration check)."""
-    hit = pd.Series(
-        [(i, lid) in expected for i, lid in zip(matches.id, matches.list_id, strict=True)],
-        index=matches.index,
-        dtype=float,
-    )
+    hit = pd.Series(_is_true(matches, expected), index=matches.index, dtype=float)
     rows = []
     edges = (0.0, *RELIABILITY_BINS)
     for lo, hi in zip(edges[:-1], edges[1:], strict=True):
@@ -349,7 +350,7 @@ _SAME_NAME = re.compile(r"(^|; )name: (same name|same words|same letters)")
 def indistinguishable(matches: pd.DataFrame, expected: set[tuple[str, str]]) -> int:
     """Flagged wrong-party pairs with the same name and no evidence against them."""
     hits = matches[matches.match]
-    wrong = [(i, lid) not in expected for i, lid in zip(hits.id, hits.list_id, strict=True)]
+    wrong = [not true for true in _is_true(hits, expected)]
     return sum(
         1
         for bad, text in zip(wrong, hits.explanation, strict=True)

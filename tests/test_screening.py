@@ -574,10 +574,7 @@ def test_list_pair_levels_in_sql_match_the_python_predicates(screener: Screener)
     from resolver.screening.weights import ListPairLevels
 
     rows = screener.index.rows
-    levels = ListPairLevels(
-        screener._list_profiles,
-        screener._list_features.records.sort_by("row").column("profile_id").to_pylist(),
-    )
+    levels = ListPairLevels(screener._list_profiles, screener.index)
     rng = random.Random(3)
     pairs = [(rng.randrange(len(rows)), rng.randrange(len(rows))) for _ in range(3000)]
     # and pairs that share a rare word, which reach the upper levels

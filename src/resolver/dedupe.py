@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from resolver.cluster import assign_entities, cluster_profiles
 from resolver.engine import Engine
 from resolver.features import DEFAULT_MAX_BLOCK_SIZE, build_features
 from resolver.io.writers import staged_output_dir, write_json, write_table
-from resolver.model.adapt import U_MIN_PROFILES, adapt_u_to_data, remeasure_m_on_pairs
+from resolver.model.adapt import U_MIN_PROFILES, adapt_u_to_data, logit2, remeasure_m_on_pairs
 from resolver.model.params import ModelParams
 from resolver.model.predict import build_linker, predict_pairs
 from resolver.model.spec import M_FROM_SURE_MATCHES
@@ -84,7 +83,7 @@ def dedupe(
     remeasured: dict[str, Any] = {}
     if adapt:
         pairs, remeasured = remeasure_m_on_pairs(
-            pairs, params, list(M_FROM_SURE_MATCHES), _logit2(threshold) - _logit2(floor)
+            pairs, params, list(M_FROM_SURE_MATCHES), logit2(threshold) - logit2(floor)
         )
     timings["predict_s"] = time.perf_counter() - t1
 
@@ -135,12 +134,6 @@ def dedupe(
         "model": params.metadata.get("path", "in-memory"),
     }
     return DedupeResult(out_clusters, entities, pairs, summary)
-
-
-def _logit2(p: float) -> float:
-    """Log-odds in bits, finite for thresholds of 0 or 1."""
-    p = min(max(p, 1e-15), 1.0 - 1e-15)
-    return math.log2(p / (1.0 - p))
 
 
 def _pairs_table(

@@ -172,15 +172,20 @@ SURE_POSTERIOR = 0.999  # pairs the rest of the model calls matches at least thi
 _WEIGHT_TOLERANCE = 1e-6  # splink's SQL log2 against Python's, per level
 
 
+def logit2(p: float) -> float:
+    """A probability as log-odds in bits (a match weight); finite for 0 and 1."""
+    p = min(max(p, 1e-15), 1.0 - 1e-15)
+    return math.log2(p / (1.0 - p))
+
+
 def remeasure_m_on_pairs(
     pairs: pa.Table, params: ModelParams, names: Sequence[str], max_gain_bits: float
 ) -> tuple[pa.Table, dict[str, dict[str, Any]]]:
     """Re-measure m of the comparisons ``names`` on the scored pairs, and re-score the pairs.
 
-    How often true matches disagree on an identifier depends on the source: two customs records
-    of one company rarely carry different tax ids, but Febrl's people have different social
-    security numbers in 7.6% of true pairs, where the model (trained on company data) says 0.7%
-    and so calls those pairs non-matches at -7.2 bits. Here m of each level is the share of the
+    How often true matches disagree on an identifier depends on the source: in Febrl 3, 6.6% of
+    true pairs carry social security numbers more than two edits apart (the number was replaced),
+    where the model (trained on company data) says 0.7% and so scores them -7.2 bits. Here m of each level is the share of the
     pairs whose other evidence alone gives a posterior of at least ``SURE_POSTERIOR`` (one
     M-step of EM for this comparison), taken only where ``M_SURE_MIN_PAIRS`` such pairs carry the
     comparison's data. Each pair's level is read back from its weight for the comparison (every
@@ -191,7 +196,7 @@ def remeasure_m_on_pairs(
     measured: dict[str, dict[str, Any]] = {}
     total = pairs.column("match_weight").to_numpy(zero_copy_only=False)
     changed = np.zeros(len(total), dtype=bool)
-    sure_bits = math.log2(SURE_POSTERIOR / (1.0 - SURE_POSTERIOR))
+    sure_bits = logit2(SURE_POSTERIOR)
     for name in names:
         column = f"mw_{name}"
         if column not in pairs.column_names or name not in params.comparisons:

@@ -248,7 +248,7 @@ BLOCKING_RULES: tuple[tuple[str, ...], ...] = (
     # above (Febrl's people). Only between profiles that both have a tax id, which can carry
     # such a pair over the threshold: without that condition, the rule's extra pairs on
     # generated dev data were as often wrong as right (F1 seed 77 0.893 -> 0.915, seed 501
-    # 0.954 -> 0.939) and 682k candidate pairs at 1M rows instead of 78k.
+    # 0.954 -> 0.939) and up to 682k candidate pairs at 1M rows instead of 78k.
     ("postcode", INITIALS_COLUMN, "tax_id_present"),
 )
 

@@ -491,6 +491,7 @@ class ListIndex:
 
     table: pa.Table  # the canonical list table the rows come from (id, name, ... + list columns)
     rows: list[Features]
+    row_profiles: list[str]  # row i -> the unique_id of its profile in the list's FeatureSet
     stats: WordStats
     key_count: dict[str, int]  # name key -> list name rows carrying it
     key_rows: dict[str, list[int]] = field(default_factory=dict)
@@ -508,10 +509,8 @@ class ListIndex:
             p["unique_id"]: p
             for p in features.profiles.select(["unique_id", *profile_cols]).to_pylist()
         }
-        rows = [
-            {c: by_profile[profile_id][c] for c in profile_cols}
-            for profile_id in features.records.sort_by("row").column("profile_id").to_pylist()
-        ]
+        row_profiles = features.records.sort_by("row").column("profile_id").to_pylist()
+        rows = [{c: by_profile[profile_id][c] for c in profile_cols} for profile_id in row_profiles]
         stats = WordStats.build(rows, table.column("list_id").to_pylist())
         key_rows: dict[str, list[int]] = {}
         scalar_rows: dict[tuple[str, ...], dict[tuple[str, ...], list[int]]] = {
@@ -533,7 +532,15 @@ class ListIndex:
                     index.setdefault(value, []).append(i)
         key_count = {k: len(v) for k, v in key_rows.items()}
         return cls(
-            table, rows, stats, key_count, key_rows, scalar_rows, fuzzy_rows, frozenset(words)
+            table,
+            rows,
+            row_profiles,
+            stats,
+            key_count,
+            key_rows,
+            scalar_rows,
+            fuzzy_rows,
+            frozenset(words),
         )
 
     def features(self, record: Mapping[str, Any]) -> Features:

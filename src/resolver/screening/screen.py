@@ -249,10 +249,7 @@ class Screener:
         self.screen_params, self.weight_changes = screening_params(
             params,
             self.index,
-            ListPairLevels(
-                self._list_profiles,
-                self._list_features.records.sort_by("row").column("profile_id").to_pylist(),
-            ),
+            ListPairLevels(self._list_profiles, self.index),
         )
         self.comparisons: tuple[ComparisonInfo, ...] = model_comparisons(self.screen_params)
         self._compiled: list[CompiledComparison] | None = None

@@ -47,7 +47,7 @@ import splink.comparison_level_library as cll
 from resolver.model.levels import SqlLevel
 from resolver.model.params import ModelParams
 from resolver.screening.explain import ComparisonInfo, model_comparisons
-from resolver.screening.realtime import ListIndex, compile_comparisons
+from resolver.screening.realtime import ListIndex
 
 # comparison -> True when only its similarity levels are re-estimated, not its exact-value ones
 LIST_U_COMPARISONS: dict[str, bool] = {"place": False, "name": True}
@@ -64,14 +64,14 @@ class ListPairLevels:
     """The level (gamma) a comparison gives pairs of list name rows, computed in DuckDB with the
     levels' own SQL (what splink runs) on the screening list profiles.
 
-    The same levels as the real-time Python predicates (checked equal on 20,000 random OFAC + UN
-    pairs per comparison), but vectorized: the name levels of 100,000 random pairs take 4.8 s
-    one pair at a time in Python.
+    Vectorized: the name levels of 100,000 random OFAC + UN pairs took 4.8 s one pair at a time
+    through the real-time Python predicates, which give the same levels (a test checks every
+    comparison against them).
     """
 
-    def __init__(self, profiles: pa.Table, row_profiles: list[str]) -> None:
-        self.profiles = profiles  # one row per profile, ``unique_id`` + feature columns
-        self.row_profiles = row_profiles  # list name row -> its profile's unique_id
+    def __init__(self, profiles: pa.Table, index: ListIndex) -> None:
+        self.profiles = profiles  # one row per list profile, ``unique_id`` + feature columns
+        self.row_profiles = index.row_profiles
 
     def gammas(self, info: ComparisonInfo, pairs: list[tuple[int, int]]) -> list[int]:
         """The gamma of ``info`` for each (row, row) pair, in order."""
@@ -115,10 +115,11 @@ def list_u(
 ) -> tuple[dict[str, float], int]:
     """Per level label of comparison ``info``: the rate at which different listed parties reach
     it among list name pairs the comparison can compare (not its null level); and the pairs."""
-    (compiled,) = compile_comparisons((info,))
-    null = next((lv for lv, _ in compiled.levels if lv.is_null), None)
     parties = index.table.column("list_id").to_pylist()
-    usable = [i for i, f in enumerate(index.rows) if null is None or not _is_null(compiled, f)]
+    # a row the comparison cannot compare with itself (its null level) cannot be compared at all
+    null = {lv.gamma for lv in info.levels if lv.is_null}
+    itself = levels.gammas(info, [(i, i) for i in range(len(index.rows))])
+    usable = [i for i, g in enumerate(itself) if g not in null]
     n = len(usable)
     total = n * (n - 1) // 2
     if total <= LIST_U_MAX_PAIRS:
@@ -162,11 +163,6 @@ def _level_rates(info: ComparisonInfo, gammas: list[int]) -> tuple[dict[str, flo
     return {lv.label: counts[lv.gamma] / max(seen, 1) for lv in info.levels if not lv.is_null}, seen
 
 
-def _is_null(compiled: Any, f: dict[str, Any]) -> bool:
-    """The row cannot be compared on this comparison whatever the other side (null level)."""
-    return any(lv.is_null and pred(f, f) for lv, pred in compiled.levels)
-
-
 def screening_params(
     params: ModelParams, index: ListIndex, levels: ListPairLevels
 ) -> tuple[ModelParams, dict[str, Any]]:
@@ -180,33 +176,37 @@ def screening_params(
             continue
         info = infos[name]
         rates, seen = list_u(info, index, levels)
-        if seen < LIST_U_MIN_PAIRS:
-            continue
-        kept = (cll.ElseLevel, SqlLevel) if similarity_only else (cll.ElseLevel,)
-        fixed = {lv.label for lv in info.levels if isinstance(lv.creator, kept)}
-        for level in out.comparisons[name]:
-            rate = rates.get(level["label"])
-            if level["label"] not in fixed and rate is not None and rate > level["u"]:
-                changes[level["label"]] = {
-                    "u": level["u"],
-                    "new_u": rate,
-                    "list_pairs": seen,
-                }
-                level["u"] = rate
+        if seen >= LIST_U_MIN_PAIRS:
+            kept = (cll.ElseLevel, SqlLevel) if similarity_only else (cll.ElseLevel,)
+            labels = {lv.label for lv in info.levels if not isinstance(lv.creator, kept)}
+            _raise_u(out.comparisons[name], labels, rates, {"list_pairs": seen}, changes)
     for name, labels in NAME_AGREEING_U.items():
         if name not in out.comparisons or "name" not in infos:
             continue
         rates, seen = name_agreeing_u(infos[name], infos["name"], index, levels)
-        if seen < NAME_AGREEING_MIN_PAIRS:
-            continue
-        for level in out.comparisons[name]:
-            rate = rates.get(level["label"])
-            if level["label"] in labels and rate is not None and rate > level["u"]:
-                changes[level["label"]] = {
-                    "u": level["u"],
-                    "new_u": rate,
-                    "name_agreeing_list_pairs": seen,
-                }
-                level["u"] = rate
+        if seen >= NAME_AGREEING_MIN_PAIRS:
+            _raise_u(
+                out.comparisons[name],
+                set(labels),
+                rates,
+                {"name_agreeing_list_pairs": seen},
+                changes,
+            )
     out.metadata = {**out.metadata, "screening_adjusted": sorted(changes)}
     return out, changes
+
+
+def _raise_u(
+    levels: list[dict[str, Any]],
+    labels: set[str],
+    rates: dict[str, float],
+    evidence: dict[str, int],
+    changes: dict[str, Any],
+) -> None:
+    """Set u of each level in ``labels`` to its measured rate where that is higher, recording
+    the change (old and new u, and the pairs it was measured on) in ``changes``."""
+    for level in levels:
+        rate = rates.get(level["label"])
+        if level["label"] in labels and rate is not None and rate > level["u"]:
+            changes[level["label"]] = {"u": level["u"], "new_u": rate, **evidence}
+            level["u"] = rate
