@@ -9,21 +9,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from splink import block_on
 
-from resolver.cluster import assign_entities, cluster_profiles
+from resolver.cluster import assign_entities, cluster_profiles, component_labels
 from resolver.engine import Engine
 from resolver.features import DEFAULT_MAX_BLOCK_SIZE, build_features
 from resolver.io.writers import staged_output_dir, write_json, write_table
-from resolver.model.adapt import U_MIN_PROFILES, adapt_u_to_data, logit2, remeasure_m_on_pairs
+from resolver.model.adapt import (
+    U_MIN_PROFILES,
+    logit2,
+    observed_level_rates,
+    remeasure_m_on_pairs,
+    u_from_observed,
+)
 from resolver.model.params import ModelParams
 from resolver.model.predict import build_linker, predict_pairs
+from resolver.model.prior import estimate_prior, level_weights
 from resolver.model.spec import M_FROM_SURE_MATCHES
 
 log = logging.getLogger(__name__)
 
 PAIRS_FLOOR = 0.01
+MAX_RESCORED_GROUP = 2000
 
 
 @dataclass
@@ -72,14 +82,34 @@ def dedupe(
     step("predict")
     t1 = time.perf_counter()
     n_profiles = features.profiles.num_rows
-    prior = params.prior_for(n_profiles)
-    if adapt and n_profiles >= U_MIN_PROFILES:
-        params = adapt_u_to_data(params, features.profiles, prior)
-    linker = build_linker(engine, params, [features.profiles], link_type="dedupe_only", prior=prior)
+    model_prior = prior = params.prior_for(n_profiles)
     floor = min(PAIRS_FLOOR, threshold)
-    pairs_sdf = predict_pairs(linker, floor)
-    pairs = _pairs_table(engine, pairs_sdf, features.profiles, list(params.comparisons))
+    estimate = adapt and n_profiles >= U_MIN_PROFILES
+    prior_method = "model"
+    model_params = params
+    if estimate:
+        observed = observed_level_rates(params, features.profiles, prior)
+        params = u_from_observed(params, observed, prior)
+    linker = build_linker(engine, params, [features.profiles], link_type="dedupe_only", prior=prior)
+    pairs_sdf = predict_pairs(linker, None if estimate else floor)
+    names = list(params.comparisons)
+    reweigh = None
+    if estimate:
+        found = estimate_prior(
+            model_params,
+            observed,
+            _weight_patterns(engine, pairs_sdf, names),
+            params,
+            n_profiles * (n_profiles - 1) / 2,
+            model_prior,
+        )
+        reweigh = (level_weights(params), level_weights(found.params), found.prior)
+        params, prior, prior_method = found.params, found.prior, found.method
+    pairs = _pairs_table(engine, pairs_sdf, features.profiles, names, reweigh=reweigh, floor=floor)
     engine.release(linker)
+    pairs, rescored = _score_within_components(
+        engine, params, features.profiles, pairs, prior, threshold
+    )
     remeasured: dict[str, Any] = {}
     if adapt:
         pairs, remeasured = remeasure_m_on_pairs(
@@ -120,7 +150,10 @@ def dedupe(
         ),
         "threshold": threshold,
         "pairs_floor": floor,
+        "pairs_scored_within_candidate_entities": rescored,
         "prior": prior,
+        "prior_model": model_prior,
+        "prior_method": prior_method,
         "m_measured_on_pairs": remeasured,
         "evidence": {
             "columns_with_data": {k: v for k, v in features.evidence.items() if v},
@@ -136,34 +169,90 @@ def dedupe(
     return DedupeResult(out_clusters, entities, pairs, summary)
 
 
+def _splink_source(engine: Engine, pairs_sdf, columns: list[str]) -> str:
+    """A name the local DuckDB connection can read splink's scored pairs under."""
+    if engine.backend == "duckdb":  # read splink's table in place: no extra copy in memory
+        return f'"{pairs_sdf.physical_name}"'
+    raw = pa.Table.from_pandas(pairs_sdf.as_pandas_dataframe()[columns], preserve_index=False)
+    engine.con.register("_pairs_raw", raw)
+    return "_pairs_raw"
+
+
+def _weight_patterns(
+    engine: Engine, pairs_sdf, comparison_names: list[str]
+) -> list[tuple[dict[str, float], int]]:
+    """Distinct combinations of per-comparison match weights among scored pairs, with counts."""
+    available = {c.unquote().name for c in pairs_sdf.columns}
+    names = [c for c in comparison_names if f"mw_{c}" in available]
+    source = _splink_source(engine, pairs_sdf, [f"mw_{c}" for c in names])
+    try:
+        cols = ", ".join(f'"mw_{c}"' for c in names)
+        rows = engine.con.sql(f"SELECT {cols}, count(*) FROM {source} GROUP BY ALL").fetchall()
+    finally:
+        if source == "_pairs_raw":
+            engine.con.unregister("_pairs_raw")
+    return [({c: float(v) for c, v in zip(names, row[:-1], strict=True)}, int(row[-1])) for row in rows]
+
+
+def _reweighed_sql(column: str, old: list[float], new: list[float]) -> str:
+    """SQL mapping a comparison's match weights under one parameter set to another's."""
+    cases = " ".join(
+        f"WHEN abs({column} - ({a!r})) < 1e-6 * greatest(1.0, abs({a!r})) THEN {b!r}"
+        for a, b in zip(old, new, strict=True)
+    )
+    return f"(CASE {cases} ELSE {column} END)"
+
+
 def _pairs_table(
-    engine: Engine, pairs_sdf, profiles: pa.Table, comparison_names: list[str]
+    engine: Engine,
+    pairs_sdf,
+    profiles: pa.Table,
+    comparison_names: list[str],
+    *,
+    reweigh: tuple[dict[str, list[float]], dict[str, list[float]], float] | None = None,
+    floor: float | None = None,
 ) -> pa.Table:
     """Scored pairs with record ids (the representative record of each profile) and
-    per-comparison weights, smaller id on the left, sorted by (id_l, id_r)."""
+    per-comparison weights, smaller id on the left, sorted by (id_l, id_r).
+
+    ``reweigh`` = (weights the pairs were scored with, new weights, new prior) re-scores every
+    pair without running splink again; ``floor`` drops pairs scoring below it.
+    """
     available = {c.unquote().name for c in pairs_sdf.columns}
-    weights = [f"mw_{c}" for c in comparison_names if f"mw_{c}" in available]
-    keep = ["unique_id_l", "unique_id_r", "match_probability", "match_weight", *weights]
+    names = [c for c in comparison_names if f"mw_{c}" in available]
+    keep = ["unique_id_l", "unique_id_r", "match_probability", "match_weight"]
+    keep += [f"mw_{c}" for c in names]
     con = engine.con
-    if engine.backend == "duckdb":  # read splink's table in place: no extra copy in memory
-        source = f'"{pairs_sdf.physical_name}"'
+    source = _splink_source(engine, pairs_sdf, keep)
+    if reweigh is None:
+        weights = {c: f'p."mw_{c}"' for c in names}
+        total = 'p."match_weight"'
     else:
-        raw = pa.Table.from_pandas(pairs_sdf.as_pandas_dataframe()[keep], preserve_index=False)
-        con.register("_pairs_raw", raw)
-        source = "_pairs_raw"
+        old, new, prior = reweigh
+        weights = {c: _reweighed_sql(f'p."mw_{c}"', old[c], new[c]) for c in names}
+        total = " + ".join([*weights.values(), repr(logit2(prior))])
+    where = "" if floor is None else f"WHERE match_weight >= {logit2(floor)!r}"
+    rest = ", ".join(f'{sql} AS "mw_{c}"' for c, sql in weights.items())
     # pid numbers the profiles of a dedupe in unique_id order: sorting on it is sorting on
     # (id_l, id_r) without comparing strings
     con.register("_pairs_sizes", profiles.select(["unique_id", "n_records", "pid"]))
     try:
-        rest = ", ".join(f'p."{c}"' for c in keep[2:])
         return con.sql(
             f"""
-            SELECT sl.unique_id AS id_l, sr.unique_id AS id_r,
-                   sl.n_records AS n_records_l, sr.n_records AS n_records_r, {rest}
-            FROM {source} p
-            JOIN _pairs_sizes sl ON sl.unique_id = least(p.unique_id_l, p.unique_id_r)
-            JOIN _pairs_sizes sr ON sr.unique_id = greatest(p.unique_id_l, p.unique_id_r)
-            ORDER BY sl.pid, sr.pid
+            SELECT id_l, id_r, n_records_l, n_records_r,
+                   1.0 / (1.0 + pow(2.0, -match_weight)) AS match_probability, match_weight,
+                   * EXCLUDE (id_l, id_r, n_records_l, n_records_r, match_weight, pid_l, pid_r)
+            FROM (
+                SELECT sl.unique_id AS id_l, sr.unique_id AS id_r,
+                       sl.n_records AS n_records_l, sr.n_records AS n_records_r,
+                       sl.pid AS pid_l, sr.pid AS pid_r,
+                       {total} AS match_weight, {rest}
+                FROM {source} p
+                JOIN _pairs_sizes sl ON sl.unique_id = least(p.unique_id_l, p.unique_id_r)
+                JOIN _pairs_sizes sr ON sr.unique_id = greatest(p.unique_id_l, p.unique_id_r)
+            )
+            {where}
+            ORDER BY pid_l, pid_r
             """
         ).to_arrow_table()
     finally:
@@ -202,3 +291,63 @@ def _entities_table(
         ).to_arrow_table()
     finally:
         con.unregister("_ent")
+
+
+def _score_within_components(
+    engine: Engine,
+    params: ModelParams,
+    profiles: pa.Table,
+    pairs: pa.Table,
+    prior: float,
+    threshold: float,
+) -> tuple[pa.Table, int]:
+    """Score every pair inside each group of profiles that links at ``threshold`` (a candidate
+    entity), so clustering weighs the evidence between all its members, not a path of links.
+
+    Blocking compares a member of a large group with some others only, and pairs below the
+    floor are dropped: two companies joined by one strong edge each would otherwise meet no
+    evidence against merging. Groups larger than ``MAX_RESCORED_GROUP`` profiles keep the
+    blocked pairs only (their n^2 / 2 pairs would dominate the run).
+    """
+    strong = pc.greater_equal(pairs.column("match_probability"), threshold)
+    ids = profiles.column("unique_id").combine_chunks()
+    left = pc.index_in(pairs.column("id_l"), value_set=ids).to_numpy()
+    right = pc.index_in(pairs.column("id_r"), value_set=ids).to_numpy()
+    mask = strong.to_numpy(zero_copy_only=False)
+    labels = component_labels(len(ids), left[mask], right[mask])
+    sizes = np.bincount(labels, minlength=len(ids))
+    group_size = sizes[labels]
+    chosen = (group_size >= 3) & (group_size <= MAX_RESCORED_GROUP)
+    if not chosen.any():
+        return pairs, 0
+    group = pa.array(np.where(chosen, labels, -1)).cast(pa.int64())
+    group = pc.if_else(pc.equal(group, -1), pa.scalar(None, pa.int64()), group)
+    table = profiles.append_column("resolver_group", group)
+    linker = build_linker(
+        engine,
+        params,
+        [table],
+        link_type="dedupe_only",
+        prior=prior,
+        blocking=[block_on("resolver_group")],
+    )
+    try:
+        extra = _pairs_table(engine, predict_pairs(linker, None), table, list(params.comparisons))
+    finally:
+        engine.release(linker)
+    con = engine.con
+    con.register("_grp_old", pairs)
+    con.register("_grp_new", extra.cast(pairs.schema))
+    try:
+        merged = con.sql(
+            """
+            SELECT * FROM _grp_new
+            UNION ALL
+            SELECT o.* FROM _grp_old o ANTI JOIN _grp_new n ON o.id_l = n.id_l AND o.id_r = n.id_r
+            """
+        ).to_arrow_table()
+    finally:
+        con.unregister("_grp_old")
+        con.unregister("_grp_new")
+    order = pc.sort_indices(merged, [("id_l", "ascending"), ("id_r", "ascending")])
+    return merged.take(order), extra.num_rows

@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 PROFILE_COLUMNS = (
     "name_core",
     "name_key_string",
+    "name_fold_string",
     "name_joined",
     "legal_class",
     "name_numbers",
@@ -58,8 +59,11 @@ SLICES_PER_WORKER = 4  # a few slices per worker even out uneven slices
 # name, key and joined-name blocks keep the larger cap). On 100k generated rows caps of 2500,
 # 200 and 50 gave the same pairwise F1 (0.82) in 113 s, 41 s and 17 s.
 RARE_WORD_BLOCK_SIZE = 50
+BLOCK_WINDOW = 20
 _SEP = "\x1f"
 _POSTCODE_JUNK = re.compile(r"[^0-9A-Z]")
+# Country-wide codes that forms require and places without postcodes fill in.
+PLACEHOLDER_POSTCODES = frozenset({"999077", "999078"})
 
 
 @dataclass
@@ -74,11 +78,15 @@ class FeatureSet:
 
 
 def normalize_postcode(raw: str | None) -> str | None:
-    """Upper-case alphanumerics only; None when nothing is left."""
+    """Upper-case alphanumerics only; None when nothing is left or the code is a placeholder
+    (one repeated digit such as 000000, or a known country-wide code such as Hong Kong's
+    999077), which would make unrelated parties "same postcode"."""
     if raw is None:
         return None
     value = _POSTCODE_JUNK.sub("", raw.upper())
-    return value or None
+    if not value or (value.isdigit() and len(set(value)) == 1) or value in PLACEHOLDER_POSTCODES:
+        return None
+    return value
 
 
 def _blank_to_none(value: str | None) -> str | None:
@@ -126,12 +134,16 @@ def _run_slice(task: tuple[str, Callable[[list], pa.Table], list]) -> pa.Table:
 def _name_table(values: list[str | None]) -> pa.Table:
     """The name feature columns of each name."""
     cores, keys, key_strings, joined, classes, numbers = [], [], [], [], [], []
+    folds, fold_strings = [], []
     for value in values:
         f = name_features(value)
         named = bool(f.core)  # no core: nothing to compare the name on
         cores.append(f.core if named else None)
         keys.append(sorted(set(f.keys)) if named else None)
         key_strings.append((f.key_string or None) if named else None)
+        distinct_folds = sorted(set(f.folds)) if named else None
+        folds.append(distinct_folds)
+        fold_strings.append(" ".join(distinct_folds) if distinct_folds else None)
         joined.append((f.joined or None) if named else None)
         classes.append(f.legal_class)
         numbers.append(_blank_to_none(" ".join(sorted(set(f.numbers)))) if f.numbers else None)
@@ -140,6 +152,8 @@ def _name_table(values: list[str | None]) -> pa.Table:
             "name_core": pa.array(cores, pa.string()),
             "name_keys": pa.array(keys, pa.list_(pa.string())),
             "name_key_string": pa.array(key_strings, pa.string()),
+            "name_folds": pa.array(folds, pa.list_(pa.string())),
+            "name_fold_string": pa.array(fold_strings, pa.string()),
             "name_joined": pa.array(joined, pa.string()),
             INITIALS_COLUMN: pa.array(map(word_initials, cores), pa.string()),
             "legal_class": pa.array(classes, pa.string()),
@@ -162,6 +176,11 @@ def _postcode_array(column: pa.ChunkedArray) -> pa.Array:
     """
     values = column.combine_chunks().cast(pa.string())
     out = pc.replace_substring_regex(pc.ascii_upper(values), _POSTCODE_JUNK.pattern, "")
+    placeholder = pc.or_(
+        pc.is_in(out, value_set=pa.array(sorted(PLACEHOLDER_POSTCODES))),
+        pc.match_substring_regex(out, r"^(0+|1+|2+|3+|4+|5+|6+|7+|8+|9+)$"),
+    )
+    out = pc.if_else(placeholder, pa.scalar("", pa.string()), out)
     other = pc.invert(pc.fill_null(pc.string_is_ascii(values), True))
     if pc.any(other).as_py():
         rest = values.filter(other).to_pylist()
@@ -246,7 +265,8 @@ def build_features(
         SELECT row_number() OVER (ORDER BY {"f.source_dataset, " if source is not None else ""}f.id) AS _pk,
                f.id AS unique_id,
                {"f.source_dataset, " if source is not None else ""}
-               r.n_records, f.name_core, f.name_keys, f.name_key_string, f.name_joined,
+               r.n_records, f.name_core, f.name_keys, f.name_key_string, f.name_folds,
+               f.name_fold_string, f.name_joined,
                f.{INITIALS_COLUMN},
                f.legal_class, f.legal_family, f.name_numbers, f.country, f.city, f.address,
                CASE WHEN f.address IS NULL THEN NULL
@@ -259,53 +279,63 @@ def build_features(
         """
     )
     con.unregister("_rf_input")
-    _add_word_weights(con, min(max_block_size, RARE_WORD_BLOCK_SIZE))
+    _add_word_weights(con)
     blocking = _add_block_keys(con, max_block_size, src.rstrip(", "))
     records = con.sql(
         "SELECT row, id, profile_id, unmatchable, country FROM _rf_records ORDER BY row"
     ).to_arrow_table()
     order = "source_dataset, unique_id" if source is not None else "unique_id"
     profiles = con.sql(f"SELECT * FROM _rf_prof_final ORDER BY {order}").to_arrow_table()
-    for t in ("_rf_records", "_rf_prof", "_rf_prof_final", "_rf_kw", "_rf_akw", "_rf_kstat"):
+    for t in ("_rf_records", "_rf_prof", "_rf_prof_final", "_rf_kw", "_rf_akw", "_rf_kstat", "_rf_fstat"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     log.info("features: %d records -> %d profiles", table.num_rows, profiles.num_rows)
     return FeatureSet(records, profiles, evidence, blocking, max_block_size)
 
 
-def _add_word_weights(con: duckdb.DuckDBPyConnection, max_block_size: int) -> None:
-    """IDF weights of name keys (over distinct names) and address tokens (over distinct addresses).
+def _add_word_weights(con: duckdb.DuckDBPyConnection) -> None:
+    """IDF weights of folded name words (over distinct names) and address tokens (over distinct
+    addresses); and the rare-word blocking keys.
 
-    Also the two rarest name keys per profile that are shared by at most ``max_block_size``
-    profiles: the guarded rare-word blocking keys. Per-key statistics are computed once, and
-    lists are sorted after aggregation (ORDER BY inside list() was 3x slower at 1M rows).
+    Name evidence weighs the folded words themselves (``name_kw``: romanization-folded, vowels
+    kept), so two names meet on a rare word only when they share it. The blocking keys use the
+    coarser phonetic keys, which find more candidates: per profile its two rarest keys (over
+    distinct names). Per-word statistics are computed once, and lists are
+    sorted after aggregation (ORDER BY inside list() was 3x slower at 1M rows).
     """
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _rf_fstat AS
+        WITH cores AS (SELECT DISTINCT name_core, name_folds FROM _rf_prof WHERE name_core IS NOT NULL),
+             df AS (SELECT k, count(*) AS df FROM (SELECT unnest(name_folds) AS k FROM cores) GROUP BY k)
+        SELECT k, ln(1.0 + (SELECT greatest(count(*), 1) FROM cores) / df) AS w,
+               ln(1.0 + (SELECT greatest(count(*), 1) FROM cores)) AS w_max
+        FROM df
+        """
+    )
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _rf_kstat AS
         WITH cores AS (SELECT DISTINCT name_core, name_keys FROM _rf_prof WHERE name_core IS NOT NULL),
-             df AS (SELECT k, count(*) AS df FROM (SELECT unnest(name_keys) AS k FROM cores) GROUP BY k),
-             pf AS (SELECT k, count(*) AS pf FROM (SELECT unnest(name_keys) AS k FROM _rf_prof) GROUP BY k)
-        SELECT k, df, pf, ln(1.0 + (SELECT greatest(count(*), 1) FROM cores) / df) AS w,
-               ln(1.0 + (SELECT greatest(count(*), 1) FROM cores)) AS w_max
-        FROM df JOIN pf USING (k)
+             df AS (SELECT k, count(*) AS df FROM (SELECT unnest(name_keys) AS k FROM cores) GROUP BY k)
+        SELECT k, df FROM df
         """
     )
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _rf_kw AS
-        WITH pk AS (SELECT _pk, unnest(name_keys) AS k FROM _rf_prof WHERE name_keys IS NOT NULL),
-             g AS (SELECT pk._pk, list(struct_pack(k := pk.k, w := s.w)) AS kw,
-                          list(struct_pack(df := s.df, k := pk.k, rare := s.pf <= ?)) AS by_df,
-                          sum(s.w) AS name_w_total, max(s.w) / any_value(s.w_max) AS name_rarity
+        WITH pf AS (SELECT _pk, unnest(name_folds) AS k FROM _rf_prof WHERE name_folds IS NOT NULL),
+             fw AS (SELECT pf._pk, list(struct_pack(k := pf.k, w := s.w)) AS kw,
+                           sum(s.w) AS name_w_total, max(s.w) / any_value(s.w_max) AS name_rarity
+                    FROM pf JOIN _rf_fstat s USING (k) GROUP BY pf._pk),
+             pk AS (SELECT _pk, unnest(name_keys) AS k FROM _rf_prof WHERE name_keys IS NOT NULL),
+             g AS (SELECT pk._pk,
+                          list(struct_pack(df := s.df, k := pk.k)) AS by_df
                    FROM pk JOIN _rf_kstat s USING (k) GROUP BY pk._pk),
-             sorted AS (SELECT _pk, list_sort(kw) AS name_kw, name_w_total, name_rarity,
-                               list_sort(by_df) AS by_df FROM g)
-        SELECT _pk, name_kw, name_w_total, name_rarity,
-               list_transform(list_filter(by_df, lambda x: x.rare), lambda x: x.k) AS rare,
+             sorted AS (SELECT _pk, list_sort(by_df) AS by_df FROM g)
+        SELECT _pk, list_sort(fw.kw) AS name_kw, fw.name_w_total, fw.name_rarity,
                list_transform(by_df, lambda x: x.k) AS ranked
-        FROM sorted
-        """,
-        [max_block_size],
+        FROM sorted LEFT JOIN fw USING (_pk)
+        """
     )
     con.execute(
         """
@@ -315,7 +345,8 @@ def _add_word_weights(con: duckdb.DuckDBPyConnection, max_block_size: int) -> No
              kstat AS (SELECT k, ln(1.0 + (SELECT greatest(count(*), 1) FROM addrs) / df) AS w FROM df),
              pk AS (SELECT _pk, unnest(address_tokens) AS k FROM _rf_prof WHERE address_tokens IS NOT NULL)
         SELECT _pk, list_sort(list(struct_pack(k := pk.k, w := kstat.w))) AS address_kw,
-               sum(kstat.w) AS address_w_total
+               sum(kstat.w) AS address_w_total,
+               sum(kstat.w) / ln(1.0 + (SELECT greatest(count(*), 1) FROM addrs)) AS address_info
         FROM pk JOIN kstat USING (k)
         GROUP BY _pk
         """
@@ -326,9 +357,11 @@ def _add_block_keys(con: duckdb.DuckDBPyConnection, cap: int, src: str) -> list[
     """Materialize guarded key columns per blocking rule; report block statistics.
 
     ``blk_i`` holds the rule's key where its block has at most ``cap`` profiles (compared
-    all-pairs); ``rep_i`` holds, for members of a larger block, the block's smallest ``pid``
-    (profile number, in unique_id order), so each member is compared with that representative
-    only (n - 1 pairs, not n^2 / 2).
+    all-pairs). A larger block is sorted on the folded name and cut into windows of
+    ``BLOCK_WINDOW`` profiles twice, the second tiling (``win_i``) shifted by half a window:
+    each member is compared with at least ``BLOCK_WINDOW // 2`` neighbours on either side
+    (sorted neighbourhood, about n * BLOCK_WINDOW pairs instead of n^2 / 2), so the many
+    spellings of a large organisation still meet.
     """
     by_src = f"{src}, " if src else ""
     con.execute(
@@ -337,43 +370,58 @@ def _add_block_keys(con: duckdb.DuckDBPyConnection, cap: int, src: str) -> list[
         SELECT p.* EXCLUDE (_pk, address_tokens), p._pk AS pid, p.address_tokens AS address_keys,
                kw.name_kw,
                coalesce(kw.name_w_total, 0.0) AS name_w_total, kw.name_rarity,
-               kw.rare[1] AS name_rare1, kw.rare[2] AS name_rare2,
+               kw.ranked[1] AS name_rare1, kw.ranked[2] AS name_rare2,
                array_to_string(list_sort(kw.ranked[1:2]), ' ') AS name_rare_pair,
                akw.address_kw, coalesce(akw.address_w_total, 0.0) AS address_w_total,
+               coalesce(akw.address_info, 0.0) AS address_info,
                CASE WHEN p.tax_id IS NOT NULL THEN true END AS tax_id_present
         FROM _rf_prof p LEFT JOIN _rf_kw kw USING (_pk) LEFT JOIN _rf_akw akw USING (_pk)
         """
     )
-    # one small (pid, blk_i, rep_i) table per rule from a GROUP BY on the key: hash
+    # one small (pid, blk_i, win_i) table per rule from a GROUP BY on the key: hash
     # aggregates and joins, not window functions over the wide profile rows (8x faster at 1M).
     # blk_i is a 63-bit hash of the key: splink's blocking joins and its "not already blocked"
     # tests compare integers, not key strings; a collision only adds candidate pairs (scored).
     stats = []
     joins = []
+    half = BLOCK_WINDOW // 2
     for i, rule in enumerate(BLOCKING_RULES):
         cols = list(rule)
+        if any(c.startswith("name_rare") and c != "name_rare_pair" for c in cols):
+            rule_cap = min(cap, RARE_WORD_BLOCK_SIZE)
+        else:
+            rule_cap = cap
         not_null = " AND ".join(f"{c} IS NOT NULL" for c in cols)
         key = "concat_ws(chr(31), " + ", ".join(f"CAST({c} AS VARCHAR)" for c in cols) + ")"
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _rf_blk_{i} AS
-            WITH keyed AS (SELECT pid, {by_src}{key} AS key FROM _rf_prof2 WHERE {not_null}),
-                 sizes AS (SELECT key, count(*) AS n, min(pid) AS rep FROM keyed GROUP BY key)
+            WITH keyed AS (SELECT pid, {by_src}{key} AS key, name_fold_string AS sort_key
+                           FROM _rf_prof2 WHERE {not_null}),
+                 sizes AS (SELECT key, count(*) AS n FROM keyed GROUP BY key),
+                 big AS (SELECT k.pid, k.key, sizes.n,
+                                row_number() OVER (PARTITION BY k.key ORDER BY k.sort_key, k.pid) - 1
+                                    AS rank
+                         FROM keyed k JOIN sizes USING (key) WHERE sizes.n > {int(rule_cap)})
             SELECT keyed.pid, {by_src}sizes.n,
-                   CASE WHEN sizes.n <= {int(cap)} THEN (hash(keyed.key) >> 1)::BIGINT END
-                       AS blk_{i},
-                   CASE WHEN sizes.n > {int(cap)} THEN sizes.rep END AS rep_{i}
-            FROM keyed JOIN sizes USING (key)
+                   (hash(CASE WHEN sizes.n <= {int(rule_cap)} THEN keyed.key
+                              ELSE concat_ws(chr(30), keyed.key, 'a', big.rank // {BLOCK_WINDOW}) END)
+                    >> 1)::BIGINT AS blk_{i},
+                   CASE WHEN sizes.n > {int(rule_cap)}
+                        THEN (hash(concat_ws(chr(30), keyed.key, 'b', (big.rank + {half}) // {BLOCK_WINDOW})) >> 1)::BIGINT
+                   END AS win_{i}
+            FROM keyed JOIN sizes USING (key) LEFT JOIN big USING (pid)
             """
         )
         row = con.execute(
             f"""
-            SELECT count(*) FILTER (WHERE blk IS NOT NULL),
-                   coalesce(sum(CASE WHEN blk IS NOT NULL THEN n * (n - 1) / 2 END), 0),
-                   count(*) FILTER (WHERE blk IS NULL), coalesce(max(n) FILTER (WHERE blk IS NULL), 0)
-            FROM (SELECT {by_src}any_value(blk_{i}) AS blk, any_value(rep_{i}) AS rep,
-                         count(*) AS n
-                  FROM _rf_blk_{i} GROUP BY {by_src}blk_{i}, rep_{i})
+            SELECT count(DISTINCT key) FILTER (WHERE n <= {int(rule_cap)}),
+                   coalesce(sum(n * (n - 1) / 2) FILTER (WHERE n <= {int(rule_cap)}), 0) /
+                       greatest(1, 1),
+                   count(DISTINCT key) FILTER (WHERE n > {int(rule_cap)}),
+                   coalesce(max(n) FILTER (WHERE n > {int(rule_cap)}), 0)
+            FROM (SELECT {key} AS key, count(*) AS n FROM _rf_prof2 WHERE {not_null}
+                  GROUP BY {by_src}key)
             """
         ).fetchall()[0]
         stats.append(
@@ -381,11 +429,11 @@ def _add_block_keys(con: duckdb.DuckDBPyConnection, cap: int, src: str) -> list[
                 "rule": "+".join(cols),
                 "blocks": int(row[0]),
                 "pairs_upper_bound": int(row[1]),
-                "blocks_over_cap_compared_to_representative": int(row[2]),
+                "blocks_over_cap_compared_in_windows": int(row[2]),
                 "largest_block_over_cap": int(row[3]),
             }
         )
-        joins.append(f"LEFT JOIN (SELECT pid, blk_{i}, rep_{i} FROM _rf_blk_{i}) USING (pid)")
+        joins.append(f"LEFT JOIN (SELECT pid, blk_{i}, win_{i} FROM _rf_blk_{i}) USING (pid)")
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _rf_prof_final AS SELECT * FROM _rf_prof2 {' '.join(joins)}"
     )

@@ -35,7 +35,7 @@ def build_linker(
         creators.append(spec.creator(levels, term_frequencies=term_frequencies))
     if blocking is None:
         blocking = [block_on(f"blk_{i}") for i in range(len(BLOCKING_RULES))]
-        blocking += [f"l.pid = r.rep_{i}" for i in range(len(BLOCKING_RULES))]
+        blocking += [block_on(f"win_{i}") for i in range(len(BLOCKING_RULES))]
     settings = SettingsCreator(
         link_type=link_type,
         comparisons=creators,

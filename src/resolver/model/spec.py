@@ -16,11 +16,12 @@ from splink.internals.comparison_level_creator import ComparisonLevelCreator
 
 from resolver.model.levels import (
     INITIALS_COLUMN,
-    FuzzyDiceLevel,
+    ContainedNameLevel,
     InitialismLevel,
     NearEqualLevel,
     SqlLevel,
     WeightedDiceLevel,
+    WordOverlapLevel,
 )
 
 FEATURE_VERSION = "8"
@@ -38,20 +39,6 @@ def _one_missing(col: str) -> SqlLevel:
 
 def _eq(col: str, label: str) -> SqlLevel:
     return SqlLevel(f"{col}_l = {col}_r", label)
-
-
-class _FuzzyNameLevel(WeightedDiceLevel):
-    """Rare-word overlap >= 0.6, or the romanization-invariant keys are near-equal (typos)."""
-
-    def __init__(self) -> None:
-        super().__init__(0.6)
-
-    def create_sql(self, sql_dialect):  # noqa: D401 - splink hook
-        jw = cll.JaroWinklerLevel("name_key_string", 0.93).create_sql(sql_dialect)
-        return f"({super().create_sql(sql_dialect)} OR ({jw}))"
-
-    def create_label_for_charts(self) -> str:
-        return "rare-word overlap >= 0.6 or near-equal name keys"
 
 
 @dataclass(frozen=True)
@@ -125,27 +112,25 @@ DISTINCTIVE_RARITY = 0.5
 
 
 def _name() -> list[ComparisonLevelCreator]:
+    """Name evidence, strongest first. Words are compared as folded words (the same word in any
+    romanization, ``normalize.translit.token_fold``); phonetic keys only find candidates."""
+    same = "(name_core_l = name_core_r OR name_fold_string_l = name_fold_string_r)"
     return [
         cll.NullLevel("name_core"),
-        # One level for the same name and the same words in another romanization or order:
-        # both are equally strong (10.6 bits on generated data), and pooled, the data's own
-        # chance rate of the level is not swamped by the many true pairs of an alias list.
         SqlLevel(
-            "(name_core_l = name_core_r OR name_key_string_l = name_key_string_r) "
-            f"AND name_rarity_l >= {DISTINCTIVE_RARITY}",
+            f"{same} AND name_rarity_l >= {DISTINCTIVE_RARITY}",
             "name: same words (any romanization, any order), distinctive",
         ),
-        _eq("name_core", "name: same name, common words only"),
-        _eq("name_key_string", "name: same words (any romanization, any order)"),
+        SqlLevel(same, "name: same words, common words only"),
         _eq("name_joined", "name: same letters when joined (split/joined words)"),
         NearEqualLevel("name_core", 1),
         NearEqualLevel("name_core", 2, min_chars=10),
-        WeightedDiceLevel(0.8),
-        FuzzyDiceLevel(0.8),
-        _FuzzyNameLevel(),
+        WordOverlapLevel(0.8),
+        ContainedNameLevel(DISTINCTIVE_RARITY),
+        WordOverlapLevel(0.6),
         InitialismLevel(),
-        WeightedDiceLevel(0.45),
-        WeightedDiceLevel(0.2),
+        WordOverlapLevel(0.4),
+        WordOverlapLevel(0.2),
         cll.ElseLevel(),
     ]
 
@@ -179,32 +164,45 @@ def _place() -> list[ComparisonLevelCreator]:
 
     They are strongly correlated (same building -> same postcode -> same city); as separate
     comparisons their weights would add up as if independent, and two companies in one business
-    centre would match on location alone.
+    centre would match on location alone. An address counts only when it carries at least as
+    much information as one unique word (``address_info``, its IDF weight over the data set's
+    most distinctive word's): "Flat A" or "Room 12" alone is shared by many companies.
     """
     all_missing = " AND ".join(
         f"({c}_l IS NULL OR {c}_r IS NULL)" for c in ("address", "postcode", "city")
     )
+    informative = f"address_info_l >= {ADDRESS_MIN_INFO} AND address_info_r >= {ADDRESS_MIN_INFO}"
     return [
         SqlLevel(all_missing, "place: not comparable (missing)", is_null_level=True),
-        _eq("address", "place: same address"),
-        WeightedDiceLevel(
-            0.7,
-            "address_kw",
-            "address_w_total",
-            "place: address rare-word overlap",
-            keys="address_keys",
-        ),
-        WeightedDiceLevel(
-            0.4,
-            "address_kw",
-            "address_w_total",
-            "place: address rare-word overlap",
-            keys="address_keys",
-        ),
+        SqlLevel(f"address_l = address_r AND {informative}", "place: same address"),
+        _AddressOverlap(0.7, informative),
+        _AddressOverlap(0.4, informative),
         SqlLevel("postcode_l = postcode_r", "place: same postcode"),
         SqlLevel("city_l = city_r", "place: same city"),
         cll.ElseLevel().configure(label_for_charts="place: different"),
     ]
+
+
+class _AddressOverlap(WeightedDiceLevel):
+    """IDF-weighted address word overlap between informative addresses."""
+
+    def __init__(self, threshold: float, informative: str) -> None:
+        super().__init__(
+            threshold,
+            "address_kw",
+            "address_w_total",
+            "place: address rare-word overlap",
+            keys="address_keys",
+        )
+        self.informative = informative
+
+    def create_sql(self, sql_dialect):  # noqa: D401 - splink hook
+        return f"({self.informative} AND {super().create_sql(sql_dialect)})"
+
+
+# An address must carry the information of at least this many unique words (IDF total over
+# ln(1 + distinct addresses)) to count as an address match.
+ADDRESS_MIN_INFO = 1.0
 
 
 def _tax_id() -> list[ComparisonLevelCreator]:
@@ -223,13 +221,22 @@ def _tax_id() -> list[ComparisonLevelCreator]:
 COMPARISONS: tuple[ComparisonSpec, ...] = (
     ComparisonSpec(
         "name",
-        ("name_core", "name_rarity", "name_key_string", "name_joined", "name_kw", INITIALS_COLUMN),
+        (
+            "name_core",
+            "name_rarity",
+            "name_fold_string",
+            "name_joined",
+            "name_kw",
+            "name_folds",
+            "name_w_total",
+            INITIALS_COLUMN,
+        ),
         _name,
     ),
     ComparisonSpec("legal_form", ("legal_class", "legal_family"), _legal),
     ComparisonSpec("name_numbers", ("name_numbers",), _numbers),
     ComparisonSpec("country", ("country",), _country),
-    ComparisonSpec("place", ("address", "address_kw", "postcode", "city"), _place),
+    ComparisonSpec("place", ("address", "address_kw", "address_info", "postcode", "city"), _place),
     ComparisonSpec("tax_id", ("tax_id",), _tax_id),
 )
 
