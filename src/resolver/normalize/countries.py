@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache, lru_cache
 
 from unidecode import unidecode
 
 from resolver.normalize._resources import read_table
-from resolver.normalize.text import clean_unicode, split_ascii_tokens
+from resolver.normalize.text import clean_unicode
 from resolver.normalize.translit import latin_tokens
 
 __all__ = ["normalize_country", "territory_code_key", "territory_name_key"]
@@ -28,6 +29,9 @@ def _aliases() -> dict[str, str]:
     return out
 
 
+_KEY_TOKEN_RE = re.compile("[a-z0-9]+")
+
+
 def territory_code_key(code: str) -> str:
     """Lookup key of a territory identifier (rigour's ``clean_code``, MIT, OpenSanctions)."""
     return code.lower().replace("_", "-").strip()
@@ -39,7 +43,7 @@ def territory_name_key(name: str) -> str:
     Deliberately independent of the name romanization (which changes between releases), so the
     vendored keys in data/territories_rigour.tsv stay valid; every script gets some ascii key.
     """
-    return " ".join(split_ascii_tokens(unidecode(clean_unicode(name))))
+    return " ".join(_KEY_TOKEN_RE.findall(unidecode(clean_unicode(name)).lower()))
 
 
 @cache

@@ -11,6 +11,9 @@ from itertools import chain
 from unidecode import unidecode
 
 from resolver.normalize._resources import read_json, read_table
+from resolver.normalize.arabic import ARABIC_RE, romanize_arabic
+from resolver.normalize.japanese import is_japanese, romanize_japanese
+from resolver.normalize.korean import HANGUL_RE, romanize_hangul
 from resolver.normalize.text import MAX_INPUT_CHARS, Memo, clean_unicode, split_ascii_tokens
 
 __all__ = [
@@ -58,7 +61,9 @@ def _romanize_char(ch: str) -> str:
         return override
     category = unicodedata.category(ch)
     if category[0] in "LMN":
-        return unidecode(ch)
+        # unidecode marks aspiration / ayin with "`" or "'" (Georgian ქ -> k`, Armenian): no
+        # letter, and outside a word it would split the word
+        return unidecode(ch).replace("`", "").replace("'", "")
     return " "
 
 
@@ -199,7 +204,20 @@ def _han_run_to_latin(run: str, words: bool) -> str:
 
 
 def romanize(text: str, *, han_words: bool = True) -> str:
-    """Romanize already-cleaned (casefolded) text to ascii; punctuation is left for the tokenizer."""
+    """Romanize already-cleaned (casefolded) text to ascii; punctuation is left for the tokenizer.
+
+    Japanese text (see japanese.is_japanese) is read as Japanese, other Han as Chinese pinyin;
+    Hangul and Arabic script have their own word-level romanizers, other scripts go letter by
+    letter (data tables, then unidecode).
+    """
+    if text.isascii():
+        return text
+    if is_japanese(text):
+        text = romanize_japanese(text)
+    if HANGUL_RE.search(text) is not None:
+        text = romanize_hangul(text)
+    if ARABIC_RE.search(text) is not None:
+        text = romanize_arabic(text)
     if text.isascii():
         return text
     if _HAN_RE.search(text) is None:
