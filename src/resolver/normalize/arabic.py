@@ -38,7 +38,7 @@ def _word(word: str) -> str:
         word = _ARTICLE_RE.sub("", word)
     out: list[str] = []
     last = len(word) - 1
-    if not any(ch in _VOWEL_LETTERS for ch in word):
+    if word[:1].isalpha() and not any(ch in _VOWEL_LETTERS for ch in word):
         word = word[:1] + "\u064e" + word[1:]  # no vowel letter: read the first vowel as a
     for i, ch in enumerate(word):
         glide = _GLIDES.get(ch)
