@@ -19,7 +19,7 @@ ARABIC_RE = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]+")
 # keep two letters or more.
 _ARTICLE_RE = re.compile("^(?:[وبفك]?ال|لل)(?=..)")
 _ALEF = "اآأإ"
-_DIGRAPH_FIRST = frozenset("tkscdgzp")  # letters that would read as one sound with a next h
+_DIGRAPH_FIRST = frozenset("tkscdgzph")  # letters that would read as one sound with a next h
 _VOWEL_LETTERS = frozenset("اآأإوؤيیئىة")
 _GLIDES = {"و": "w", "ي": "y", "ی": "y"}  # consonant at a word start or next to an alef
 
@@ -49,7 +49,7 @@ def _word(word: str) -> str:
         else:
             latin = letters.get(ch, ch)
             if latin[:1] == "h" and out and out[-1][-1:] in _DIGRAPH_FIRST:
-                latin = "a" + latin  # ت + ح is t-h (tahrik), not the digraph th
+                latin = "a" + latin  # ت + ح is t-h (tahrik), ش + ه sh-h (shahid), no digraph
             out.append(latin)
     return article + "".join(out)
 
