@@ -486,3 +486,80 @@ def senzing_truthset() -> tuple[pd.DataFrame, pd.Series]:
         log.warning("senzing: %d records have no truth key; dropped", int(missing.sum()))
         records = records[~missing].reset_index(drop=True)
     return records, truth_all.reindex(records["id"].to_numpy()).rename("entity")
+
+
+# --------------------------------------------------------------------------------------------
+# Names across scripts: EDINET (Japanese legal name vs own English name), UN original script
+
+
+def edinet_name_pairs() -> tuple[pd.DataFrame, pd.Series]:
+    """Japan FSA EDINET filers (even half) with both a Japanese legal name and an English name.
+
+    One record per name: ids ``{edinet code}:ja`` (提出者名, kanji/kana) and ``{edinet code}:en``
+    (提出者名（英字）, the company's own English name); truth = EDINET code; extra columns
+    ``script`` (ja / en) and ``reading`` (the official katakana reading, on both records).
+    The file is the FSA download format: cp932, one title line, then a header.
+    """
+    raw = _file("edinet_codelist_2025_even", "EdinetcodeDlInfo.csv").read_bytes().decode("cp932")
+    table = pd.read_csv(io.StringIO(raw), skiprows=1, dtype=str, keep_default_na=False)
+    code, ja, en, reading = (table.columns[i] for i in (0, 6, 7, 8))
+    table = _blank_to_none(table[[code, ja, en, reading]].copy())
+    table = table[table[ja].notna() & table[en].notna()].reset_index(drop=True)
+    parts = []
+    for script, column in (("ja", ja), ("en", en)):
+        parts.append(
+            pd.DataFrame(
+                {
+                    "id": table[code] + ":" + script,
+                    "name": table[column],
+                    "script": script,
+                    "reading": table[reading],
+                    "_code": table[code],
+                }
+            )
+        )
+    records = pd.concat(parts, ignore_index=True).sort_values("id", kind="stable")
+    records = records.reset_index(drop=True)
+    truth = _truth(records["id"], records.pop("_code"))
+    return records, truth
+
+
+_UN_NAME_PARTS = ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")
+
+
+def un_original_script_names() -> pd.DataFrame:
+    """UN consolidated list entries that have a name in original script, with their Latin names.
+
+    One row per (entry, name): ``entry`` (REFERENCE_NUMBER), ``entity_type`` (person /
+    organization), ``kind`` (``original`` for NAME_ORIGINAL_SCRIPT, ``latin`` for the listed
+    name and each ALIAS_NAME written in Latin letters) and ``name``. Aliases in other scripts and
+    entries without an original-script name are left out.
+    """
+    import xml.etree.ElementTree as ET
+
+    root = ET.parse(_file("un_consolidated_2026-02-27", "UN_consolidated.xml")).getroot()
+    rows = []
+    for tag, entity_type in (("INDIVIDUAL", "person"), ("ENTITY", "organization")):
+        for elem in root.iter(tag):
+            original = " ".join((elem.findtext("NAME_ORIGINAL_SCRIPT") or "").split())
+            if not original:
+                continue
+            entry = (elem.findtext("REFERENCE_NUMBER") or elem.findtext("DATAID") or "").strip()
+            parts = [(elem.findtext(p) or "").strip() for p in _UN_NAME_PARTS]
+            latin = [" ".join(p for p in parts if p)]
+            latin += [(a.findtext("ALIAS_NAME") or "").strip() for a in elem.iter(f"{tag}_ALIAS")]
+            rows.append((entry, entity_type, "original", original))
+            seen = {original}
+            for name in latin:
+                name = " ".join(name.split())
+                if name and name not in seen and _latin_letters_only(name):
+                    seen.add(name)
+                    rows.append((entry, entity_type, "latin", name))
+    return pd.DataFrame(rows, columns=["entry", "entity_type", "kind", "name"])
+
+
+def _latin_letters_only(text: str) -> bool:
+    """Every letter of the text is a Latin letter (accents allowed)."""
+    import unicodedata
+
+    return all(not c.isalpha() or "LATIN" in unicodedata.name(c, "") for c in text)

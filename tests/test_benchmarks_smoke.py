@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 # `benchmarks` is a top-level folder of the repo, not part of the installed package.
 ROOT = Path(__file__).resolve().parents[1]
@@ -155,3 +156,30 @@ def test_run_all_markdown_writer(tmp_path: Path) -> None:
     path = run_all.write_markdown(text, tmp_path / "RESULTS.md")
     assert path.read_text() == text
     assert run_all.load_results(tmp_path, ["speed"]) == {}
+
+
+def test_script_names_cut_is_the_lowest_with_target_precision() -> None:
+    import numpy as np
+
+    from benchmarks.script_names import _at_cut, _cut_at_precision
+
+    scores = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4])
+    labels = np.array([True, True, True, False, True, False])
+    cut = _cut_at_precision(scores, labels)  # 0.5 would give 4/5 = 0.8 < 0.95
+    assert cut == 0.7 and _at_cut(scores, labels, cut) == (1.0, 0.75)
+    assert _cut_at_precision(np.array([0.5]), np.array([False])) == np.inf
+
+
+def test_edinet_and_un_loaders_give_both_names_of_each_entity() -> None:
+    from benchmarks.datasets import DataUnavailable, edinet_name_pairs, un_original_script_names
+
+    try:
+        records, truth = edinet_name_pairs()
+        un = un_original_script_names()
+    except DataUnavailable as exc:
+        pytest.skip(str(exc))
+    assert (truth.value_counts() == 2).all() and set(records["script"]) == {"ja", "en"}
+    assert records.set_index("id").loc["E00004:ja", "name"] == "カネコ種苗株式会社"
+    originals = un[un["kind"] == "original"]
+    assert originals["entry"].is_unique and len(originals) > 300
+    assert set(un["entry"]) == set(originals["entry"])

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import logging
+import re
 from functools import cache, lru_cache
 
+from unidecode import unidecode
+
 from resolver.normalize._resources import read_table
+from resolver.normalize.text import clean_unicode
 from resolver.normalize.translit import latin_tokens
 
-__all__ = ["normalize_country"]
-
-log = logging.getLogger(__name__)
+__all__ = ["normalize_country", "territory_code_key", "territory_name_key"]
 
 _PLACEHOLDERS = frozenset(
     {"", "na", "n a", "none", "null", "nil", "unknown", "unk", "xx", "xxx", "zz", "0", "other"}
@@ -28,10 +29,27 @@ def _aliases() -> dict[str, str]:
     return out
 
 
+_KEY_TOKEN_RE = re.compile("[a-z0-9]+")
+
+
+def territory_code_key(code: str) -> str:
+    """Lookup key of a territory identifier (rigour's ``clean_code``, MIT, OpenSanctions)."""
+    return code.lower().replace("_", "-").strip()
+
+
+def territory_name_key(name: str) -> str:
+    """Lookup key of a territory name in any script: NFKC, casefold, unidecode, ascii tokens.
+
+    Deliberately independent of the name romanization (which changes between releases), so the
+    vendored keys in data/territories_rigour.tsv stay valid; every script gets some ascii key.
+    """
+    return " ".join(_KEY_TOKEN_RE.findall(unidecode(clean_unicode(name)).lower()))
+
+
 @cache
 def _territories() -> tuple[dict[str, str], dict[str, str]]:
     """rigour's territory identifiers and names -> ISO2 ('' = not a country), vendored in
-    data/territories_rigour.tsv: building rigour's own name index costs 3.7 s per process."""
+    data/territories_rigour.tsv (keyed by territory_code_key / territory_name_key)."""
     tables: dict[str, dict[str, str]] = {"code": {}, "name": {}}
     for kind, key, *iso2 in read_table("territories_rigour.tsv"):
         tables[kind][key] = iso2[0] if iso2 else ""
@@ -41,12 +59,10 @@ def _territories() -> tuple[dict[str, str], dict[str, str]]:
 def _territory_iso2(text: str) -> str | None:
     """ISO2 the way rigour's ``lookup_territory`` finds the territory (identifier, then name);
     subdivisions map to their country."""
-    from rigour.territories.util import clean_code, normalize_territory_name
-
     codes, names = _territories()
-    iso2 = codes.get(clean_code(text))
+    iso2 = codes.get(territory_code_key(text))
     if iso2 is None:
-        iso2 = names.get(normalize_territory_name(text))
+        iso2 = names.get(territory_name_key(text))
     return iso2 or None
 
 
@@ -59,11 +75,7 @@ def _normalize_country(raw: str) -> str | None:
     if hit is not None:
         return hit
     for candidate in (raw.strip(), key):
-        try:
-            iso2 = _territory_iso2(candidate)
-        except Exception:  # pragma: no cover - rigour internals; never fail a batch on a country
-            log.debug("rigour territory lookup failed for %r", candidate, exc_info=True)
-            iso2 = None
+        iso2 = _territory_iso2(candidate)
         if iso2 is not None:
             return iso2
     return None

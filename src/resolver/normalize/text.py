@@ -197,13 +197,24 @@ def _undot(match: re.Match[str]) -> str:
     return match.group().replace(".", "")
 
 
+# Arabic article assimilated to a sun letter and hyphenated (ad-Dawla, ash-Sham, an-Nusra, ul-):
+# "al" like the plain article, which is a stopword; the Persian / Urdu ezafe written with a
+# hyphen (Sherkat-e Naft, Tehrik-i-Taliban, Bank-e) is dropped.
+_SUN_ARTICLE_RE = re.compile(r"(?<![a-z0-9])(?:a[dnrstz]|ash|ath|adh|ud|un|ur|us|ut|uz)-(?=[a-z])")
+_EZAFE_RE = re.compile(r"(?<=[a-z])-(?:e|ye|i)(?![a-z0-9])")
+
+
 def split_ascii_tokens(text: str) -> list[str]:
     """Split romanized text into [a-z0-9]+ tokens.
 
     Apostrophes inside words vanish (Ch'en -> chen, O'Neil -> oneil), "&" becomes "and",
-    dotted single-letter abbreviations are joined (S.A. -> sa), any other character separates.
+    dotted single-letter abbreviations are joined (S.A. -> sa), a hyphenated Arabic article
+    is "al" (ash-Sham -> al sham) and a hyphenated ezafe goes (Bank-e Melli -> bank melli);
+    any other character separates.
     """
     text = text.lower()
+    if "-" in text:
+        text = _EZAFE_RE.sub(" ", _SUN_ARTICLE_RE.sub("al ", text))
     if "'" in text:
         text = _INNER_APOSTROPHE_RE.sub("", text)
     if "&" in text:

@@ -81,14 +81,16 @@ def stopwords() -> frozenset[str]:
 
 @cache
 def _synonym_table() -> tuple[dict[tuple[str, ...], tuple[str, ...]], int]:
-    """{variant token tuple: canonical token tuple} from data/synonyms.tsv, and longest variant."""
+    """{variant token tuple: canonical token tuple} from data/synonyms.tsv and
+    data/translated_words.tsv (canonical, languages, variants), and the longest variant."""
+    rows = [(row[0], row[1] if len(row) > 1 else "") for row in read_table("synonyms.tsv")]
+    rows += [(row[0], row[2]) for row in read_table("translated_words.tsv")]
     table: dict[tuple[str, ...], tuple[str, ...]] = {}
-    for row in read_table("synonyms.tsv"):
-        canonical = tuple(latin_tokens(row[0]))
+    for canonical_text, variant_list in rows:
+        canonical = tuple(latin_tokens(canonical_text))
         if not canonical:  # pragma: no cover - data file error
             continue
-        variants = row[1].split(",") if len(row) > 1 else []
-        for variant in [row[0], *variants]:
+        for variant in [canonical_text, *variant_list.split(",")]:
             toks = tuple(latin_tokens(variant))
             if not toks:
                 continue

@@ -11,6 +11,9 @@ from itertools import chain
 from unidecode import unidecode
 
 from resolver.normalize._resources import read_json, read_table
+from resolver.normalize.arabic import ARABIC_RE, romanize_arabic
+from resolver.normalize.japanese import is_japanese, romanize_japanese
+from resolver.normalize.korean import HANGUL_RE, romanize_hangul
 from resolver.normalize.text import MAX_INPUT_CHARS, Memo, clean_unicode, split_ascii_tokens
 
 __all__ = [
@@ -60,7 +63,9 @@ def _romanize_char(ch: str) -> str:
         return override
     category = unicodedata.category(ch)
     if category[0] in "LMN":
-        return unidecode(ch)
+        # unidecode marks aspiration / ayin with "`" or "'" (Georgian ქ -> k`, Armenian): no
+        # letter, and outside a word it would split the word
+        return unidecode(ch).replace("`", "").replace("'", "")
     return " "
 
 
@@ -201,7 +206,20 @@ def _han_run_to_latin(run: str, words: bool) -> str:
 
 
 def romanize(text: str, *, han_words: bool = True) -> str:
-    """Romanize already-cleaned (casefolded) text to ascii; punctuation is left for the tokenizer."""
+    """Romanize already-cleaned (casefolded) text to ascii; punctuation is left for the tokenizer.
+
+    Japanese text (see japanese.is_japanese) is read as Japanese, other Han as Chinese pinyin;
+    Hangul and Arabic script have their own word-level romanizers, other scripts go letter by
+    letter (data tables, then unidecode).
+    """
+    if text.isascii():
+        return text
+    if is_japanese(text):
+        text = romanize_japanese(text)
+    if HANGUL_RE.search(text) is not None:
+        text = romanize_hangul(text)
+    if ARABIC_RE.search(text) is not None:
+        text = romanize_arabic(text)
     if text.isascii():
         return text
     if _HAN_RE.search(text) is None:
@@ -419,6 +437,45 @@ def _vowel_class(word: str) -> str:
     return ""
 
 
+# One Japanese mora in any of Hepburn, Kunrei-shiki or Nihon-shiki: (first letter of a double
+# consonant) (consonant) vowel (long-vowel h), or a syllabic n / m.
+_MORA_RE = re.compile(
+    r"(k(?=k)|s(?=s)|t(?=t)|p(?=p)|t(?=ch)|c(?=ch))?"
+    r"(sh|ch|ts|[kgnhbpmr]y|sy|zy|dy|[kgsztdnhbpmrfjwy])?([aeiou])(h(?![aeiou]))?"
+    r"|(n)(?![aeiouy])|(m)(?=[bpm])"
+)
+# Kunrei / Nihon-shiki spellings -> Hepburn where no other language's spelling is hit: ti, hu,
+# di, du are left alone (Tatiana, Huawei, Dinamo, Dubai would lose their other romanizations)
+_KUNREI = {("t", "u"): "tsu", ("z", "i"): "ji"}
+_KUNREI_YOON = {"sy": "sh", "zy": "j", "dy": "j"}
+_LONG_VOWELS = frozenset({("o", "u"), ("o", "o"), ("u", "u")})
+
+
+def _hepburn(token: str) -> str:
+    """A token that reads as Japanese moras, in Hepburn without long vowels (Kunrei "tukuba",
+    "kaisya", passport "ohno", "kougyou", traditional "shimbun" -> "tsukuba", "kaisha", "ono",
+    "kogyo", "shinbun"); any other token unchanged."""
+    out: list[str] = []
+    pos = 0
+    last_vowel = ""
+    for m in _MORA_RE.finditer(token):
+        if m.start() != pos:
+            return token
+        pos = m.end()
+        double, consonant, vowel, _, n, m_ = m.groups()
+        if n or m_:
+            out.append("n")
+            last_vowel = ""
+            continue
+        if not consonant and not double and (last_vowel, vowel) in _LONG_VOWELS:
+            continue  # long vowel written ou / oo / uu
+        consonant = consonant or ""
+        mora = _KUNREI.get((consonant, vowel)) or _KUNREI_YOON.get(consonant, consonant) + vowel
+        out.append((double or "") + mora)
+        last_vowel = vowel
+    return "".join(out) if pos == len(token) else token
+
+
 def _compute_key(token: str) -> str:
     """Uncached token_key."""
     if not token or token.isdigit():
@@ -428,7 +485,7 @@ def _compute_key(token: str) -> str:
         # a Chinese syllable: its canonical pinyin is already the key (short or all-vowel
         # tokens such as "i", "ai", "he" are too often English or Russian words)
         return syllables[token]
-    word = token
+    word = token if token in syllables else _hepburn(token)
     regexes, outputs = _key_rules()
     parts: list[str] = []
     i, n = 0, len(word)

@@ -1,0 +1,119 @@
+"""Japanese names -> Hepburn romaji words: kanji read with SudachiPy's dictionary, kana by table.
+
+Kanji in a Japanese name are read the Japanese way (日本精鉱 -> nihon seiko), not as Chinese
+pinyin. SudachiPy (Apache-2.0, Rust wheels) segments the name and gives each word's reading from
+the SudachiDict "core" dictionary it ships (nothing is downloaded at run time); readings become
+romaji with data/kana.tsv. Katakana runs are split at known loanwords (ヒロタグループホールディングス
+-> hirota gurupu horudingusu), which the translated-word table maps to English.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from unidecode import unidecode
+
+from resolver.normalize._resources import read_table
+from resolver.normalize.terms import split_at_terms
+
+__all__ = ["is_japanese", "kana_to_romaji", "romanize_japanese"]
+
+# Kana (hiragana, katakana, phonetic extensions, half-width katakana; NFKC folds the last).
+_KANA_RE = re.compile("[\u3041-\u3096\u30a1-\u30fa\u31f0-\u31ff\uff66-\uff9d]")
+_HAN_RE = re.compile("[\u3005\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
+# Legal-form marks written in parentheses (after NFKC, ㈱ and （株） are "(株)") -> full form.
+_MARKS = {"株": "株式会社", "有": "有限会社", "合": "合同会社", "資": "合資会社", "名": "合名会社"}
+_MARK_RE = re.compile(r"\(([株有合資名])\)")
+_LEGAL_RE = re.compile(
+    "株式会社|有限会社|合同会社|合資会社|合名会社|[(\uff08][株有][)\uff09]|[\u3231\u3232]"
+)
+_KATAKANA_RUN_RE = re.compile("[\u30a1-\u30fa\u30fc]+")
+_LONG_VOWEL_RE = re.compile("o[ou]|uu")
+KATAKANA = "\u30a1\u30fc"  # katakana letters and the long-vowel mark (split_at_terms range)
+_SKIPPED_POS = frozenset({"助詞", "補助記号", "空白"})  # particles (の), punctuation, spaces
+
+
+def is_japanese(text: str) -> bool:
+    """Kana anywhere, or kanji in a name with a Japanese legal form (株式会社, (株), 有限会社, ...)."""
+    if _KANA_RE.search(text) is not None:
+        return True
+    return _HAN_RE.search(text) is not None and _LEGAL_RE.search(text) is not None
+
+
+@cache
+def _kana_table() -> tuple[dict[str, str], int]:
+    """{katakana: romaji} from data/kana.tsv and the longest key."""
+    table = {row[0]: row[1] for row in read_table("kana.tsv")}
+    return table, max(map(len, table))
+
+
+def _to_katakana(text: str) -> str:
+    """Hiragana -> katakana (same sounds, code points 0x60 apart)."""
+    return "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" else c for c in text)
+
+
+def kana_to_romaji(kana: str) -> str:
+    """Modified Hepburn for a kana string: シュビョウ -> shubyo, ニッスイ -> nissui, ー dropped;
+    characters that are not kana are kept."""
+    table, longest = _kana_table()
+    text = _to_katakana(kana)
+    out: list[str] = []
+    double = False  # a sokuon ッ is pending: double the next consonant
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch in "ッッ":
+            double = True
+            i += 1
+            continue
+        if ch == "ー":
+            i += 1
+            continue
+        for size in range(min(longest, n - i), 0, -1):
+            romaji = table.get(text[i : i + size])
+            if romaji is not None:
+                break
+        else:
+            romaji, size = ch, 1
+        if double and romaji[:1].isalpha() and romaji[0] not in "aeiou":
+            romaji = ("t" if romaji.startswith("ch") else romaji[0]) + romaji
+        double = False
+        out.append(romaji)
+        i += size
+    return _LONG_VOWEL_RE.sub(lambda m: m.group()[0], "".join(out))
+
+
+@cache
+def _tokenizer():
+    """SudachiPy tokenizer on the shipped core dictionary, middle split mode (words such as
+    株式 / 会社, 製作所, 工業 stay whole, compounds are split)."""
+    from sudachipy import Dictionary, SplitMode
+
+    return Dictionary(dict="core").tokenizer(mode=SplitMode.B, fields={"pos", "reading_form"})
+
+
+def _word_romaji(surface: str, reading: str) -> str:
+    """Romaji of one word: Latin letters and digits as written, katakana split at loanwords,
+    kanji by the dictionary reading (unidecode where the dictionary has none)."""
+    if surface.isascii():
+        return surface
+    if _KATAKANA_RUN_RE.fullmatch(surface):
+        return " ".join(kana_to_romaji(p) for p in split_at_terms(surface, KATAKANA))
+    if reading and _KATAKANA_RUN_RE.fullmatch(reading):
+        return kana_to_romaji(reading)
+    return unidecode(surface)
+
+
+def romanize_japanese(text: str) -> str:
+    """Romaji words of a cleaned (NFKC, casefolded) Japanese name, separated by spaces;
+    particles (の, と) are dropped, (株)-style marks are read as the full legal form."""
+    text = _MARK_RE.sub(lambda m: f" {_MARKS[m.group(1)]} ", text)
+    words: list[str] = []
+    for morpheme in _tokenizer().tokenize(text):
+        surface = morpheme.surface()
+        if morpheme.part_of_speech()[0] in _SKIPPED_POS:
+            words.append(surface if surface.isascii() else " ")  # "&", "." go to the tokenizer
+        else:
+            words.append(_word_romaji(surface, morpheme.reading_form()))
+    return " ".join(words)
