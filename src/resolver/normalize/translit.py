@@ -545,6 +545,7 @@ def _compute_fold(token: str) -> str:
     syllables = _syllable_map()
     if token in syllables and not set(token) <= _VOWEL_LETTERS:
         return syllables[token]  # a Chinese syllable: its canonical pinyin
+    token = _hepburn(token)
     regexes, outputs = _key_rules()
     parts: list[str] = []
     i, n = 0, len(token)
