@@ -44,8 +44,13 @@ def atomic_path(target: PathLike) -> Iterator[Path]:
     """Yield a temp path beside ``target``; rename it over ``target`` only if the block succeeds."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp, fd = _create_unique(lambda: target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp")
-    os.close(fd)
+    while True:  # not mkstemp: its 0600 would make every output private; the umask applies
+        tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            break
+        except FileExistsError:
+            continue
     try:
         yield tmp
         with open(tmp, "rb+") as handle:
@@ -54,17 +59,6 @@ def atomic_path(target: PathLike) -> Iterator[Path]:
     finally:
         if tmp.exists():
             tmp.unlink()
-
-
-def _create_unique(name: Callable[[], Path]) -> tuple[Path, int]:
-    """Create a new file at one of ``name()``'s paths with mode 0666 less the umask (mkstemp's
-    0600 would make every output private)."""
-    while True:
-        path = name()
-        try:
-            return path, os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        except FileExistsError:
-            continue
 
 
 def check_output_dir(
@@ -84,10 +78,9 @@ def check_output_dir(
             raise UsageError(f"{shown}: exists and is not a folder")
         if os.path.ismount(out):
             raise UsageError(f"{shown}: is a mount point; give a folder inside it")
-        _writable(out.parent, shown)
+    _writable(out.parent, shown)  # staging folder, lock and swap live beside the output
+    if out.is_dir():
         _check_contents(out, shown, overwrite, flag)
-    else:
-        _writable(out.parent, shown)
     return out
 
 
