@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 import pyarrow as pa
@@ -14,6 +15,8 @@ NAME = "name"
 OPTIONAL_COLUMNS = ("address", "city", "postcode", "country", "tax_id")
 CANONICAL_COLUMNS = (ID, NAME, *OPTIONAL_COLUMNS)
 RESERVED_OUTPUT_COLUMNS = ("entity_id", "cluster_size", "unmatchable")
+# schema metadata a reader sets: {column: first record} of columns holding JSON objects/arrays
+NESTED_METADATA = "resolver.nested_columns"
 
 
 def parse_mapping(spec: str | Mapping[str, str] | None) -> dict[str, str]:
@@ -52,6 +55,7 @@ def to_canonical(
     """
     mapping = dict(mapping or {})
     names = list(table.column_names)
+    nested = json.loads((table.schema.metadata or {}).get(NESTED_METADATA.encode(), b"{}"))
     for canonical, src in mapping.items():
         if src not in names:
             raise InputError(
@@ -89,21 +93,34 @@ def to_canonical(
             )
     if table.num_rows == 0:
         raise InputError(f"{source}: no data rows (header only or empty)")
+    for src, record in nested.items():
+        canonical = mapped_sources.get(src, src if src not in mapping else None)
+        if canonical in CANONICAL_COLUMNS:
+            raise InputError(
+                f"{source}: record {record}: column '{src}' holds a JSON object or array; "
+                f"'{canonical}' must be text"
+            )
     for col in CANONICAL_COLUMNS:
         if col in table.column_names:
             idx = table.column_names.index(col)
-            table = table.set_column(idx, col, _as_text(table.column(col)))
+            table = table.set_column(idx, col, _as_text(table.column(col), col, source))
     _check_ids(table.column(ID), source)
     return table
 
 
-def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+def _as_text(column: pa.ChunkedArray, name: str, source: str) -> pa.ChunkedArray:
     """Cast a column to string, keeping nulls (ids read as text keep their leading zeros)."""
     if pa.types.is_string(column.type):
         return column
-    if pa.types.is_large_string(column.type):
-        return column.cast(pa.string())
-    return pc.cast(column, pa.string())
+    if pa.types.is_nested(column.type):
+        raise InputError(f"{source}: column '{name}' has type {column.type}; expected text")
+    try:
+        return pc.cast(column, pa.string())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise InputError(
+            f"{source}: column '{name}' of type {column.type} cannot be read as text: {first}"
+        ) from None
 
 
 def _check_ids(ids: pa.ChunkedArray, source: str) -> None:
