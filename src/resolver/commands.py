@@ -166,6 +166,57 @@ def cmd_screen(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_flows(args: argparse.Namespace) -> int:
+    from resolver.io.writers import check_output_dir
+    from resolver.tradeflows import flows
+
+    if args.list_threshold is not None and not 0.0 < args.list_threshold < 1.0:
+        raise UsageError(f"--list-threshold must be between 0 and 1, got {args.list_threshold}")
+    if args.window_days < 0:
+        raise UsageError(f"--window-days must be >= 0, got {args.window_days}")
+    out_dir = check_output_dir(args.out, args.overwrite)
+    with _progress("flows") as step:
+        result = flows(
+            args.input,
+            args.lists,
+            mapping=args.mapping,
+            window_days=args.window_days,
+            controlled_hs=args.controlled_hs,
+            all_goods=args.all_goods,
+            restricted=args.restricted_countries.split(","),
+            model=args.model,
+            list_threshold=args.list_threshold,
+            encoding=args.encoding,
+            delimiter=args.delimiter,
+            progress=step,
+            **_engine_options(args),
+        )
+        step("writing")
+        result.save(out_dir, overwrite=args.overwrite)
+    s = result.summary
+    table = Table(title="resolver flows")
+    table.add_column("")
+    table.add_column("value", justify="right")
+    rows = [
+        ("shipments", s["shipments"]),
+        ("party mentions", s["party_mentions"]),
+        ("entities", s["entities"]),
+        ("listed entities", s["listed_entities"]),
+        ("flows (shipper -> consignee)", s["flows"]),
+        ("shipments of goods of concern", s["shipments_of_goods_of_concern"]),
+        *((f"alerts: {kind}", n) for kind, n in s["alerts"].items()),
+        ("seconds", s["timings"]["total_s"]),
+    ]
+    for label, value in rows:
+        table.add_row(label, str(value))
+    out.print(table)
+    out.print(
+        f"outputs: {out_dir}/shipments.csv, entities.csv, clusters.csv, matches.csv, "
+        "flows.csv, alerts.csv, summary.json"
+    )
+    return 0
+
+
 def cmd_synth(args: argparse.Namespace) -> int:
     from resolver.synth import generate
 
