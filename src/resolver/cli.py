@@ -132,8 +132,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
 
     p = sub.add_parser("synth", help="generate realistic trade records with ground truth")
-    p.add_argument("--entities", type=int, required=True)
+    p.add_argument("--entities", type=int, default=None, help="companies of parties.csv")
     p.add_argument("--mentions", type=int, default=None)
+    p.add_argument(
+        "--shipments",
+        type=int,
+        default=None,
+        help="also write trade_shipments.csv (one row per shipment) with an evasion network",
+    )
     p.add_argument("--out", required=True)
     p.add_argument("--seed", type=int, default=0)
 

@@ -218,18 +218,26 @@ def cmd_flows(args: argparse.Namespace) -> int:
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
-    from resolver.synth import generate
+    from resolver.synth import generate, generate_shipments
 
-    if args.entities <= 0:
+    if args.entities is None and args.shipments is None:
+        raise UsageError("give --entities (party records), --shipments (shipments) or both")
+    if args.entities is not None and args.entities <= 0:
         raise UsageError("--entities must be a positive number")
-    with _progress("generating"):
-        summary = generate(
-            args.out, n_entities=args.entities, seed=args.seed, mentions=args.mentions
+    summaries = []
+    with _progress("generating") as step:
+        if args.entities is not None:
+            summaries.append(
+                generate(args.out, n_entities=args.entities, seed=args.seed, mentions=args.mentions)
+            )
+        if args.shipments is not None:
+            step("shipments")
+            summaries.append(generate_shipments(args.out, args.shipments, seed=args.seed))
+    for summary in summaries:
+        out.print(
+            f"wrote {args.out}: "
+            + ", ".join(f"{k}={v}" for k, v in summary.items() if isinstance(v, int))
         )
-    out.print(
-        f"wrote {args.out}: "
-        + ", ".join(f"{k}={v}" for k, v in summary.items() if isinstance(v, int))
-    )
     return 0
 
 
