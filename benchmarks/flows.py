@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from benchmarks import common
 
@@ -83,7 +84,7 @@ def run_one(data: Path, out: Path, report: Path) -> None:
     t0 = time.perf_counter()
     result = resolver.flows(data / "trade_shipments.csv", [data / "trade_list.csv"])
     t_save = time.perf_counter()
-    result.save(out)
+    result.save(out, overwrite=True)  # a folder of this benchmark's own data root
     seconds = time.perf_counter() - t0
     payload = {
         "seconds": seconds,
@@ -234,6 +235,45 @@ def naive_conduits(out: Path) -> set[str]:
     return flagged
 
 
+def missed_conduits(
+    found: set[str], roles: pd.Series, truth: pd.DataFrame, out: Path, data: Path
+) -> dict[str, int]:
+    """Why true conduits were missed, first matching cause from the generator's truth: first
+    conduit of a chain (ships only to another conduit); the listed party it supplies was not
+    flagged by screening; onward goods declared under another heading than received; onward
+    goods not on the goods-of-concern list; else lags past the window or resolution."""
+    from resolver.tradeflows.controlled import load_controlled
+
+    goods = load_controlled()
+    ships = _read(data / "trade_shipments.csv", ["shipment_id", "hs_code"]).set_index("shipment_id")
+    code = ships["hs_code"].str.replace(".", "", regex=False)
+    heading = code.str[:4]
+    clusters = _read(out / "clusters.csv", ["shipment_id", "role", "entity_id"])
+    consignee_entity = clusters[clusters["role"] == "consignee"].set_index("shipment_id")
+    ents = _read(out / "entities.csv", ["entity_id", "list_id"])
+    flagged_listed = set(ents.loc[ents["list_id"] != "", "entity_id"])
+    causes: dict[str, int] = {}
+    for conduit in sorted(set(roles.index[roles == "conduit"]) - found):
+        onward = truth[(truth["shipper_entity_id"] == conduit) & (truth["flow"] == "onward")]
+        received = truth[
+            (truth["consignee_entity_id"] == conduit) & (truth["flow"] == "to_conduit")
+        ]
+        out_heads = set(heading.reindex(onward["shipment_id"]).dropna())
+        in_heads = set(heading.reindex(received["shipment_id"]).dropna())
+        if onward.empty:
+            cause = "first conduit of a chain"
+        elif not set(consignee_entity["entity_id"].reindex(onward["shipment_id"])) & flagged_listed:
+            cause = "listed party not flagged by screening"
+        elif not out_heads & in_heads:
+            cause = "onward goods under another heading"
+        elif not any(goods.flags(pa.chunked_array([code.reindex(onward["shipment_id"])]))):
+            cause = "goods not on the goods-of-concern list"
+        else:
+            cause = "lags past the window, or resolution"
+        causes[cause] = causes.get(cause, 0) + 1
+    return causes
+
+
 def score_run(out: Path, data: Path) -> list[dict[str, Any]]:
     """Metrics of resolver flows and of the naive baselines on one run's outputs."""
     mentions = mention_truth(out, data)
@@ -251,6 +291,9 @@ def score_run(out: Path, data: Path) -> list[dict[str, Any]]:
         "method": "resolver flows (via_intermediary; direct_listed)",
         **conduit_scores(flagged, majority, roles),
         **direct_scores(direct_ships, truth, listed),
+        "missed_conduits": missed_conduits(
+            {majority.get(e) for e in flagged}, roles, truth, out, data
+        ),
     }
     naive = {
         "method": "naive (third-country shipper to a listed entity; exact list name)",

@@ -192,6 +192,10 @@ def flows(
             "lists": screened.summary["lists"],
         },
         "timings": timings,
+        "timings_of_steps": {
+            "dedupe": deduped.summary["timings"],
+            "screen": screened.summary["timings"],
+        },
         "model": deduped.summary["model"],
     }
     return FlowsResult(out_shipments, entities, clusters, matches, flow_table, alerts, summary)

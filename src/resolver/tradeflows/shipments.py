@@ -159,7 +159,9 @@ def _dates(raw: pa.ChunkedArray, source: str, column: str) -> pa.ChunkedArray:
     shape = pc.match_substring_regex(text, _DATE.pattern)
     day = pc.utf8_slice_codeunits(text, 0, 10)
     parsed = pc.strptime(day, format="%Y-%m-%d", unit="s", error_is_null=True)
-    bad = pc.and_(pc.is_valid(text), pc.or_(pc.invert(shape), pc.is_null(parsed)))
+    # Arrow rolls impossible days over (2023-02-30 -> 2023-03-02): the date must read back
+    same = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), day)
+    bad = pc.and_(pc.is_valid(text), pc.invert(pc.fill_null(pc.and_(shape, same), False)))
     if pc.any(pc.fill_null(bad, False)).as_py():
         raise _bad(source, column, raw, bad, "an ISO date (YYYY-MM-DD, e.g. 2023-04-17)")
     return pc.cast(parsed, pa.date32())
