@@ -43,6 +43,16 @@ def _common_engine(p: argparse.ArgumentParser) -> None:
     p.add_argument("--temp-dir", default=None, help="folder for DuckDB spill files")
 
 
+def _list_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--list",
+        dest="lists",
+        action="append",
+        required=True,
+        help="OFAC SDN folder, UN XML, generic CSV or FollowTheMoney JSON (repeatable)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="resolver", description="Entity resolution and screening for trade records."
@@ -76,13 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("screen", help="score records against sanctions / watch lists")
     _common_input(p)
     _common_engine(p)
-    p.add_argument(
-        "--list",
-        dest="lists",
-        action="append",
-        required=True,
-        help="OFAC SDN folder, UN XML, generic CSV or FollowTheMoney JSON (repeatable)",
-    )
+    _list_option(p)
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--model", default=None, help="model JSON (default: the shipped model)")
     p.add_argument(
@@ -99,13 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
         "flows", help="shipments to a resolved trade network; flag routes to listed parties"
     )
     p.add_argument("input", help="CSV, Parquet or JSON Lines file, one row per shipment")
-    p.add_argument(
-        "--list",
-        dest="lists",
-        action="append",
-        required=True,
-        help="OFAC SDN folder, UN XML, generic CSV or FollowTheMoney JSON (repeatable)",
-    )
+    _list_option(p)
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument(
         "--map", dest="mapping", default=None, help="column mapping, e.g. shipper_name=exporter"

@@ -19,9 +19,9 @@ every mention carries realistic variants (scripts, romanizations, typos, legal f
 
 from __future__ import annotations
 
-import csv
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from math import exp, log
@@ -35,7 +35,7 @@ from resolver.synth.companies import Entity, build_universe, make_twin, new_enti
 from resolver.synth.names import canonical_name
 from resolver.synth.trade import Goods
 from resolver.synth.variants import NATIVE_P, MentionMaker
-from resolver.synth.vocab import DATA_DIR, HsCode, Weighted, hs_codes
+from resolver.synth.vocab import HsCode, Weighted, consumer_codes, hs_codes
 from resolver.synth.watchlist import LIST_HEADER, list_row
 from resolver.synth.writer import CsvSink
 
@@ -141,24 +141,6 @@ class _World:
             self.ships.append(Ship(day, code, value, origin, s, c, flow))
 
 
-def _consumer_codes() -> list[HsCode]:
-    """Consumer goods (furniture, clothing, food) that decoys sell to listed parties."""
-    with (DATA_DIR / "hs_consumer.csv").open(encoding="utf-8", newline="") as fh:
-        return [
-            HsCode(
-                r["hs"],
-                r["description"],
-                r["sector"],
-                float(r["weight"]),
-                float(r["unit_usd_min"]),
-                float(r["unit_usd_max"]),
-                int(r["qty_min"]),
-                int(r["qty_max"]),
-            )
-            for r in csv.DictReader(fh)
-        ]
-
-
 _CODES: dict[str, HsCode] = {}
 
 
@@ -198,7 +180,7 @@ class _Evasion:
         self.sector_pick = Weighted(
             [("machinery", 40), ("electronics", 35), ("computers", 15), ("aviation", 10)]
         )
-        self.consumer = Weighted([(h.code, h.weight) for h in _consumer_codes()])
+        self.consumer = Weighted([(h.code, h.weight) for h in consumer_codes()])
         self.rng = rng
 
     def _lag(self) -> int:
@@ -276,12 +258,29 @@ class _Evasion:
             w.ship(arrive + self._lag(), onward, conduit, listed, "onward", origin)
             day += 15 + int(rng.random() * 50)
         if rng.random() < 0.35:  # the conduit also sells these goods to unlisted buyers
-            for _ in range(1 + int(rng.random() * n)):
-                day = ban + int(rng.random() * 700)
-                w.ship(day, code, maker, conduit, "to_conduit")
-                w.ship(
-                    day + self._lag(), code, conduit, self._unlisted_buyer(), "conduit_sale", origin
-                )
+            flows = ("to_conduit", "conduit_sale")
+            n_sales = 1 + int(rng.random() * n)
+            self._pass_on(maker, conduit, self._unlisted_buyer, code, ban, flows, n_sales, 700)
+
+    def _pass_on(
+        self,
+        maker: int,
+        middle: int,
+        buyer: Callable[[], int],
+        code: str,
+        start: int,
+        flows: tuple[str, str],
+        n: int,
+        span: int = 600,
+    ) -> None:
+        """``n`` times within ``span`` days of ``start``: the maker ships ``code`` to
+        ``middle``, which ships it on to ``buyer()`` after a lag."""
+        w, rng = self.w, self.rng
+        origin = w.entities[maker].country
+        for _ in range(n):
+            day = start + int(rng.random() * span)
+            w.ship(day, code, maker, middle, flows[0])
+            w.ship(day + self._lag(), code, middle, buyer(), flows[1], origin)
 
     def _decoy_goods(self, listed: int, maker: int, sector: str, ban: int) -> None:
         """Buys goods of concern, sells them to unlisted buyers, and sells the listed party
@@ -289,17 +288,8 @@ class _Evasion:
         w, rng = self.w, self.rng
         decoy = self._new_intermediary("decoy_goods")
         code = self.sectors[sector].pick(rng)
-        for _ in range(2 + int(rng.random() * 8)):
-            day = ban + int(rng.random() * 600)
-            w.ship(day, code, maker, decoy, "decoy_in")
-            w.ship(
-                day + self._lag(),
-                code,
-                decoy,
-                self._unlisted_buyer(),
-                "decoy_out",
-                w.entities[maker].country,
-            )
+        n = 2 + int(rng.random() * 8)
+        self._pass_on(maker, decoy, self._unlisted_buyer, code, ban, ("decoy_in", "decoy_out"), n)
         for _ in range(2 + int(rng.random() * 10)):
             day = ban + int(rng.random() * 600)
             origin = "CN" if rng.random() < 0.5 else w.entities[decoy].country
@@ -307,19 +297,9 @@ class _Evasion:
 
     def _decoy_buyer(self, maker: int, code: str, ban: int) -> None:
         """Buys the very goods of the scenario and sells them only to unlisted buyers."""
-        w, rng = self.w, self.rng
         decoy = self._new_intermediary("decoy_buyer")
-        for _ in range(2 + int(rng.random() * 10)):
-            day = ban + int(rng.random() * 600)
-            w.ship(day, code, maker, decoy, "decoy_in")
-            w.ship(
-                day + self._lag(),
-                code,
-                decoy,
-                self._unlisted_buyer(),
-                "decoy_out",
-                w.entities[maker].country,
-            )
+        n = 2 + int(self.rng.random() * 10)
+        self._pass_on(maker, decoy, self._unlisted_buyer, code, ban, ("decoy_in", "decoy_out"), n)
 
     def _lookalike(self, listed: int, maker: int, code: str, ban: int) -> None:
         """An unlisted near-namesake of the listed party, supplied through an intermediary."""
@@ -329,12 +309,8 @@ class _Evasion:
         w.entities.append(twin)
         w.role[twin.idx] = "lookalike"
         middle = self._new_intermediary("background")
-        for _ in range(2 + int(rng.random() * 8)):
-            day = ban + int(rng.random() * 600)
-            w.ship(day, code, maker, middle, "lookalike")
-            w.ship(
-                day + self._lag(), code, middle, twin.idx, "lookalike", w.entities[maker].country
-            )
+        n = 2 + int(rng.random() * 8)
+        self._pass_on(maker, middle, lambda: twin.idx, code, ban, ("lookalike", "lookalike"), n)
 
 
 def _background(w: _World, n: int, listed: set[int]) -> None:
@@ -508,7 +484,7 @@ def generate_shipments(out_dir: str | Path, n_shipments: int, seed: int = 0) -> 
 def _generate(out: Path, n_shipments: int, seed: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
-    _CODES.update({h.code: h for h in hs_codes() + _consumer_codes()})
+    _CODES.update({h.code: h for h in hs_codes() + consumer_codes()})
     w, listed = _universe(n_shipments, seed)
     evasion = _Evasion(w)
     for i in listed:

@@ -34,6 +34,13 @@ class ControlledGoods:
     source: str
     all_goods: bool = False
 
+    @property
+    def label(self) -> str:
+        """How explanations name the list: its file name, or that every code counts."""
+        if self.all_goods:
+            return "all goods counted"
+        return Path(self.source).name
+
     def flags(self, hs_codes: pa.ChunkedArray) -> pa.ChunkedArray:
         """True where a code starts with one of the prefixes (null codes: False)."""
         if self.all_goods:

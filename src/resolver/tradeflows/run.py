@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -28,7 +28,11 @@ from resolver.tradeflows.controlled import (
 )
 from resolver.tradeflows.network import build_flows, iso2_column, shipment_facts
 from resolver.tradeflows.parties import party_mentions
-from resolver.tradeflows.shipments import ROLES, SHIPMENT_ID, read_shipments
+from resolver.tradeflows.shipments import ROLES, SHIPMENT_ID, Shipments, read_shipments
+
+if TYPE_CHECKING:  # pragma: no cover
+    from resolver.dedupe import DedupeResult
+    from resolver.screening import ScreenResult
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +140,7 @@ def flows(
     lap("screen")
 
     step("building the network")
-    entity_ids = {f"{r}_entity_id": _entity_of_role(ships, clusters, r) for r in ROLES}
+    entity_ids = {f"{r}_entity_id": _role_column(ships, clusters, r, "entity_id") for r in ROLES}
     consignee_country = iso2_column(_role_column(ships, clusters, "consignee", "country"))
     facts = shipment_facts(
         ships,
@@ -149,12 +153,7 @@ def flows(
 
     step("alert rules")
     listed = pa.table({"entity_id": pa.array(sorted(listings), pa.string())})
-    builder = AlertBuilder(
-        _parties(deduped.entities),
-        listings,
-        window_days,
-        Path(goods.source).name if goods.source.endswith(".txt") else goods.source,
-    )
+    builder = AlertBuilder(_parties(deduped.entities), listings, window_days, goods.label)
     found = [
         *builder.direct(rules.direct_listed(con, facts, listed)),
         *builder.via(rules.via_intermediary(con, facts, listed, window_days)),
@@ -168,37 +167,55 @@ def flows(
         out_shipments = out_shipments.append_column(name, ids)
     entities = _entities_table(deduped.entities, clusters, listings)
     timings["total_s"] = round(time.perf_counter() - t0, 3)
+    summary = _summary(
+        ships, mentions, deduped, screened, reps.num_rows, len(listings), flow_table, facts, alerts
+    )
+    summary.update(
+        window_days=window_days,
+        goods_of_concern="all goods" if goods.all_goods else goods.source,
+        hs_prefixes=len(goods.prefixes),
+        restricted_destinations=sorted(restricted_iso2),
+        timings=timings,
+    )
+    return FlowsResult(out_shipments, entities, clusters, matches, flow_table, alerts, summary)
+
+
+def _summary(
+    ships: Shipments,
+    mentions: pa.Table,
+    deduped: DedupeResult,
+    screened: ScreenResult,
+    n_screened: int,
+    n_listed: int,
+    flow_table: pa.Table,
+    facts: pa.Table,
+    alerts: pa.Table,
+) -> dict[str, Any]:
+    """Counts of the run and the dedupe and screening settings and timings."""
     kinds = alerts.column("kind").to_pylist()
-    summary = {
+    roles = mentions.column("role")
+    return {
         "shipments": ships.raw.num_rows,
         "party_mentions": mentions.num_rows,
-        "mentions_per_role": {
-            r: int(pc.sum(pc.equal(mentions.column("role"), r)).as_py() or 0) for r in ships.roles
-        },
+        "mentions_per_role": {r: int(pc.sum(pc.equal(roles, r)).as_py() or 0) for r in ships.roles},
         "profiles": deduped.summary["profiles"],
         "entities": deduped.entities.num_rows,
-        "listed_entities": len(listings),
+        "listed_entities": n_listed,
         "flows": flow_table.num_rows,
         "shipments_of_goods_of_concern": int(pc.sum(facts.column("concern")).as_py() or 0),
         "alerts": {k: kinds.count(k) for k in KINDS},
-        "window_days": window_days,
-        "goods_of_concern": "all goods" if goods.all_goods else goods.source,
-        "hs_prefixes": len(goods.prefixes),
-        "restricted_destinations": sorted(restricted_iso2),
         "dedupe_threshold": deduped.summary["threshold"],
         "screening": {
             "threshold": screened.summary["threshold"],
-            "distinct_parties_screened": reps.num_rows,
+            "distinct_parties_screened": n_screened,
             "lists": screened.summary["lists"],
         },
-        "timings": timings,
         "timings_of_steps": {
             "dedupe": deduped.summary["timings"],
             "screen": screened.summary["timings"],
         },
         "model": deduped.summary["model"],
     }
-    return FlowsResult(out_shipments, entities, clusters, matches, flow_table, alerts, summary)
 
 
 def _distinct_parties(con: Any, clusters: pa.Table) -> tuple[pa.Table, pa.Table]:
@@ -248,10 +265,11 @@ def _matches_per_mention(
 
 
 def _listings(entity_matches: pa.Table) -> dict[str, Listing]:
-    """Each entity's best list match at or above the threshold (rows come sorted by entity,
-    score descending, list id)."""
+    """Each entity's best list match at or above the threshold (ties: smallest list id)."""
     out: dict[str, Listing] = {}
-    for r in entity_matches.filter(entity_matches.column("match")).to_pylist():
+    rows = entity_matches.filter(entity_matches.column("match")).to_pylist()
+    rows.sort(key=lambda r: (r["entity_id"], -r["score"], r["list_id"]))
+    for r in rows:
         if r["entity_id"] not in out:
             out[r["entity_id"]] = Listing(
                 r["list_id"],
@@ -271,15 +289,11 @@ def _parties(entities: pa.Table) -> dict[str, Party]:
     }
 
 
-def _role_column(ships: Any, clusters: pa.Table, role: str, column: str) -> pa.Array:
+def _role_column(ships: Shipments, clusters: pa.Table, role: str, column: str) -> pa.Array:
     """A clusters column for one role, aligned with the shipment rows (null where absent)."""
     mine = clusters.filter(pc.equal(clusters.column("role"), role))
     where = pc.index_in(ships.parsed.column(SHIPMENT_ID), value_set=mine.column(SHIPMENT_ID))
     return pc.take(mine.column(column), where)
-
-
-def _entity_of_role(ships: Any, clusters: pa.Table, role: str) -> pa.ChunkedArray:
-    return _role_column(ships, clusters, role, "entity_id")
 
 
 def _entities_table(

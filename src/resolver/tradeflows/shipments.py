@@ -141,58 +141,54 @@ def _blank_to_null(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.if_else(pc.equal(stripped, ""), pa.scalar(None, pa.string()), stripped)
 
 
-def _bad(
-    source: str, column: str, raw: pa.ChunkedArray, bad: pa.ChunkedArray, expected: str
-) -> InputError:
-    """The error for the first bad cell of a column, with the count of bad cells."""
+def _check(
+    source: str,
+    column: str,
+    raw: pa.ChunkedArray,
+    text: pa.ChunkedArray,
+    ok: pa.ChunkedArray,
+    expected: str,
+) -> None:
+    """Raise for the first filled cell that is not ``ok``, with the count of such cells."""
+    bad = pc.and_(pc.is_valid(text), pc.invert(pc.fill_null(ok, False)))
     bad = pc.fill_null(bad, False)
+    count = pc.sum(bad).as_py() or 0
+    if not count:
+        return
     row = pc.index(bad, True).as_py()
-    count = pc.sum(bad).as_py()
     more = f"; {count} rows have a bad '{column}'" if count > 1 else ""
-    return InputError(
+    raise InputError(
         f"{source}: row {row + 1}, column '{column}': {raw[row].as_py()!r} is not {expected}{more}"
     )
 
 
 def _dates(raw: pa.ChunkedArray, source: str, column: str) -> pa.ChunkedArray:
     text = _blank_to_null(raw)
-    shape = pc.match_substring_regex(text, _DATE.pattern)
     day = pc.utf8_slice_codeunits(text, 0, 10)
     parsed = pc.strptime(day, format="%Y-%m-%d", unit="s", error_is_null=True)
     # Arrow rolls impossible days over (2023-02-30 -> 2023-03-02): the date must read back
     same = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), day)
-    bad = pc.and_(pc.is_valid(text), pc.invert(pc.fill_null(pc.and_(shape, same), False)))
-    if pc.any(pc.fill_null(bad, False)).as_py():
-        raise _bad(source, column, raw, bad, "an ISO date (YYYY-MM-DD, e.g. 2023-04-17)")
+    ok = pc.and_(pc.match_substring_regex(text, _DATE.pattern), same)
+    _check(source, column, raw, text, ok, "an ISO date (YYYY-MM-DD, e.g. 2023-04-17)")
     return pc.cast(parsed, pa.date32())
 
 
 def _hs_codes(raw: pa.ChunkedArray, source: str, column: str) -> pa.ChunkedArray:
     text = _blank_to_null(raw)
     digits = pc.replace_substring_regex(text, r"[.\s]", "")
-    bad = pc.and_(pc.is_valid(text), pc.invert(pc.match_substring_regex(digits, _HS)))
-    if pc.any(pc.fill_null(bad, False)).as_py():
-        raise _bad(
-            source,
-            column,
-            raw,
-            bad,
-            "an HS code of 6 to 10 digits (dots allowed, e.g. 8457.10 or 84571010; "
-            "a 5-digit code may have lost its leading zero)",
-        )
+    expected = (
+        "an HS code of 6 to 10 digits (dots allowed, e.g. 8457.10 or 84571010; "
+        "a 5-digit code may have lost its leading zero)"
+    )
+    _check(source, column, raw, text, pc.match_substring_regex(digits, _HS), expected)
     return digits
 
 
 def _values(raw: pa.ChunkedArray, source: str, column: str) -> pa.ChunkedArray:
     text = _blank_to_null(raw)
-    bad = pc.and_(pc.is_valid(text), pc.invert(pc.match_substring_regex(text, _VALUE)))
-    if pc.any(pc.fill_null(bad, False)).as_py():
-        raise _bad(
-            source,
-            column,
-            raw,
-            bad,
-            "a non-negative amount (digits with an optional decimal point, no thousands "
-            "separators, e.g. 12500.50)",
-        )
+    expected = (
+        "a non-negative amount (digits with an optional decimal point, no thousands "
+        "separators, e.g. 12500.50)"
+    )
+    _check(source, column, raw, text, pc.match_substring_regex(text, _VALUE), expected)
     return pc.cast(text, pa.float64())
