@@ -252,21 +252,22 @@ def missed_conduits(
     consignee_entity = clusters[clusters["role"] == "consignee"].set_index("shipment_id")
     ents = _read(out / "entities.csv", ["entity_id", "list_id"])
     flagged_listed = set(ents.loc[ents["list_id"] != "", "entity_id"])
+    onward_of = truth[truth["flow"] == "onward"].groupby("shipper_entity_id")["shipment_id"]
+    onward_of = {k: list(v) for k, v in onward_of}
+    received_of = truth[truth["flow"] == "to_conduit"].groupby("consignee_entity_id")
+    received_of = {k: list(v) for k, v in received_of["shipment_id"]}
     causes: dict[str, int] = {}
     for conduit in sorted(set(roles.index[roles == "conduit"]) - found):
-        onward = truth[(truth["shipper_entity_id"] == conduit) & (truth["flow"] == "onward")]
-        received = truth[
-            (truth["consignee_entity_id"] == conduit) & (truth["flow"] == "to_conduit")
-        ]
-        out_heads = set(heading.reindex(onward["shipment_id"]).dropna())
-        in_heads = set(heading.reindex(received["shipment_id"]).dropna())
-        if onward.empty:
+        onward = onward_of.get(conduit, [])
+        out_heads = set(heading.reindex(onward)) - {""}
+        in_heads = set(heading.reindex(received_of.get(conduit, []))) - {""}
+        if not onward:
             cause = "first conduit of a chain"
-        elif not set(consignee_entity["entity_id"].reindex(onward["shipment_id"])) & flagged_listed:
+        elif not set(consignee_entity["entity_id"].reindex(onward)) & flagged_listed:
             cause = "listed party not flagged by screening"
         elif not out_heads & in_heads:
             cause = "onward goods under another heading"
-        elif not any(goods.flags(pa.chunked_array([code.reindex(onward["shipment_id"])]))):
+        elif not any(goods.flags(pa.chunked_array([code.reindex(onward)]))):
             cause = "goods not on the goods-of-concern list"
         else:
             cause = "lags past the window, or resolution"
@@ -386,6 +387,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         for size in sizes:
             rows += bench_size(size, root, args.timeout, args.seed)[0]
     common.print_table(rows, COLUMNS, title="Trade flows: conduits and direct flows to listed")
+    for row in rows:
+        if row.get("missed_conduits") is not None:
+            print(
+                f"{row['dataset']}: {row['true_conduits']} true conduits; missed: "
+                + ", ".join(f"{k} {v}" for k, v in sorted(row["missed_conduits"].items()))
+            )
     payload = {
         "benchmark": RESULT_NAME,
         "title": "Trade flows",
