@@ -181,6 +181,38 @@ def test_window_and_goods_of_concern_change_the_routes(screener: Screener, tmp_p
     assert everything.alerts.column("kind").to_pylist().count("controlled_goods") == 4
 
 
+def test_same_alerts_whatever_the_row_order(seed: dict, screener: Screener) -> None:
+    from resolver.io.readers import read_table
+
+    table = read_table(SEED_SHIPMENTS)
+    reordered = table.take(list(range(table.num_rows - 1, -1, -1)))
+    again = resolver.flows(reordered, screener)
+    assert again.alerts.equals(seed["result"].alerts)
+    assert again.flows.equals(seed["result"].flows)
+
+
+def test_typed_columns_from_parquet(tmp_path) -> None:
+    import pyarrow.parquet as pq
+
+    from resolver.tradeflows.shipments import read_shipments
+
+    table = pa.table(
+        {
+            "shipment_id": ["a", "b"],
+            "date": pa.array([18000, None], pa.date32()),
+            "hs_code": [845710, 84581100],
+            "value_usd": [1250.5, None],
+            "shipper_name": ["I Machine Tools", "I Machine Tools"],
+            "consignee_name": ["I Machine Technology", None],
+        }
+    )
+    pq.write_table(table, tmp_path / "s.parquet")
+    parsed = read_shipments(tmp_path / "s.parquet").parsed.to_pylist()
+    assert [p["hs_code"] for p in parsed] == ["845710", "84581100"]
+    assert str(parsed[0]["date"]) == "2019-04-14" and parsed[1]["date"] is None
+    assert [p["value_usd"] for p in parsed] == [1250.5, None]
+
+
 def test_controlled_prefixes() -> None:
     goods = load_controlled(["8457", "8542.31", "85.41"])
     codes = pa.chunked_array([["845710", "84581100", "854231", "854239", "854110", None]])

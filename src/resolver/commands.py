@@ -172,8 +172,6 @@ def cmd_flows(args: argparse.Namespace) -> int:
 
     if args.list_threshold is not None and not 0.0 < args.list_threshold < 1.0:
         raise UsageError(f"--list-threshold must be between 0 and 1, got {args.list_threshold}")
-    if args.window_days < 0:
-        raise UsageError(f"--window-days must be >= 0, got {args.window_days}")
     out_dir = check_output_dir(args.out, args.overwrite)
     with _progress("flows") as step:
         result = flows(
