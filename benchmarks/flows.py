@@ -37,6 +37,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unicodedata
 from collections.abc import Sequence
@@ -77,19 +78,51 @@ COLUMNS = [
 # child: one measured run
 
 
+class StepPeaks:
+    """Peak resident memory (MB) of this process in each progress step of ``resolver.flows``,
+    sampled every 50 ms by a background thread: where the memory goes."""
+
+    def __init__(self) -> None:
+        import psutil
+
+        self._proc = psutil.Process()
+        self.step, self.peaks = "start", {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.05):
+            self(self.step)
+
+    def __call__(self, step: str) -> None:
+        mb = round(self._proc.memory_info().rss / 2**20)
+        self.peaks[self.step] = max(self.peaks.get(self.step, 0), mb)
+        self.step = step
+        self.peaks[step] = max(self.peaks.get(step, 0), mb)
+
+    def stop(self) -> dict[str, int]:
+        self._stop.set()
+        self._thread.join()
+        return self.peaks
+
+
 def run_one(data: Path, out: Path, report: Path) -> None:
     """Child entry: ``resolver.flows`` on the generated shipments, outputs saved to ``out``."""
     import resolver
 
+    peaks = StepPeaks()
     t0 = time.perf_counter()
-    result = resolver.flows(data / "trade_shipments.csv", [data / "trade_list.csv"])
+    result = resolver.flows(data / "trade_shipments.csv", [data / "trade_list.csv"], progress=peaks)
     t_save = time.perf_counter()
+    peaks("writing outputs")
     result.save(out, overwrite=True)  # a folder of this benchmark's own data root
     seconds = time.perf_counter() - t0
     payload = {
         "seconds": seconds,
         "save_s": time.perf_counter() - t_save,
         "peak_mb": common.peak_mb(),
+        "peak_mb_by_step": peaks.stop(),
         "summary": result.summary,
     }
     report.write_text(json.dumps(payload, default=str), encoding="utf-8")
@@ -351,6 +384,8 @@ def bench_size(
                 load_avg_1m=run["load_before"][0],
                 mentions=run["summary"]["party_mentions"],
                 timings=run["summary"]["timings"],
+                timings_of_steps=run["summary"]["timings_of_steps"],
+                peak_mb_by_step=run["peak_mb_by_step"],
                 alerts=run["summary"]["alerts"],
             )
         rows.append(row)
