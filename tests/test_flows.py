@@ -305,6 +305,7 @@ def test_bad_controlled_hs_file_exit_2_naming_file_and_line(tmp_path, capsys) ->
 
 def test_synth_shipments_truth_is_consistent(tmp_path) -> None:
     from resolver.synth import generate_shipments
+    from resolver.synth.shipments import FLOWS, ROLES
 
     summary = generate_shipments(tmp_path / "a", 3000, seed=5)
     generate_shipments(tmp_path / "b", 3000, seed=5)
@@ -317,6 +318,7 @@ def test_synth_shipments_truth_is_consistent(tmp_path) -> None:
     assert [s["shipment_id"] for s in ships] == [t["shipment_id"] for t in truth]
     flows = {t["flow"] for t in truth}
     assert {"direct", "to_conduit", "onward", "decoy_consumer", "decoy_out"} <= flows
+    assert flows <= set(FLOWS) and set(roles.values()) == set(ROLES)
     for t in truth:
         to_listed = roles[t["consignee_entity_id"]] == "listed"
         assert to_listed == (t["flow"] in ("direct", "onward", "decoy_consumer")), t
