@@ -86,6 +86,16 @@ def _overwrite(p: argparse.ArgumentParser, what: str) -> None:
     )
 
 
+def _list_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--list",
+        dest="lists",
+        action="append",
+        required=True,
+        help="OFAC SDN folder, UN XML, generic CSV or FollowTheMoney JSON (repeatable)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="resolver", description="Entity resolution and screening for trade records."
@@ -128,13 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("screen", help="score records against sanctions / watch lists")
     _common_input(p)
     _common_engine(p)
-    p.add_argument(
-        "--list",
-        dest="lists",
-        action="append",
-        required=True,
-        help="OFAC SDN folder, UN XML, generic CSV or FollowTheMoney JSON (repeatable)",
-    )
+    _list_option(p)
     p.add_argument(
         "--allow-partial-list",
         action="store_true",
@@ -155,9 +159,45 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _overwrite(p, "the outputs")
 
+    p = sub.add_parser(
+        "flows", help="shipments to a resolved trade network; flag routes to listed parties"
+    )
+    p.add_argument("input", help="CSV, Parquet or JSON Lines file, one row per shipment")
+    _list_option(p)
+    p.add_argument("--out", required=True, help="output folder (new, empty or resolver's own)")
+    p.add_argument(
+        "--map", dest="mapping", default=None, help="column mapping, e.g. shipper_name=exporter"
+    )
+    p.add_argument("--window-days", type=int, default=90, help="days from receipt to re-export")
+    p.add_argument(
+        "--controlled-hs",
+        default=None,
+        help="file of HS codes/prefixes of concern (default: the Common High Priority List)",
+    )
+    p.add_argument("--all-goods", action="store_true", help="apply the rules to every HS code")
+    p.add_argument(
+        "--restricted-countries",
+        default="RU,BY",
+        help="destinations under restrictions, comma-separated ('' for none; default RU,BY)",
+    )
+    p.add_argument("--model", default=None, help="model JSON (default: the shipped model)")
+    p.add_argument(
+        "--list-threshold", type=float, default=None, help="screening score of a listed party"
+    )
+    p.add_argument("--encoding", default=None, help="input encoding (default: UTF-8)")
+    p.add_argument("--delimiter", default=None, help="CSV delimiter (default ',')")
+    _common_engine(p)
+    _overwrite(p, "the outputs")
+
     p = sub.add_parser("synth", help="generate realistic trade records with ground truth")
-    p.add_argument("--entities", type=int, required=True, help="number of companies")
+    p.add_argument("--entities", type=int, default=None, help="companies of parties.csv")
     p.add_argument("--mentions", type=int, default=None, help="party rows (default: 3 per company)")
+    p.add_argument(
+        "--shipments",
+        type=int,
+        default=None,
+        help="also write trade_shipments.csv (one row per shipment) with an evasion network",
+    )
     p.add_argument("--out", required=True, help="output folder (new, empty or resolver's own)")
     p.add_argument("--seed", type=int, default=0, help="random seed")
     _overwrite(p, "the generated files")

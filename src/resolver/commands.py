@@ -197,23 +197,81 @@ def cmd_screen(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_flows(args: argparse.Namespace) -> int:
+    from resolver.tradeflows import flows
+
+    if args.list_threshold is not None and not 0.0 < args.list_threshold < 1.0:
+        raise UsageError(f"--list-threshold must be between 0 and 1, got {args.list_threshold}")
+    inputs = [args.input, *args.lists, args.model, args.controlled_hs]
+    with _claimed_output(args, inputs, space_factor=3) as out_dir, _progress("flows") as step:
+        result = flows(
+            args.input,
+            args.lists,
+            mapping=args.mapping,
+            window_days=args.window_days,
+            controlled_hs=args.controlled_hs,
+            all_goods=args.all_goods,
+            restricted=args.restricted_countries.split(","),
+            model=args.model,
+            list_threshold=args.list_threshold,
+            encoding=args.encoding,
+            delimiter=args.delimiter,
+            progress=step,
+            **_engine_options(args),
+        )
+        step("writing")
+        result.save(out_dir, overwrite=args.overwrite)
+    s = result.summary
+    table = Table(title="resolver flows")
+    table.add_column("")
+    table.add_column("value", justify="right")
+    rows = [
+        ("shipments", s["shipments"]),
+        ("party mentions", s["party_mentions"]),
+        ("entities", s["entities"]),
+        ("listed entities", s["listed_entities"]),
+        ("flows (shipper -> consignee)", s["flows"]),
+        ("shipments of goods of concern", s["shipments_of_goods_of_concern"]),
+        *((f"alerts: {kind}", n) for kind, n in s["alerts"].items()),
+        ("seconds", s["timings"]["total_s"]),
+    ]
+    for label, value in rows:
+        table.add_row(label, str(value))
+    out.print(table)
+    out.print(
+        f"outputs: {out_dir}/shipments.csv, entities.csv, clusters.csv, matches.csv, "
+        "flows.csv, alerts.csv, summary.json"
+    )
+    return 0
+
+
 def cmd_synth(args: argparse.Namespace) -> int:
     from resolver.io.outputs import staged_output_dir
-    from resolver.synth import generate
+    from resolver.synth import generate, generate_shipments
 
-    if args.entities <= 0:
+    if args.entities is None and args.shipments is None:
+        raise UsageError("give --entities (party records), --shipments (shipments) or both")
+    if args.entities is not None and args.entities <= 0:
         raise UsageError("--entities must be a positive number")
+    summaries = []
     with (
         staged_output_dir(
             args.out, args.overwrite, flag="--overwrite", formula_guarded_csv=False
         ) as stage,
-        _progress("generating"),
+        _progress("generating") as step,
     ):
-        summary = generate(stage, n_entities=args.entities, seed=args.seed, mentions=args.mentions)
-    out.print(
-        f"wrote {args.out}: "
-        + ", ".join(f"{k}={v}" for k, v in summary.items() if isinstance(v, int))
-    )
+        if args.entities is not None:
+            summaries.append(
+                generate(stage, n_entities=args.entities, seed=args.seed, mentions=args.mentions)
+            )
+        if args.shipments is not None:
+            step("shipments")
+            summaries.append(generate_shipments(stage, args.shipments, seed=args.seed))
+    for summary in summaries:
+        out.print(
+            f"wrote {args.out}: "
+            + ", ".join(f"{k}={v}" for k, v in summary.items() if isinstance(v, int))
+        )
     return 0
 
 

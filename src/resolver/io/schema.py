@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -19,8 +19,11 @@ RESERVED_OUTPUT_COLUMNS = ("entity_id", "cluster_size", "unmatchable")
 NESTED_METADATA = "resolver.nested_columns"
 
 
-def parse_mapping(spec: str | Mapping[str, str] | None) -> dict[str, str]:
-    """Parse ``name=consignee_name,country=dest_country`` into {canonical: source}."""
+def parse_mapping(
+    spec: str | Mapping[str, str] | None, allowed: Sequence[str] = CANONICAL_COLUMNS
+) -> dict[str, str]:
+    """Parse ``name=consignee_name,country=dest_country`` into {canonical: source}; the
+    canonical names must be in ``allowed``."""
     if spec is None or spec == "":
         return {}
     if isinstance(spec, Mapping):
@@ -36,9 +39,9 @@ def parse_mapping(spec: str | Mapping[str, str] | None) -> dict[str, str]:
             items.append((key.strip(), value.strip()))
     mapping: dict[str, str] = {}
     for key, value in items:
-        if key not in CANONICAL_COLUMNS:
+        if key not in allowed:
             raise InputError(
-                f"--map: unknown canonical column '{key}' (expected one of {', '.join(CANONICAL_COLUMNS)})"
+                f"--map: unknown canonical column '{key}' (expected one of {', '.join(allowed)})"
             )
         if not value:
             raise InputError(f"--map: no source column given for '{key}'")
@@ -53,28 +56,9 @@ def to_canonical(
 
     Carried (non-canonical) columns are kept untouched, in their original order.
     """
-    mapping = dict(mapping or {})
-    names = list(table.column_names)
     nested = json.loads((table.schema.metadata or {}).get(NESTED_METADATA.encode(), b"{}"))
-    for canonical, src in mapping.items():
-        if src not in names:
-            raise InputError(
-                f"{source}: --map {canonical}={src}: column '{src}' not found "
-                f"(columns: {', '.join(names[:20])})"
-            )
-    renamed = []
-    mapped_sources = {src: canonical for canonical, src in mapping.items()}
-    for col in names:
-        if col in mapped_sources:
-            renamed.append(mapped_sources[col])
-        elif col in mapping:  # a column named like a canonical one that another column replaces
-            renamed.append(f"{col}_original")
-        else:
-            renamed.append(col)
-    if len(set(renamed)) != len(renamed):
-        dupes = sorted({c for c in renamed if renamed.count(c) > 1})
-        raise InputError(f"{source}: duplicate column names after mapping: {', '.join(dupes)}")
-    table = table.rename_columns(renamed)
+    mapping = dict(mapping or {})
+    table = apply_mapping(table, source, mapping)
     for col in RESERVED_OUTPUT_COLUMNS:
         if col in table.column_names:
             raise InputError(
@@ -93,6 +77,7 @@ def to_canonical(
             )
     if table.num_rows == 0:
         raise InputError(f"{source}: no data rows (header only or empty)")
+    mapped_sources = {src: canonical for canonical, src in mapping.items()}
     for src, record in nested.items():
         canonical = mapped_sources.get(src, src if src not in mapping else None)
         if canonical in CANONICAL_COLUMNS:
@@ -104,8 +89,34 @@ def to_canonical(
         if col in table.column_names:
             idx = table.column_names.index(col)
             table = table.set_column(idx, col, _as_text(table.column(col), col, source))
-    _check_ids(table.column(ID), source)
+    check_ids(table.column(ID), source)
     return table
+
+
+def apply_mapping(table: pa.Table, source: str, mapping: Mapping[str, str] | None) -> pa.Table:
+    """Rename the mapped source columns to their canonical names; a column already named like
+    a canonical one that another column replaces becomes ``<name>_original``."""
+    mapping = dict(mapping or {})
+    names = list(table.column_names)
+    for canonical, src in mapping.items():
+        if src not in names:
+            raise InputError(
+                f"{source}: --map {canonical}={src}: column '{src}' not found "
+                f"(columns: {', '.join(names[:20])})"
+            )
+    renamed = []
+    mapped_sources = {src: canonical for canonical, src in mapping.items()}
+    for col in names:
+        if col in mapped_sources:
+            renamed.append(mapped_sources[col])
+        elif col in mapping:  # a column named like a canonical one that another column replaces
+            renamed.append(f"{col}_original")
+        else:
+            renamed.append(col)
+    if len(set(renamed)) != len(renamed):
+        dupes = sorted({c for c in renamed if renamed.count(c) > 1})
+        raise InputError(f"{source}: duplicate column names after mapping: {', '.join(dupes)}")
+    return table.rename_columns(renamed)
 
 
 def _as_text(column: pa.ChunkedArray, name: str, source: str) -> pa.ChunkedArray:
@@ -123,20 +134,20 @@ def _as_text(column: pa.ChunkedArray, name: str, source: str) -> pa.ChunkedArray
         ) from None
 
 
-def _check_ids(ids: pa.ChunkedArray, source: str) -> None:
+def check_ids(ids: pa.ChunkedArray, source: str, column: str = ID) -> None:
     """Ids must be present, non-blank and unique; report the first offending row (1-based, header excluded)."""
     stripped = pc.utf8_trim_whitespace(ids)
     blank = pc.or_(pc.is_null(stripped), pc.equal(stripped, ""))
     blank = pc.fill_null(blank, True)
     if pc.any(blank).as_py():
         row = pc.index(blank, True).as_py()
-        raise InputError(f"{source}: row {row + 1}: blank or missing 'id'")
+        raise InputError(f"{source}: row {row + 1}: blank or missing '{column}'")
     counts = pc.value_counts(ids)
     dupes = counts.filter(pc.greater(counts.field("counts"), 1)).field("values").to_pylist()
     if dupes:
         first = sorted(dupes)[0]
         rows = [i + 1 for i, v in enumerate(ids.to_pylist()) if v == first][:3]
         raise InputError(
-            f"{source}: duplicate id '{first}' (rows {', '.join(map(str, rows))}); "
-            f"{len(dupes)} id(s) are not unique"
+            f"{source}: duplicate {column} '{first}' (rows {', '.join(map(str, rows))}); "
+            f"{len(dupes)} {column}(s) are not unique"
         )
