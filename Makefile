@@ -16,7 +16,7 @@ venv: $(STAMP)
 
 ## demo: generate a small sample of trade records, dedupe it with the shipped model, score it
 demo: venv
-	$(BIN)/resolver synth --entities 400 --seed 7 --out demo/data
+	$(BIN)/resolver synth --entities 400 --seed 7 --out demo/data --overwrite
 	$(BIN)/resolver dedupe demo/data/parties.csv --out demo/out --overwrite
 	$(BIN)/resolver evaluate demo/out/clusters.csv --truth demo/data/truth.csv
 	@echo "demo outputs: demo/out/ (clusters.csv, entities.csv, pairs.parquet, summary.json)"
@@ -35,8 +35,8 @@ format: venv
 
 ## model: retrain the shipped default model on generated data (seed fixed, reproducible)
 model: venv
-	$(BIN)/resolver synth --entities 6000 --seed 2026 --out build/model-data
-	$(BIN)/resolver train build/model-data/parties.csv --seed 42 --out models/default.json
+	$(BIN)/resolver synth --entities 6000 --seed 2026 --out build/model-data --overwrite
+	$(BIN)/resolver train build/model-data/parties.csv --seed 42 --out models/default.json --overwrite
 
 ## bench: quality and speed benchmarks; writes benchmarks/results/*.json and benchmarks/RESULTS.md
 bench: venv

@@ -29,7 +29,7 @@ from benchmarks import common
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 RESULTS_MD = HERE / "RESULTS.md"
-BENCHMARKS = ("dedupe_quality", "speed", "screening", "name_pairs", "script_names")
+BENCHMARKS = ("dedupe_quality", "speed", "screening", "name_pairs", "script_names", "flows")
 PREFERRED = ["dataset", "data set", *common.QUALITY_COLUMNS[1:]]
 HEADERS = {
     "dataset": "data set",

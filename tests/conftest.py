@@ -10,6 +10,18 @@ FIXTURES = Path(__file__).parent / "fixtures"
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_temp_folder(tmp_path_factory):
+    """resolver's temp files (decoded inputs, DuckDB spill) go under pytest's base temp folder,
+    not the system's."""
+    import tempfile
+
+    previous = tempfile.tempdir
+    tempfile.tempdir = str(tmp_path_factory.mktemp("systemp"))
+    yield
+    tempfile.tempdir = previous
+
+
 @pytest.fixture(scope="session")
 def synth_dir(tmp_path_factory) -> Path:
     """Generated trade records with ground truth (400 entities)."""

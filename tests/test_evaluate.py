@@ -207,3 +207,39 @@ def test_threshold_metrics() -> None:
     assert threshold_metrics(scores, labels, 2.0)["precision"] == 0.0  # nothing predicted
     with pytest.raises(ValueError):
         threshold_metrics([0.1, 0.2], [True], 0.5)
+
+
+# ---------------------------------------------------------------- the evaluate command (issue 17)
+
+
+def _csv(path, rows):
+    path.write_text("id,entity_id\n" + "".join(f"{i},{e}\n" for i, e in rows), encoding="utf-8")
+    return path
+
+
+def test_evaluate_refuses_a_truth_covering_too_few_ids(tmp_path, capsys) -> None:
+    from resolver.cli import main
+
+    clusters = _csv(tmp_path / "clusters.csv", [(f"r{i}", f"E{i // 2}") for i in range(30)])
+    truth = _csv(tmp_path / "truth.csv", [(f"r{i}", f"T{i // 2}") for i in range(10)])
+    assert main(["evaluate", str(clusters), "--truth", str(truth)]) == 2
+    err = capsys.readouterr().err
+    assert str(truth) in err and "10 of the 30 ids" in err and "--min-coverage" in err
+    assert main(["evaluate", str(clusters), "--truth", str(truth), "--min-coverage", "0.3"]) == 0
+    assert "scored 10 ids in both files" in capsys.readouterr().out
+
+
+def test_evaluate_refuses_conflicting_duplicate_ids_naming_the_file(tmp_path, capsys) -> None:
+    from resolver.cli import main
+
+    clusters = _csv(tmp_path / "clusters.csv", [("a", "E1"), ("b", "E1")])
+    truth = _csv(tmp_path / "truth.csv", [("a", "T1"), ("b", "T1"), ("a", "T2")])
+    assert main(["evaluate", str(clusters), "--truth", str(truth)]) == 2
+    err = capsys.readouterr().err
+    assert str(truth) in err and "id 'a'" in err and "row 1" in err and "row 3" in err
+    repeated = _csv(tmp_path / "t2.csv", [("a", "T1"), ("b", "T1"), ("a", "T1")])
+    assert main(["evaluate", str(clusters), "--truth", str(repeated)]) == 0
+    no_column = tmp_path / "t3.csv"
+    no_column.write_text("id,cluster\na,1\n", encoding="utf-8")
+    assert main(["evaluate", str(clusters), "--truth", str(no_column)]) == 2
+    assert str(no_column) in capsys.readouterr().err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -45,7 +46,7 @@ BAD_INPUTS = [
         "id,name\n1,ООО Ромашка\n".encode() + "2,ООО Ромашка\n".encode("cp1251"),
         "line 3: invalid UTF-8",
     ),
-    ("latin.csv", "id,name\n1,Café Müller ©\n".encode("latin-1"), "not valid UTF-8"),
+    ("ambiguous.csv", b"id,name\n1,X \xe0 Y\n", "pass --encoding"),
     ("table.parquet", b"PAR1\x00\x00garbage", "not a readable Parquet file"),
     ("bad.jsonl", '{"id": "1", "name": "a"}\n{"id": 2,\n', "line 2: invalid JSON"),
     ("dupcols.csv", "id,name,name\n1,a,b\n", "duplicate column names: name"),
@@ -141,3 +142,154 @@ def test_usage_errors_exit_2(tmp_path, capsys, small_csv):
         ["dedupe", small_csv, "--out", tmp_path / "o", "--threshold", "1.5"], capsys
     )
     assert code == 2 and "threshold" in err
+
+
+# ---------------------------------------------------------------- encodings (issue 17, item 3)
+
+WESTERN = ["Société Générale", "Müller & Söhne GmbH", "Peña Hermanos S.A.", "Ørsted A/S"]
+CYRILLIC = ["ООО Ромашка", "АО Альфа-Банк", "ЗАО «Ёлка»", "и"]
+
+
+@pytest.mark.parametrize(
+    ("names", "encoding"), [(WESTERN, "cp1252"), (CYRILLIC, "cp1251")], ids=["cp1252", "cp1251"]
+)
+def test_windows_code_pages_are_told_apart_by_their_letters(tmp_path, names, encoding):
+    text = "id,name\n" + "".join(f'{i},"{n}"\n' for i, n in enumerate(names))
+    path = write(tmp_path, "w.csv", text.encode(encoding))
+    assert read_records(path).column("name").to_pylist() == names
+
+
+def test_a_single_western_name_is_never_read_as_cyrillic(tmp_path):
+    path = write(tmp_path, "one.csv", "id,name\n1,Société Générale\n".encode("cp1252"))
+    assert read_records(path).column("name").to_pylist() == ["Société Générale"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"id,name\n1,X \xe0 Y\n",  # one-letter words only: a (cp1251) or a-grave (cp1252)?
+        "id,name\n1,Café Noir\n3,Hôtel Rouge\n".encode("cp1252")
+        + "2,ООО Ромашка\n4,АО Альфа\n".encode("cp1251"),  # both kinds of word at once
+    ],
+    ids=["one-letter", "both"],
+)
+def test_ambiguous_single_byte_text_asks_for_encoding(tmp_path, capsys, data):
+    path = write(tmp_path, "amb.csv", data)
+    code, _, err = run_cli(["dedupe", path, "--out", tmp_path / "o"], capsys)
+    assert code == 2 and "--encoding" in err and str(path) in err
+    assert not (tmp_path / "o").exists()
+
+
+# ---------------------------------------------------------------- checked before the run (item 6)
+
+
+def test_parquet_with_a_list_typed_name_is_bad_input(tmp_path, capsys):
+    path = tmp_path / "list.parquet"
+    pq.write_table(pa.table({"id": ["1", "2"], "name": [["a"], ["b"]]}), path)
+    code, _, err = run_cli(["dedupe", path, "--out", tmp_path / "o"], capsys)
+    assert code == 2 and "column 'name' has type list" in err and err.count("\n") == 1
+
+
+def test_a_carried_struct_column_fails_before_the_run_for_csv_output(tmp_path, capsys):
+    path = tmp_path / "struct.parquet"
+    table = pa.table({"id": ["1", "2"], "name": ["Alfa", "Beta"], "extra": [{"a": 1}, {"a": 2}]})
+    pq.write_table(table, path)
+    code, _, err = run_cli(["dedupe", path, "--out", tmp_path / "o"], capsys)
+    assert code == 2 and str(path) in err and "column 'extra'" in err and "--format parquet" in err
+    code, _, _ = run_cli(["dedupe", path, "--out", tmp_path / "p", "--format", "parquet"], capsys)
+    assert code == 0
+    assert pq.read_table(tmp_path / "p" / "clusters.parquet").column("extra").to_pylist()[0] == {
+        "a": 1
+    }
+
+
+def test_model_threshold_out_of_range_is_bad_input(tmp_path, capsys, small_csv, trained_model):
+    data = json.loads(trained_model.read_text(encoding="utf-8"))
+    data["threshold"] = -1
+    model = write(tmp_path, "neg.json", json.dumps(data))
+    code, _, err = run_cli(["dedupe", small_csv, "--out", tmp_path / "o", "--model", model], capsys)
+    assert code == 2 and str(model) in err and "threshold" in err and err.count("\n") == 1
+
+
+def test_tiny_memory_limit_is_one_line_exit_2(tmp_path, capsys, synth_dir):
+    code, _, err = run_cli(
+        ["dedupe", synth_dir / "parties.csv", "--out", tmp_path / "o", "--memory-limit", "40MB"],
+        capsys,
+    )
+    assert code == 2 and "--memory-limit" in err and "40MB" in err and err.count("\n") == 1
+
+
+def test_out_that_cannot_be_created_fails_before_the_run(tmp_path, capsys, small_csv):
+    blocker = write(tmp_path, "file", "not a folder")
+    code, _, err = run_cli(["dedupe", small_csv, "--out", blocker / "out"], capsys)
+    assert code == 2 and "is not a folder" in err and err.count("\n") == 1
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
+def test_out_in_a_read_only_folder_fails_before_the_run(tmp_path, capsys, small_csv):
+    locked = tmp_path / "ro"
+    locked.mkdir(mode=0o555)
+    code, _, err = run_cli(["dedupe", small_csv, "--out", locked / "out"], capsys)
+    assert code == 2 and "permission denied" in err
+
+
+def test_too_little_disk_space_fails_before_the_run(tmp_path, capsys, small_csv, monkeypatch):
+    import shutil
+
+    from resolver.io import outputs
+
+    monkeypatch.setattr(
+        outputs.shutil, "disk_usage", lambda _p: shutil._ntuple_diskusage(10**9, 10**9, 100)
+    )
+    code, _, err = run_cli(["dedupe", small_csv, "--out", tmp_path / "o"], capsys)
+    assert code == 2 and "not enough free disk space" in err
+    assert not (tmp_path / "o").exists()
+
+
+# ---------------------------------------------------------------- pipes and JSON (item 8)
+
+
+def test_a_named_pipe_is_read(tmp_path, capsys, small_csv):
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_bytes(small_csv.read_bytes()))
+    writer.start()
+    code, _, err = run_cli(["dedupe", fifo, "--out", tmp_path / "o"], capsys)
+    if writer.is_alive():  # resolver never opened the pipe: read it so the writer can finish
+        with open(fifo, "rb") as pipe:
+            pipe.read()
+    writer.join()
+    assert code == 0, err
+    rows = (tmp_path / "o" / "clusters.csv").read_text(encoding="utf-8").count("\n") - 1
+    assert rows == small_csv.read_text(encoding="utf-8").count("\n") - 1
+
+
+def test_dev_stdin_is_read(tmp_path, small_csv):
+    import subprocess
+    import sys
+
+    out = tmp_path / "o"
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    code = """import sys; from resolver.cli import main; sys.exit(main(sys.argv[1:]))"""
+    proc = subprocess.run(
+        [sys.executable, "-c", code, "dedupe", "/dev/stdin", "--out", str(out)],
+        input=small_csv.read_bytes(),
+        capture_output=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "clusters.csv").exists()
+
+
+def test_nested_json_is_refused_for_canonical_columns(tmp_path, capsys):
+    path = write(tmp_path, "n.jsonl", '{"id": "1", "name": "A"}\n{"id": "2", "name": {"x": 1}}\n')
+    code, _, err = run_cli(["dedupe", path, "--out", tmp_path / "o"], capsys)
+    assert code == 2 and "record 2" in err and "'name'" in err
+    mapped = write(tmp_path, "m.jsonl", '{"id": "1", "company": ["A", "B"]}\n')
+    with pytest.raises(InputError, match="column 'company' holds a JSON object or array"):
+        read_records(mapped, mapping="name=company")
+    carried = write(tmp_path, "c.jsonl", '{"id": "1", "name": "A", "tags": ["x"]}\n')
+    assert read_records(carried).column("tags").to_pylist() == ['["x"]']

@@ -239,10 +239,10 @@ def test_generic_csv_bom_aliases_and_merge(tmp_path: Path) -> None:
     path = tmp_path / "my_watchlist.csv"
     path.write_text(
         "list_id,name,aliases,country,address,tax_id,city,postcode,notes\n"
-        'W1,Acme Trading GmbH,"Acme Handel; ACME TRADING GMBH; Акме",Germany,'
+        'W1,Acme Trading GmbH,"Acme Handel; ACME TRADING GMBH; Акме",Germany;Austria,'
         "Hauptstr. 1,DE123,Berlin,10115,ignored\n"
         "W2,Jane Roe,,United States,,,,,\n"
-        "W1,Acme Trading Ltd,Acme Handel,Austria,,,,,\n",
+        "W1,Acme Trading Ltd,Acme Handel,Austria; Germany,,,,,\n",
         encoding="utf-8-sig",
     )
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
@@ -402,3 +402,114 @@ def test_empty_and_missing_files(tmp_path: Path) -> None:
         path.write_bytes(b"")
         _error(path, "empty")
     _error(tmp_path / "nope.csv", "not found")
+
+
+# ---------------------------------------------------------------- fail closed (issue 17, item 4)
+
+GENERIC_HEADER = "list_id,name,aliases,country,address\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("header_only.csv", GENERIC_HEADER),
+        ("blank_rows.csv", GENERIC_HEADER + ",,,,\n\n"),
+        ("no_entries.xml", "<CONSOLIDATED_LIST><INDIVIDUALS/><ENTITIES/></CONSOLIDATED_LIST>\n"),
+        ("no_parties.jsonl", json.dumps(FTM_ENTITIES[1]) + "\n" + json.dumps(FTM_ENTITIES[2])),
+    ],
+)
+def test_a_list_without_listed_parties_is_an_error(tmp_path: Path, name: str, content: str) -> None:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    _error(path, "holds no listed party")
+
+
+def test_an_empty_ofac_sdn_is_an_error(tmp_path: Path) -> None:
+    folder = _ofac_folder(tmp_path)
+    (folder / "sdn.csv").write_bytes(b"\r\n\x1a\r\n")
+    _error(folder, "holds no listed party")
+
+
+@pytest.mark.parametrize("missing", ["alt.csv", "add.csv"])
+def test_an_ofac_folder_without_alt_or_add_needs_allow_partial(tmp_path: Path, missing) -> None:
+    folder = _ofac_folder(tmp_path)
+    (folder / missing).unlink()
+    _error(folder, f"no {missing}", "--allow-partial-list")
+    table = load_list(folder, allow_partial=True)
+    assert "ofac:10" in set(table.column("list_id").to_pylist())
+
+
+def test_screen_cli_fails_closed(tmp_path: Path, capsys) -> None:
+    from resolver.cli import main
+
+    records = tmp_path / "r.csv"
+    records.write_text("id,name\n1,Acme Trading LLC\n", encoding="utf-8")
+    empty = tmp_path / "empty_list.csv"
+    empty.write_text(GENERIC_HEADER, encoding="utf-8")
+    args = ["screen", str(records), "--out", str(tmp_path / "o")]
+    assert main([*args, "--list", str(empty)]) == 2
+    assert "holds no listed party" in capsys.readouterr().err
+    folder = _ofac_folder(tmp_path)
+    (folder / "alt.csv").unlink()
+    assert main([*args, "--list", str(folder)]) == 2
+    assert "--allow-partial-list" in capsys.readouterr().err
+    assert main([*args, "--list", str(folder), "--allow-partial-list"]) == 0
+    assert (tmp_path / "o" / "matches.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("rows", "fragments"),
+    [
+        ("W1,Acme, Inc,,US,\n", ("line 2", "6 fields, the header has 5", "Acme, Inc")),
+        ("W1,Acme\n", ("line 2", "2 fields, the header has 5")),
+        ('W1,"Acme,Inc\n', ("line 2", "malformed CSV")),
+        (
+            "W1,Acme Inc,,US,1 Main St\nW1,Bolt GmbH,,DE,\n",
+            ("line 3", "column country", "list_id W1 repeats line 2"),
+        ),
+        (
+            "W1,Acme Inc,,US,1 Main St\nW1,Acme Incorporated,,,2 Side St\n",
+            ("line 3", "column address"),
+        ),
+    ],
+    ids=["unquoted-comma", "short-row", "open-quote", "same-id-other-country", "other-address"],
+)
+def test_generic_list_rows_are_checked_strictly(tmp_path: Path, rows, fragments) -> None:
+    path = tmp_path / "watch.csv"
+    path.write_text(GENERIC_HEADER + rows, encoding="utf-8")
+    _error(path, *fragments)
+
+
+def test_generic_list_one_row_per_alias(tmp_path: Path) -> None:
+    path = tmp_path / "watch.csv"
+    path.write_text(
+        GENERIC_HEADER
+        + "W1,Acme Inc,,US,1 Main St\nW1,Acme Incorporated,,,\nW1,ACME,,US,1 Main St\n",
+        encoding="utf-8",
+    )
+    table = load_list(path)
+    assert _names(table, "watch:W1") == {
+        "Acme Inc": "primary",
+        "Acme Incorporated": "aka",
+        "ACME": "aka",
+    }
+    assert _parties(table)["watch:W1"]["address"] == "1 Main St"
+
+
+def test_generic_list_duplicate_columns(tmp_path: Path) -> None:
+    path = tmp_path / "watch.csv"
+    path.write_text("list_id,name,aliases,country,address,Name\nW1,A,,,,B\n", encoding="utf-8")
+    _error(path, "duplicate column names: name")
+
+
+def test_ftm_nested_arrays_do_not_become_bracketed_names(tmp_path: Path) -> None:
+    entity = {
+        "id": "C-1",
+        "schema": "Company",
+        "caption": ["Nested Oil"],
+        "properties": {"name": [["Nested Oil"], ["Acme", ["Deep Name"]]], "alias": [{"x": 1}]},
+    }
+    path = tmp_path / "nested.jsonl"
+    path.write_text(json.dumps(entity) + "\n", encoding="utf-8")
+    names = set(load_list(path).column("name").to_pylist())
+    assert names == {"Nested Oil", "Acme", "Deep Name"}

@@ -1,6 +1,7 @@
 """resolver: entity resolution and sanctions screening for trade-compliance records.
 
-Public API: ``Resolver`` (train / load / dedupe) and ``Screener`` (screen against lists).
+Public API: ``Resolver`` (train / load / dedupe), ``Screener`` (screen against lists) and
+``flows`` (shipments to a resolved trade network with alerts).
 Imports are lazy so that ``resolver.errors`` and the CLI's argument parsing stay fast.
 """
 
@@ -18,6 +19,8 @@ _EXPORTS = {
     "ModelError": "resolver.errors",
     "ResolverError": "resolver.errors",
     "UsageError": "resolver.errors",
+    "flows": "resolver.tradeflows",
+    "FlowsResult": "resolver.tradeflows",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -25,6 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from resolver.dedupe import DedupeResult
     from resolver.errors import InputError, ModelError, ResolverError, UsageError
     from resolver.screening import Screener
+    from resolver.tradeflows import FlowsResult, flows
 
 
 def __getattr__(name: str) -> Any:
@@ -37,6 +41,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "DedupeResult",
+    "FlowsResult",
     "InputError",
     "ModelError",
     "Resolver",
@@ -44,4 +49,5 @@ __all__ = [
     "Screener",
     "UsageError",
     "__version__",
+    "flows",
 ]

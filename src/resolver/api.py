@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Callable, Mapping
@@ -16,7 +17,9 @@ from resolver.dedupe import DedupeResult, dedupe
 from resolver.engine import Engine
 from resolver.errors import InputError
 from resolver.features import DEFAULT_MAX_BLOCK_SIZE, build_features
+from resolver.io.outputs import check_output_file
 from resolver.io.readers import read_records
+from resolver.model.params import FORMAT as MODEL_FORMAT
 from resolver.model.params import ModelParams
 from resolver.model.train import train
 
@@ -84,9 +87,10 @@ class Resolver:
         params.metadata["path"] = str(model_path)
         return cls(params, **engine_options)
 
-    def save(self, path: str | os.PathLike) -> Path:
-        """Save the model as one JSON file (parameters + metadata), atomically."""
-        return self.params.save(path)
+    def save(self, path: str | os.PathLike, overwrite: bool = False) -> Path:
+        """Save the model as one JSON file (parameters + metadata), atomically; an existing
+        resolver model is replaced only with ``overwrite``, any other file never."""
+        return self.params.save(check_model_path(path, overwrite))
 
     def dedupe(
         self,
@@ -111,6 +115,25 @@ class Resolver:
             max_block_size=max_block_size,
             progress=progress,
         )
+
+
+def check_model_path(
+    path: str | os.PathLike, overwrite: bool = False, flag: str = "overwrite=True"
+) -> Path:
+    """Refuse to write a model over anything but a resolver model file (that only with
+    ``overwrite``), a symbolic link or a folder."""
+    return check_output_file(
+        path, overwrite, is_ours=_is_model_file, what="a resolver model file", flag=flag
+    )
+
+
+def _is_model_file(path: Path) -> bool:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("format") == MODEL_FORMAT
 
 
 def _label_pairs(labels: DataLike, features) -> pa.Table:

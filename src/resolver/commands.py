@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from resolver.errors import InputError, UsageError
+from resolver.errors import ModelError, UsageError
 
 out = Console()
 err = Console(stderr=True)
@@ -27,21 +27,36 @@ def _engine_options(args: argparse.Namespace) -> dict:
     return {"backend": args.backend, "memory_limit": args.memory_limit, "temp_dir": args.temp_dir}
 
 
-def _checked_output(args: argparse.Namespace) -> Path:
-    """Validate --threshold and --out before any work, so a bad call fails fast."""
-    from resolver.io.writers import check_output_dir
+def _check_threshold(threshold: float | None) -> None:
+    if threshold is not None and not 0.0 < threshold < 1.0:
+        raise UsageError(f"--threshold must be between 0 and 1 (exclusive), got {threshold}")
 
-    if args.threshold is not None and not 0.0 < args.threshold < 1.0:
-        raise UsageError(f"--threshold must be between 0 and 1 (exclusive), got {args.threshold}")
-    return check_output_dir(args.out, args.overwrite)
+
+def _claimed_output(
+    args: argparse.Namespace, inputs: list, space_factor: int
+) -> contextlib.AbstractContextManager[Path]:
+    """Check --out (see ``resolver.io.outputs``) and hold its lock for the whole run, so a bad
+    folder, a second run on it or too little disk space fails before any work."""
+    from resolver.io.outputs import claim_output_dir
+    from resolver.io.readers import uncompressed_size
+
+    inputs = [p for p in inputs if p is not None]
+    return claim_output_dir(
+        args.out,
+        args.overwrite,
+        inputs=inputs,
+        flag="--overwrite",
+        need_bytes=space_factor * sum(uncompressed_size(p) for p in inputs),
+    )
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from resolver.api import Resolver
+    from resolver.api import Resolver, check_model_path
 
     target = Path(args.out)
     if target.suffix.lower() != ".json":
         raise UsageError(f"--out {target}: the model file must end in .json")
+    check_model_path(target, args.overwrite, flag="--overwrite")
     with _progress("training"):
         resolver = Resolver.train(
             args.input,
@@ -53,7 +68,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             backend=args.backend,
             memory_limit=args.memory_limit,
         )
-        resolver.save(target)
+        resolver.save(target, overwrite=args.overwrite)
     meta = resolver.params.metadata
     table = Table(title=f"model written to {target}")
     table.add_column("comparison")
@@ -72,21 +87,31 @@ def cmd_dedupe(args: argparse.Namespace) -> int:
     from resolver.api import Resolver
     from resolver.features import DEFAULT_MAX_BLOCK_SIZE
     from resolver.io.readers import read_records
+    from resolver.io.writers import check_csv_columns
 
-    out_dir = _checked_output(args)
-    records = read_records(
-        args.input, mapping=args.mapping, encoding=args.encoding, delimiter=args.delimiter
-    )
-    resolver = Resolver.load(args.model, **_engine_options(args))
-    with _progress("dedupe") as step:
-        result = resolver.dedupe(
-            records,
-            threshold=args.threshold,
-            max_block_size=args.max_block_size or DEFAULT_MAX_BLOCK_SIZE,
-            progress=step,
+    _check_threshold(args.threshold)
+    with _claimed_output(args, [args.input, args.model], space_factor=2) as out_dir:
+        records = read_records(
+            args.input, mapping=args.mapping, encoding=args.encoding, delimiter=args.delimiter
         )
-        step("writing")
-        result.save(out_dir, fmt=args.format, overwrite=args.overwrite)
+        if args.format == "csv":  # a carried list/struct column fails now, not after the run
+            check_csv_columns(records, args.input)
+        resolver = Resolver.load(args.model, **_engine_options(args))
+        threshold = resolver.params.threshold
+        if args.threshold is None and not 0.0 < threshold < 1.0:
+            raise ModelError(
+                f"{resolver.params.metadata['path']}: threshold {threshold} is not between 0 "
+                "and 1 (exclusive); fix the model or pass --threshold"
+            )
+        with _progress("dedupe") as step:
+            result = resolver.dedupe(
+                records,
+                threshold=args.threshold,
+                max_block_size=args.max_block_size or DEFAULT_MAX_BLOCK_SIZE,
+                progress=step,
+            )
+            step("writing")
+            result.save(out_dir, fmt=args.format, overwrite=args.overwrite)
     s = result.summary
     table = Table(title="resolver dedupe")
     table.add_column("")
@@ -108,7 +133,8 @@ def cmd_dedupe(args: argparse.Namespace) -> int:
     if missing:
         out.print(f"no data in: {', '.join(missing)} (matched on the remaining evidence)")
     out.print(
-        f"outputs: {out_dir}/clusters.{args.format}, entities.{args.format}, pairs.parquet, summary.json"
+        f"outputs: {args.out}/clusters.{args.format}, entities.{args.format}, pairs.parquet, "
+        "summary.json"
     )
     return 0
 
@@ -116,11 +142,16 @@ def cmd_dedupe(args: argparse.Namespace) -> int:
 def cmd_screen(args: argparse.Namespace) -> int:
     from resolver.screening import Screener
 
-    out_dir = _checked_output(args)
-    with _progress("screening") as step:
+    _check_threshold(args.threshold)
+    inputs = [args.input, *args.lists, args.model]
+    with _claimed_output(args, inputs, space_factor=1) as out_dir, _progress("screening") as step:
         step("loading lists")
         screener = Screener.load(
-            *args.lists, model=args.model, threshold=args.threshold, **_engine_options(args)
+            *args.lists,
+            model=args.model,
+            threshold=args.threshold,
+            allow_partial_list=args.allow_partial_list,
+            **_engine_options(args),
         )
         result = screener.screen(
             args.input,
@@ -162,47 +193,96 @@ def cmd_screen(args: argparse.Namespace) -> int:
         *(["entity_matches.csv"] if result.entity_matches is not None else []),
         "summary.json",
     ]
-    out.print(f"outputs: {out_dir}/{', '.join(files)}")
+    out.print(f"outputs: {args.out}/{', '.join(files)}")
+    return 0
+
+
+def cmd_flows(args: argparse.Namespace) -> int:
+    from resolver.tradeflows import flows
+
+    if args.list_threshold is not None and not 0.0 < args.list_threshold < 1.0:
+        raise UsageError(f"--list-threshold must be between 0 and 1, got {args.list_threshold}")
+    inputs = [args.input, *args.lists, args.model, args.controlled_hs]
+    with _claimed_output(args, inputs, space_factor=3) as out_dir, _progress("flows") as step:
+        result = flows(
+            args.input,
+            args.lists,
+            mapping=args.mapping,
+            window_days=args.window_days,
+            controlled_hs=args.controlled_hs,
+            all_goods=args.all_goods,
+            restricted=args.restricted_countries.split(","),
+            model=args.model,
+            list_threshold=args.list_threshold,
+            encoding=args.encoding,
+            delimiter=args.delimiter,
+            progress=step,
+            **_engine_options(args),
+        )
+        step("writing")
+        result.save(out_dir, overwrite=args.overwrite)
+    s = result.summary
+    table = Table(title="resolver flows")
+    table.add_column("")
+    table.add_column("value", justify="right")
+    rows = [
+        ("shipments", s["shipments"]),
+        ("party mentions", s["party_mentions"]),
+        ("entities", s["entities"]),
+        ("listed entities", s["listed_entities"]),
+        ("flows (shipper -> consignee)", s["flows"]),
+        ("shipments of goods of concern", s["shipments_of_goods_of_concern"]),
+        *((f"alerts: {kind}", n) for kind, n in s["alerts"].items()),
+        ("seconds", s["timings"]["total_s"]),
+    ]
+    for label, value in rows:
+        table.add_row(label, str(value))
+    out.print(table)
+    out.print(
+        f"outputs: {out_dir}/shipments.csv, entities.csv, clusters.csv, matches.csv, "
+        "flows.csv, alerts.csv, summary.json"
+    )
     return 0
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
-    from resolver.synth import generate
+    from resolver.io.outputs import staged_output_dir
+    from resolver.synth import generate, generate_shipments
 
-    if args.entities <= 0:
+    if args.entities is None and args.shipments is None:
+        raise UsageError("give --entities (party records), --shipments (shipments) or both")
+    if args.entities is not None and args.entities <= 0:
         raise UsageError("--entities must be a positive number")
-    with _progress("generating"):
-        summary = generate(
-            args.out, n_entities=args.entities, seed=args.seed, mentions=args.mentions
+    summaries = []
+    with (
+        staged_output_dir(
+            args.out, args.overwrite, flag="--overwrite", formula_guarded_csv=False
+        ) as stage,
+        _progress("generating") as step,
+    ):
+        if args.entities is not None:
+            summaries.append(
+                generate(stage, n_entities=args.entities, seed=args.seed, mentions=args.mentions)
+            )
+        if args.shipments is not None:
+            step("shipments")
+            summaries.append(generate_shipments(stage, args.shipments, seed=args.seed))
+    for summary in summaries:
+        out.print(
+            f"wrote {args.out}: "
+            + ", ".join(f"{k}={v}" for k, v in summary.items() if isinstance(v, int))
         )
-    out.print(
-        f"wrote {args.out}: "
-        + ", ".join(f"{k}={v}" for k, v in summary.items() if isinstance(v, int))
-    )
     return 0
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from resolver.evaluate import bcubed_metrics, pairwise_metrics
-    from resolver.io.readers import read_table
+    from resolver.evaluate import bcubed_metrics, check_coverage, pairwise_metrics, read_assignment
 
-    clusters = read_table(args.clusters)
-    truth = read_table(args.truth)
-    for name, table, cols in (
-        ("clusters", clusters, ("id", "entity_id")),
-        ("truth", truth, ("id", "entity_id")),
-    ):
-        for col in cols:
-            if col not in table.column_names:
-                raise InputError(f"{name} file: missing column '{col}'")
-    pred = dict(
-        zip(
-            clusters.column("id").to_pylist(), clusters.column("entity_id").to_pylist(), strict=True
-        )
-    )
-    true = dict(
-        zip(truth.column("id").to_pylist(), truth.column("entity_id").to_pylist(), strict=True)
-    )
+    if not 0.0 <= args.min_coverage <= 1.0:
+        raise UsageError(f"--min-coverage must be between 0 and 1, got {args.min_coverage}")
+    pred = read_assignment(args.clusters, "clusters")
+    true = read_assignment(args.truth, "truth")
+    coverage = check_coverage(pred, true, args.clusters, args.truth, args.min_coverage)
     pw = pairwise_metrics(pred, true)
     b3 = bcubed_metrics(pred, true)
     table = Table(title=f"{args.clusters} vs {args.truth}")
@@ -211,4 +291,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     table.add_row("pairwise", f"{pw['precision']:.4f}", f"{pw['recall']:.4f}", f"{pw['f1']:.4f}")
     table.add_row("B-cubed", f"{b3['precision']:.4f}", f"{b3['recall']:.4f}", f"{b3['f1']:.4f}")
     out.print(table)
+    out.print(
+        f"scored {pw['n_records']:,} ids in both files ({coverage:.1%}); "
+        f"{pw['n_only_predicted']:,} only in {args.clusters}, "
+        f"{pw['n_only_truth']:,} only in {args.truth}"
+    )
     return 0

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
-import os
+import shutil
 import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from resolver import interrupts
 from resolver.errors import UsageError
+from resolver.io.runtemp import run_temp_dir
 
 log = logging.getLogger(__name__)
 
@@ -22,22 +25,32 @@ DEFAULT_MEMORY_LIMIT = "1536MB"
 
 @dataclass
 class Engine:
-    """A database backend that splink runs on; ``con`` is always a DuckDB connection for local SQL."""
+    """A database backend that splink runs on; ``con`` is always a DuckDB connection for local SQL.
+
+    DuckDB spills to a private folder of its own inside the run's temp folder (under
+    ``temp_dir`` when given), removed by ``close`` or at exit.
+    """
 
     backend: str = "duckdb"
     memory_limit: str | None = None
     temp_dir: str | None = None
     spark: Any = None
     con: duckdb.DuckDBPyConnection = field(init=False)
+    spill_dir: Path = field(init=False)
     _registrations: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
         if self.backend not in ("duckdb", "spark"):
             raise UsageError(f"unknown backend '{self.backend}' (expected duckdb or spark)")
-        self.con = duckdb.connect()
-        temp_dir = self.temp_dir or os.path.join(tempfile.gettempdir(), "resolver-duckdb")
-        os.makedirs(temp_dir, exist_ok=True)
-        self.con.execute("SET temp_directory = ?", [temp_dir])
+        self.con = interrupts.register(duckdb.connect())
+        try:
+            self.spill_dir = Path(
+                tempfile.mkdtemp(prefix="duckdb-", dir=run_temp_dir(self.temp_dir))
+            )
+        except OSError as exc:
+            where = self.temp_dir or tempfile.gettempdir()
+            raise UsageError(f"temp folder {where}: cannot use it ({exc.strerror})") from None
+        self.con.execute("SET temp_directory = ?", [str(self.spill_dir)])
         self.con.execute("SET preserve_insertion_order = false")
         limit = self.memory_limit or DEFAULT_MEMORY_LIMIT
         try:
@@ -76,3 +89,4 @@ class Engine:
 
     def close(self) -> None:
         self.con.close()
+        shutil.rmtree(self.spill_dir, ignore_errors=True)

@@ -18,17 +18,23 @@ convention a perfect all-singleton prediction of all-singleton truth scores pair
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+
+from resolver.errors import InputError
 
 __all__ = [
     "bcubed_metrics",
+    "check_coverage",
     "cluster_metrics",
     "link_metrics",
     "pairwise_metrics",
+    "read_assignment",
     "threshold_metrics",
 ]
 
@@ -216,3 +222,58 @@ def threshold_metrics(
         n_pairs=int(len(s)),
     )
     return out
+
+
+def read_assignment(path: str | os.PathLike, what: str) -> dict[str, Any]:
+    """record id -> entity id from a clusters or truth file (columns id, entity_id), checked:
+    ids non-blank, and an id given twice must have the same entity id. Errors name the file."""
+    from resolver.io.readers import read_table
+
+    table = read_table(path)
+    for col in ("id", "entity_id"):
+        if col not in table.column_names:
+            raise InputError(
+                f"{path}: {what} file has no column '{col}' "
+                f"(columns: {', '.join(table.column_names[:20])})"
+            )
+    ids = table.column("id").cast(pa.string()).to_pylist()
+    entities = table.column("entity_id").cast(pa.string()).to_pylist()
+    assignment: dict[str, Any] = {}
+    first_row: dict[str, int] = {}
+    for row, (record, entity) in enumerate(zip(ids, entities, strict=True), start=1):
+        if record is None or not record.strip():
+            raise InputError(f"{path}: row {row}: blank id")
+        if record in assignment:
+            if assignment[record] != entity:
+                raise InputError(
+                    f"{path}: id '{record}' is given two entity ids: '{assignment[record]}' "
+                    f"(row {first_row[record]}) and '{entity}' (row {row})"
+                )
+            continue
+        assignment[record] = entity
+        first_row[record] = row
+    return assignment
+
+
+def check_coverage(
+    predicted: Mapping[str, Any],
+    truth: Mapping[str, Any],
+    predicted_source: str,
+    truth_source: str,
+    min_coverage: float,
+) -> float:
+    """The share of ids the two files have in common (of the larger side's ids); an InputError
+    when it is below ``min_coverage``: scores over a small overlap are not the run's scores."""
+    common = len(predicted.keys() & truth.keys())
+    for source, ids, other in (
+        (truth_source, predicted, predicted_source),
+        (predicted_source, truth, truth_source),
+    ):
+        share = common / len(ids) if ids else 0.0
+        if share < min_coverage:
+            raise InputError(
+                f"{source}: has only {common:,} of the {len(ids):,} ids in {other} "
+                f"({share:.1%}, below --min-coverage {min_coverage:g}); pass --min-coverage "
+                f"{math.floor(share * 100) / 100:g} to score the ids both files have"
+            )
+    return common / max(len(predicted), len(truth), 1)

@@ -13,6 +13,7 @@ import logging
 import multiprocessing
 import os
 import re
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -118,13 +119,20 @@ def _map_distinct(
             step = max(1, -(-len(values) // (workers * SLICES_PER_WORKER)))
             starts = range(0, max(len(values), 1), step)  # an empty column still gets a slice
             tasks += [(key, chunk_fn, values[i : i + step]) for i in starts]
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_signals) as pool:
             done = pool.map(_run_slice, tasks, chunksize=1)
         outputs = {
             key: pa.concat_tables([t for (k, _, _), t in zip(tasks, done, strict=True) if k == key])
             for key in jobs
         }
     return {key: outputs[key].take(index) for key, (_, index, _) in jobs.items()}
+
+
+def _worker_signals() -> None:
+    """Workers ignore Ctrl-C (it reaches the whole process group; the parent stops them) and
+    die quietly on the SIGTERM of ``Pool.terminate`` (not through a handler they inherited)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _run_slice(task: tuple[str, Callable[[list], pa.Table], list]) -> pa.Table:

@@ -6,6 +6,7 @@ Every failure becomes an ``InputError`` naming the file and, where it applies, t
 from __future__ import annotations
 
 import csv
+import json
 import logging
 import os
 import re
@@ -16,15 +17,24 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from resolver import interrupts
 from resolver.errors import InputError
-from resolver.io.schema import parse_mapping, to_canonical
+from resolver.io.csvsafe import restore_formulas
+from resolver.io.outputs import read_marker
+from resolver.io.runtemp import run_temp_dir
+from resolver.io.schema import NESTED_METADATA, parse_mapping, to_canonical
 
 log = logging.getLogger(__name__)
 
 CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 JSON_SUFFIXES = {".jsonl", ".ndjson", ".json"}
-_UTF8_CYRILLIC_PAIR = re.compile(rb"[\xd0\xd1][\x80-\xbf]")
+_UTF8_PAIR = re.compile(rb"[\xc2-\xdf][\x80-\xbf]")  # a two-byte UTF-8 sequence
+# words of letters in both Windows code pages: ASCII, and 0xC0-0xFF (Cyrillic in cp1251,
+# accented Latin in cp1252) with cp1251's Ё/ё
+_WORD = re.compile(rb"[A-Za-z\xa8\xb8\xc0-\xff]+")
+_HIGH_LETTER = re.compile(rb"[\xa8\xb8\xc0-\xff]")
+_HIGH_BYTES = bytes(range(0x80, 0x100))
 
 
 def read_table(
@@ -33,24 +43,84 @@ def read_table(
     encoding: str | None = None,
     delimiter: str | None = None,
 ) -> pa.Table:
-    """Read a file into an Arrow table of text columns, choosing the reader by file suffix."""
+    """Read a file into an Arrow table of text columns, choosing the reader by file suffix (by
+    content when there is none). A pipe or ``/dev/stdin`` is read once into the run's temp
+    folder first. resolver's own CSV outputs are read back with their formula guard undone."""
     path = Path(path)
+    source = str(path)
     if not path.exists():
-        raise InputError(f"{path}: file not found")
+        raise InputError(f"{source}: file not found")
     if path.is_dir():
-        raise InputError(f"{path}: is a folder, expected a CSV, Parquet or JSON Lines file")
+        raise InputError(f"{source}: is a folder, expected a CSV, Parquet or JSON Lines file")
+    if path.is_file():
+        return _read_file(path, source, encoding, delimiter)
+    spooled = _spool(path, source)  # a pipe or a device: DuckDB needs a file it can seek in
+    try:
+        return _read_file(spooled, source, encoding, delimiter)
+    finally:
+        spooled.unlink()
+
+
+def _read_file(path: Path, source: str, encoding: str | None, delimiter: str | None) -> pa.Table:
     if path.stat().st_size == 0:
-        raise InputError(f"{path}: file is empty")
-    suffix = path.suffix.lower()
+        raise InputError(f"{source}: file is empty")
+    suffix = Path(source).suffix.lower() or _sniff_suffix(path)
     if suffix in PARQUET_SUFFIXES:
-        return _read_parquet(path)
+        return _read_parquet(path, source)
     if suffix in JSON_SUFFIXES:
-        return _read_jsonl(path, encoding)
-    if suffix in CSV_SUFFIXES or suffix == "":
-        return _read_csv(path, encoding, delimiter or ("\t" if suffix == ".tsv" else ","))
+        return _read_jsonl(path, source, encoding)
+    if suffix in CSV_SUFFIXES:
+        table = _read_csv(path, source, encoding, delimiter or ("\t" if suffix == ".tsv" else ","))
+        return restore_formulas(table) if _formula_guarded(Path(source)) else table
     raise InputError(
-        f"{path}: unknown file type '{suffix}' (expected .csv, .tsv, .parquet or .jsonl)"
+        f"{source}: unknown file type '{suffix}' (expected .csv, .tsv, .parquet or .jsonl)"
     )
+
+
+def _spool(path: Path, source: str) -> Path:
+    """Copy a pipe's bytes into a file in the run's private temp folder."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{source}: cannot read ({exc.strerror})") from None
+    fd, tmp = tempfile.mkstemp(prefix="input-", suffix=path.suffix, dir=run_temp_dir())
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    return Path(tmp)
+
+
+def _sniff_suffix(path: Path) -> str:
+    """The suffix of a file without one, from its first bytes: Parquet, JSON or else CSV."""
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+    if head.startswith(b"PAR1"):
+        return ".parquet"
+    if head.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] in (b"{", b"["):
+        return ".jsonl"
+    return ".csv"
+
+
+def _formula_guarded(path: Path) -> bool:
+    """True for a CSV resolver wrote with its formula guard (listed in its folder's marker)."""
+    marker = read_marker(path.parent)
+    return bool(marker and marker.get("csv_formula_prefix") and path.name in marker["files"])
+
+
+def uncompressed_size(path: str | os.PathLike) -> int:
+    """About how many bytes the records take as text: the file size, or for Parquet the size
+    of its uncompressed column data; 0 when unknown (a pipe)."""
+    path = Path(path)
+    if not path.is_file():
+        return 0
+    if path.suffix.lower() in PARQUET_SUFFIXES:
+        import pyarrow.parquet as pq
+
+        try:
+            meta = pq.ParquetFile(path).metadata
+            return sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        except (OSError, pa.ArrowException):
+            return path.stat().st_size
+    return path.stat().st_size
 
 
 def read_records(
@@ -108,48 +178,68 @@ def decode_bytes(data: bytes, source: str, encoding: str | None) -> tuple[str, s
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError as exc:
         line = _line_of(data, exc.start)
-        if _looks_like_cp1251(data):
-            log.warning(
-                "%s: not UTF-8; decoded as cp1251 (Cyrillic) — pass --encoding to be explicit",
-                source,
-            )
-            return data.decode("cp1251"), "cp1251"
-        if _UTF8_CYRILLIC_PAIR.search(data):
-            raise InputError(
-                f"{source}: line {line}: invalid UTF-8 bytes in a file that is otherwise UTF-8 "
-                "(mixed encodings?); fix the file or pass --encoding"
-            ) from None
+    high = len(data) - len(data.translate(None, _HIGH_BYTES))
+    if len(_UTF8_PAIR.findall(data)) * 2 / high >= 0.3:
         raise InputError(
-            f"{source}: line {line}: not valid UTF-8 and the encoding could not be detected; "
-            "pass --encoding (e.g. cp1251, latin-1)"
+            f"{source}: line {line}: invalid UTF-8 bytes in a file that is otherwise UTF-8 "
+            "(mixed encodings?); fix the file or pass --encoding"
+        )
+    guess = windows_code_page(data)
+    if guess is None:
+        raise InputError(
+            f"{source}: line {line}: not valid UTF-8, and its letters do not tell Windows-1252 "
+            "(Western European) from Windows-1251 (Cyrillic): pass --encoding (e.g. cp1252, "
+            "cp1251, latin-1)"
+        )
+    try:
+        text = data.decode(guess)
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{source}: line {_line_of(data, exc.start)}: not valid UTF-8 nor {guess}; "
+            "pass --encoding"
         ) from None
+    log.warning(
+        "%s: not UTF-8; decoded as %s (%s): pass --encoding to be explicit",
+        source,
+        guess,
+        "Cyrillic" if guess == "cp1251" else "Western European",
+    )
+    return text, guess
 
 
-def _looks_like_cp1251(data: bytes) -> bool:
-    """True when the non-ASCII bytes read as Cyrillic letters in cp1251 and not as UTF-8 sequences."""
-    high = sum(1 for b in data if b >= 0x80)
-    if high == 0:
-        return False
-    letters = sum(1 for b in data if b >= 0xC0 or b in (0xA8, 0xB8))
-    utf8_pairs = len(_UTF8_CYRILLIC_PAIR.findall(data))
-    return letters / high >= 0.9 and utf8_pairs * 2 / high < 0.3
+def windows_code_page(data: bytes) -> str | None:
+    """``cp1251`` or ``cp1252`` for non-UTF-8 bytes, told apart by how letters sit in words:
+    Cyrillic words are made of high bytes only (``\xce\xce\xce`` = ООО), Western European ones
+    mix a few high bytes into ASCII letters (``Soci\xe9t\xe9``). None when the words do not
+    tell (no such word, or both kinds at once)."""
+    cyrillic = latin = 0
+    for word in _WORD.findall(data):
+        high = len(_HIGH_LETTER.findall(word))
+        if not high:
+            continue
+        if high < len(word):
+            latin += 1
+        elif high >= 2:  # a one-letter word (à, и) does not tell
+            cyrillic += 1
+    total = cyrillic + latin
+    if total == 0:
+        return None
+    share = cyrillic / total
+    return "cp1251" if share >= 0.8 else "cp1252" if share <= 0.2 else None
 
 
-def _read_csv(path: Path, encoding: str | None, delimiter: str) -> pa.Table:
+def _read_csv(path: Path, source: str, encoding: str | None, delimiter: str) -> pa.Table:
     data = path.read_bytes()
-    text, used = decode_bytes(data, str(path), encoding)
+    text, used = decode_bytes(data, source, encoding)
     if not text.strip():
-        raise InputError(f"{path}: file is empty")
-    header = _read_header(_csv_reader(text, delimiter), str(path))
+        raise InputError(f"{source}: file is empty")
+    header = _read_header(_csv_reader(text, delimiter), source)
     target = path
     tmp_path = None
     if used.lower().replace("-", "") not in ("utf8",) or data.startswith(b"\xef\xbb\xbf"):
-        fd, tmp_path = tempfile.mkstemp(suffix=".csv", prefix="resolver-")
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        target = Path(tmp_path)
+        target = tmp_path = _decoded_copy(text)
     try:
-        con = duckdb.connect()
+        con = interrupts.register(duckdb.connect())
         rel = con.read_csv(
             str(target),
             header=True,
@@ -165,15 +255,24 @@ def _read_csv(path: Path, encoding: str | None, delimiter: str) -> pa.Table:
     except duckdb.Error as exc:
         # DuckDB's strict parser found a problem: walk the file with the csv module to name the
         # line and the cause (done only on failure: it costs 2.5 s per million rows)
-        _check_csv_structure(text, str(path), delimiter)
+        _check_csv_structure(text, source, delimiter)
         first = str(exc).strip().splitlines()[0]
-        raise InputError(f"{path}: could not parse CSV: {first}") from None
+        raise InputError(f"{source}: could not parse CSV: {first}") from None
     finally:
         if tmp_path:
-            os.unlink(tmp_path)
+            tmp_path.unlink()
     if table.num_rows == 0:
-        raise InputError(f"{path}: header only, no data rows")
+        raise InputError(f"{source}: header only, no data rows")
     return table
+
+
+def _decoded_copy(text: str) -> Path:
+    """The decoded text as a UTF-8 file for DuckDB, in the run's private temp folder (removed
+    after reading; if the run is killed, by the next run)."""
+    fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="decoded-", dir=run_temp_dir())
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+    return Path(tmp)
 
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # universal newlines, ends kept
@@ -225,27 +324,28 @@ def _check_csv_structure(text: str, source: str, delimiter: str) -> None:
         raise InputError(f"{source}: header only, no data rows")
 
 
-def _read_parquet(path: Path) -> pa.Table:
+def _read_parquet(path: Path, source: str) -> pa.Table:
     try:
-        con = duckdb.connect()
+        con = interrupts.register(duckdb.connect())
         return con.read_parquet(str(path)).to_arrow_table()
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0]
-        raise InputError(f"{path}: not a readable Parquet file (truncated?): {first}") from None
+        raise InputError(f"{source}: not a readable Parquet file (truncated?): {first}") from None
 
 
-def _read_jsonl(path: Path, encoding: str | None) -> pa.Table:
+def _read_jsonl(path: Path, source: str, encoding: str | None) -> pa.Table:
+    """JSON Lines (or one JSON array) of objects; a value that is itself an object or array is
+    kept as JSON text, and the columns holding one are noted in the schema metadata so that
+    ``to_canonical`` refuses them for name, address and the other canonical columns."""
     data = path.read_bytes()
-    text, _ = decode_bytes(data, str(path), encoding)
-    import json
-
+    text, _ = decode_bytes(data, source, encoding)
     records = []
     stripped = text.lstrip()
     if stripped.startswith("["):
         try:
             records = json.loads(stripped)
         except json.JSONDecodeError as exc:
-            raise InputError(f"{path}: line {exc.lineno}: invalid JSON: {exc.msg}") from None
+            raise InputError(f"{source}: line {exc.lineno}: invalid JSON: {exc.msg}") from None
     else:
         for lineno, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
@@ -253,19 +353,26 @@ def _read_jsonl(path: Path, encoding: str | None) -> pa.Table:
             try:
                 records.append(json.loads(line))
             except json.JSONDecodeError as exc:
-                raise InputError(f"{path}: line {lineno}: invalid JSON: {exc.msg}") from None
+                raise InputError(f"{source}: line {lineno}: invalid JSON: {exc.msg}") from None
     if not records:
-        raise InputError(f"{path}: no records")
+        raise InputError(f"{source}: no records")
     columns: dict[str, None] = {}
+    nested: dict[str, int] = {}  # column -> first record (1-based) holding an object or array
     for i, rec in enumerate(records, start=1):
         if not isinstance(rec, dict):
-            raise InputError(f"{path}: record {i}: expected a JSON object")
+            raise InputError(f"{source}: record {i}: expected a JSON object")
         columns.update(dict.fromkeys(rec))
+        for col, value in rec.items():
+            if isinstance(value, (dict, list)):
+                nested.setdefault(col, i)
     arrays = {
         col: pa.array([_json_text(r.get(col)) for r in records], type=pa.string())
         for col in columns
     }
-    return pa.table(arrays)
+    table = pa.table(arrays)
+    if nested:
+        table = table.replace_schema_metadata({NESTED_METADATA: json.dumps(nested)})
+    return table
 
 
 def _json_text(value: object) -> str | None:
@@ -273,6 +380,4 @@ def _json_text(value: object) -> str | None:
         return None
     if isinstance(value, str):
         return value
-    import json
-
     return json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else str(value)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -14,10 +15,15 @@ NAME = "name"
 OPTIONAL_COLUMNS = ("address", "city", "postcode", "country", "tax_id")
 CANONICAL_COLUMNS = (ID, NAME, *OPTIONAL_COLUMNS)
 RESERVED_OUTPUT_COLUMNS = ("entity_id", "cluster_size", "unmatchable")
+# schema metadata a reader sets: {column: first record} of columns holding JSON objects/arrays
+NESTED_METADATA = "resolver.nested_columns"
 
 
-def parse_mapping(spec: str | Mapping[str, str] | None) -> dict[str, str]:
-    """Parse ``name=consignee_name,country=dest_country`` into {canonical: source}."""
+def parse_mapping(
+    spec: str | Mapping[str, str] | None, allowed: Sequence[str] = CANONICAL_COLUMNS
+) -> dict[str, str]:
+    """Parse ``name=consignee_name,country=dest_country`` into {canonical: source}; the
+    canonical names must be in ``allowed``."""
     if spec is None or spec == "":
         return {}
     if isinstance(spec, Mapping):
@@ -33,9 +39,9 @@ def parse_mapping(spec: str | Mapping[str, str] | None) -> dict[str, str]:
             items.append((key.strip(), value.strip()))
     mapping: dict[str, str] = {}
     for key, value in items:
-        if key not in CANONICAL_COLUMNS:
+        if key not in allowed:
             raise InputError(
-                f"--map: unknown canonical column '{key}' (expected one of {', '.join(CANONICAL_COLUMNS)})"
+                f"--map: unknown canonical column '{key}' (expected one of {', '.join(allowed)})"
             )
         if not value:
             raise InputError(f"--map: no source column given for '{key}'")
@@ -50,6 +56,46 @@ def to_canonical(
 
     Carried (non-canonical) columns are kept untouched, in their original order.
     """
+    nested = json.loads((table.schema.metadata or {}).get(NESTED_METADATA.encode(), b"{}"))
+    mapping = dict(mapping or {})
+    table = apply_mapping(table, source, mapping)
+    for col in RESERVED_OUTPUT_COLUMNS:
+        if col in table.column_names:
+            raise InputError(
+                f"{source}: column '{col}' is reserved for resolver's output; rename it"
+            )
+    for required in (ID, NAME):
+        if required not in table.column_names:
+            hint = ""
+            if len(table.column_names) == 1 and any(
+                d in table.column_names[0] for d in (";", "\t", "|")
+            ):
+                hint = " (the header looks like it uses another delimiter: pass --delimiter)"
+            raise InputError(
+                f"{source}: missing required column '{required}'{hint} "
+                f"(columns: {', '.join(table.column_names[:20])}; use --map {required}=COLUMN)"
+            )
+    if table.num_rows == 0:
+        raise InputError(f"{source}: no data rows (header only or empty)")
+    mapped_sources = {src: canonical for canonical, src in mapping.items()}
+    for src, record in nested.items():
+        canonical = mapped_sources.get(src, src if src not in mapping else None)
+        if canonical in CANONICAL_COLUMNS:
+            raise InputError(
+                f"{source}: record {record}: column '{src}' holds a JSON object or array; "
+                f"'{canonical}' must be text"
+            )
+    for col in CANONICAL_COLUMNS:
+        if col in table.column_names:
+            idx = table.column_names.index(col)
+            table = table.set_column(idx, col, _as_text(table.column(col), col, source))
+    check_ids(table.column(ID), source)
+    return table
+
+
+def apply_mapping(table: pa.Table, source: str, mapping: Mapping[str, str] | None) -> pa.Table:
+    """Rename the mapped source columns to their canonical names; a column already named like
+    a canonical one that another column replaces becomes ``<name>_original``."""
     mapping = dict(mapping or {})
     names = list(table.column_names)
     for canonical, src in mapping.items():
@@ -70,56 +116,38 @@ def to_canonical(
     if len(set(renamed)) != len(renamed):
         dupes = sorted({c for c in renamed if renamed.count(c) > 1})
         raise InputError(f"{source}: duplicate column names after mapping: {', '.join(dupes)}")
-    table = table.rename_columns(renamed)
-    for col in RESERVED_OUTPUT_COLUMNS:
-        if col in table.column_names:
-            raise InputError(
-                f"{source}: column '{col}' is reserved for resolver's output; rename it"
-            )
-    for required in (ID, NAME):
-        if required not in table.column_names:
-            hint = ""
-            if len(table.column_names) == 1 and any(
-                d in table.column_names[0] for d in (";", "\t", "|")
-            ):
-                hint = " (the header looks like it uses another delimiter: pass --delimiter)"
-            raise InputError(
-                f"{source}: missing required column '{required}'{hint} "
-                f"(columns: {', '.join(table.column_names[:20])}; use --map {required}=COLUMN)"
-            )
-    if table.num_rows == 0:
-        raise InputError(f"{source}: no data rows (header only or empty)")
-    for col in CANONICAL_COLUMNS:
-        if col in table.column_names:
-            idx = table.column_names.index(col)
-            table = table.set_column(idx, col, _as_text(table.column(col)))
-    _check_ids(table.column(ID), source)
-    return table
+    return table.rename_columns(renamed)
 
 
-def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+def _as_text(column: pa.ChunkedArray, name: str, source: str) -> pa.ChunkedArray:
     """Cast a column to string, keeping nulls (ids read as text keep their leading zeros)."""
     if pa.types.is_string(column.type):
         return column
-    if pa.types.is_large_string(column.type):
-        return column.cast(pa.string())
-    return pc.cast(column, pa.string())
+    if pa.types.is_nested(column.type):
+        raise InputError(f"{source}: column '{name}' has type {column.type}; expected text")
+    try:
+        return pc.cast(column, pa.string())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise InputError(
+            f"{source}: column '{name}' of type {column.type} cannot be read as text: {first}"
+        ) from None
 
 
-def _check_ids(ids: pa.ChunkedArray, source: str) -> None:
+def check_ids(ids: pa.ChunkedArray, source: str, column: str = ID) -> None:
     """Ids must be present, non-blank and unique; report the first offending row (1-based, header excluded)."""
     stripped = pc.utf8_trim_whitespace(ids)
     blank = pc.or_(pc.is_null(stripped), pc.equal(stripped, ""))
     blank = pc.fill_null(blank, True)
     if pc.any(blank).as_py():
         row = pc.index(blank, True).as_py()
-        raise InputError(f"{source}: row {row + 1}: blank or missing 'id'")
+        raise InputError(f"{source}: row {row + 1}: blank or missing '{column}'")
     counts = pc.value_counts(ids)
     dupes = counts.filter(pc.greater(counts.field("counts"), 1)).field("values").to_pylist()
     if dupes:
         first = sorted(dupes)[0]
         rows = [i + 1 for i, v in enumerate(ids.to_pylist()) if v == first][:3]
         raise InputError(
-            f"{source}: duplicate id '{first}' (rows {', '.join(map(str, rows))}); "
-            f"{len(dupes)} id(s) are not unique"
+            f"{source}: duplicate {column} '{first}' (rows {', '.join(map(str, rows))}); "
+            f"{len(dupes)} {column}(s) are not unique"
         )

@@ -274,11 +274,12 @@ class Screener:
         memory_limit: str | None = None,
         temp_dir: str | None = None,
         spark: Any = None,
+        allow_partial_list: bool = False,
     ) -> Screener:
         """Load watch lists and a model (the shipped default when None) and index the lists once."""
         if not list_paths:
             raise UsageError("give at least one list file to screen against")
-        lists = load_lists(list_paths)
+        lists = load_lists(list_paths, allow_partial=allow_partial_list)
         return cls(
             lists,
             _load_model(model),

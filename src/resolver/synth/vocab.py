@@ -243,6 +243,16 @@ class HsCode:
 @cache
 def hs_codes() -> list[HsCode]:
     """HS codes used for shipments."""
+    return _hs_table("hs_codes.csv")
+
+
+@cache
+def consumer_codes() -> list[HsCode]:
+    """Consumer goods (furniture, clothing, food) for shipments that are not of concern."""
+    return _hs_table("hs_consumer.csv")
+
+
+def _hs_table(name: str) -> list[HsCode]:
     return [
         HsCode(
             r["hs"],
@@ -254,5 +264,5 @@ def hs_codes() -> list[HsCode]:
             int(r["qty_min"]),
             int(r["qty_max"]),
         )
-        for r in _csv("hs_codes.csv")
+        for r in _csv(name)
     ]

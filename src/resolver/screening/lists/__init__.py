@@ -41,8 +41,12 @@ _LOADERS: dict[str, Callable[[Path], pa.Table]] = {
 _SORT_KEYS = [("list_id", "ascending"), ("name_type", "ascending"), ("name", "ascending")]
 
 
-def load_list(path: str | Path, fmt: str | None = None) -> pa.Table:
-    """Load one watch list (format detected unless `fmt` is one of FORMATS) as LIST_COLUMNS."""
+def load_list(path: str | Path, fmt: str | None = None, *, allow_partial: bool = False) -> pa.Table:
+    """Load one watch list (format detected unless `fmt` is one of FORMATS) as LIST_COLUMNS.
+
+    Fails closed: a list yielding no listed party, or an OFAC folder without its alt.csv
+    (aliases) or add.csv (addresses), is an InputError; ``allow_partial`` accepts the latter.
+    """
     path = Path(path)
     if fmt is None:
         fmt = detect_format(path)
@@ -52,9 +56,11 @@ def load_list(path: str | Path, fmt: str | None = None) -> pa.Table:
         )
     elif not path.exists():
         raise list_error(path, "not found")
-    table = _LOADERS[fmt](path)
+    table = ofac.load(path, allow_partial=allow_partial) if fmt == "ofac" else _LOADERS[fmt](path)
     if table.num_rows == 0:
-        logger.warning("list file '%s' holds no listed parties", path)
+        raise list_error(
+            path, f"holds no listed party ({fmt} format); screening against it would flag nothing"
+        )
     logger.info(
         "list file '%s' (%s): %d parties, %d names",
         path,
@@ -65,13 +71,13 @@ def load_list(path: str | Path, fmt: str | None = None) -> pa.Table:
     return table
 
 
-def load_lists(paths: Sequence[str | Path]) -> pa.Table:
+def load_lists(paths: Sequence[str | Path], *, allow_partial: bool = False) -> pa.Table:
     """Load and concatenate several watch lists; a list_id given by two files is an error."""
     tables: list[pa.Table] = []
     owner: dict[str, Path] = {}
     for raw in paths:
         path = Path(raw)
-        table = load_list(path)
+        table = load_list(path, allow_partial=allow_partial)
         for list_id in pc.unique(table["list_id"]).to_pylist():
             first = owner.setdefault(list_id, path)
             if first != path:

@@ -72,9 +72,17 @@ def _check(path: Path, number: int, item: object, unit: str) -> Entity:
 
 
 def _values(props: dict[str, Any], name: str) -> list[str]:
-    value = props.get(name)
-    items = value if isinstance(value, list) else [value]
-    return [text for v in items if not isinstance(v, dict) and (text := clean(v))]
+    """The property's text values; nested arrays are flattened (``[["x"]]`` gives ``x``, never
+    the text ``['x']``), objects and other non-scalar values skipped."""
+    return [text for v in _flatten(props.get(name)) if (text := clean(v))]
+
+
+def _flatten(value: Any) -> Iterator[str | int | float]:
+    if isinstance(value, list):
+        for item in value:
+            yield from _flatten(item)
+    elif isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        yield value
 
 
 def load(path: str | Path) -> pa.Table:
@@ -90,7 +98,7 @@ def load(path: str | Path) -> pa.Table:
         elif schema == "Sanction":
             sanctions.append(item["properties"])
         elif schema in SCHEMA_TYPES:
-            entity_id = clean(item.get("id"))
+            entity_id = clean(item["id"]) if isinstance(item.get("id"), (str, int)) else None
             if entity_id is None:
                 raise list_error(path, f"line {number}: entity has no id")
             item["id"] = entity_id
@@ -138,7 +146,7 @@ def _party(
     if not names:
         logger.warning("%s: entity %s has no name, skipped", path, entity["id"])
         return None
-    caption = clean(entity.get("caption"))
+    caption = next(iter(_values(entity, "caption")), None)
     primary = caption if caption in names else None
     primary = primary or next((n for n in names if not is_non_latin(n)), names[0])
     datasets = [d for d in entity.get("datasets") or [] if isinstance(d, str) and d]

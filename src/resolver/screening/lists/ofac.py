@@ -173,8 +173,12 @@ def _ent_num(path: Path, line: int, value: str | None) -> str:
     return value
 
 
-def load(path: str | Path) -> pa.Table:
-    """Load an OFAC SDN folder (or its sdn.csv) into the canonical list table."""
+def load(path: str | Path, *, allow_partial: bool = False) -> pa.Table:
+    """Load an OFAC SDN folder (or its sdn.csv) into the canonical list table.
+
+    alt.csv (aliases) and add.csv (addresses) must sit beside sdn.csv: without them thousands
+    of names are missing, so that is an error unless ``allow_partial``.
+    """
     path = Path(path)
     folder = path if path.is_dir() else path.parent
     sdn_path = _find(path, "sdn.csv") if path.is_dir() else path
@@ -208,6 +212,13 @@ def load(path: str | Path) -> pa.Table:
         if f[9]:
             flags[ent] = f[9]
         parties[ent] = party
+    missing = [name for name in ("alt.csv", "add.csv") if _find(folder, name) is None]
+    if missing and not allow_partial:
+        raise list_error(
+            path,
+            f"no {' or '.join(missing)} beside sdn.csv: the list would lack its aliases or "
+            "addresses; add the file(s) or pass --allow-partial-list (allow_partial_list=True)",
+        )
     _load_alt(folder, parties)
     _load_add(folder, parties, flags)
     logger.info("loaded %d OFAC SDN parties from %s", len(parties), folder)
