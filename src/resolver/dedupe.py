@@ -27,13 +27,14 @@ from resolver.model.adapt import (
 )
 from resolver.model.params import ModelParams
 from resolver.model.predict import build_linker, predict_pairs
-from resolver.model.prior import estimate_prior, level_weights
+from resolver.model.prior import MAX_FACTOR, estimate_prior, level_weights
 from resolver.model.spec import M_FROM_SURE_MATCHES
 
 log = logging.getLogger(__name__)
 
 PAIRS_FLOOR = 0.01
-MAX_RESCORED_GROUP = 2000
+MAX_RESCORED_GROUP = 200
+MIN_SCORED_SHARE = 0.5  # groups with fewer of their pairs scored are scored whole
 
 
 @dataclass
@@ -84,14 +85,18 @@ def dedupe(
     n_profiles = features.profiles.num_rows
     model_prior = prior = params.prior_for(n_profiles)
     floor = min(PAIRS_FLOOR, threshold)
-    estimate = adapt and n_profiles >= U_MIN_PROFILES
+    import os  # TEMP experiment switch
+
+    estimate = adapt and n_profiles >= U_MIN_PROFILES and not os.environ.get("RESOLVER_NO_PRIOR_EST")
     prior_method = "model"
     model_params = params
     if estimate:
         observed = observed_level_rates(params, features.profiles, prior)
         params = u_from_observed(params, observed, prior)
     linker = build_linker(engine, params, [features.profiles], link_type="dedupe_only", prior=prior)
-    pairs_sdf = predict_pairs(linker, None if estimate else floor)
+    # pairs that could not reach the floor even at the highest prior the estimate may choose
+    # are left out: their posterior is negligible in the estimate too
+    pairs_sdf = predict_pairs(linker, floor / MAX_FACTOR if estimate else floor)
     names = list(params.comparisons)
     reweigh = None
     if estimate:
@@ -316,8 +321,14 @@ def _score_within_components(
     mask = strong.to_numpy(zero_copy_only=False)
     labels = component_labels(len(ids), left[mask], right[mask])
     sizes = np.bincount(labels, minlength=len(ids))
+    # pairs already scored inside each group: a group whose members were mostly compared with
+    # each other already carries the evidence between them
+    inside = labels[left] == labels[right]
+    scored = np.bincount(labels[left[inside]], minlength=len(ids))
+    possible = sizes * (sizes - 1) / 2
+    sparse = scored < MIN_SCORED_SHARE * possible
     group_size = sizes[labels]
-    chosen = (group_size >= 3) & (group_size <= MAX_RESCORED_GROUP)
+    chosen = (group_size >= 3) & (group_size <= MAX_RESCORED_GROUP) & sparse[labels]
     if not chosen.any():
         return pairs, 0
     group = pa.array(np.where(chosen, labels, -1)).cast(pa.int64())

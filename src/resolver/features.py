@@ -287,7 +287,7 @@ def build_features(
         """
     )
     con.unregister("_rf_input")
-    _add_word_weights(con)
+    _add_word_weights(con, min(max_block_size, RARE_WORD_BLOCK_SIZE))
     blocking = _add_block_keys(con, max_block_size, src.rstrip(", "))
     records = con.sql(
         "SELECT row, id, profile_id, unmatchable, country FROM _rf_records ORDER BY row"
@@ -300,14 +300,14 @@ def build_features(
     return FeatureSet(records, profiles, evidence, blocking, max_block_size)
 
 
-def _add_word_weights(con: duckdb.DuckDBPyConnection) -> None:
+def _add_word_weights(con: duckdb.DuckDBPyConnection, rare_block_size: int) -> None:
     """IDF weights of folded name words (over distinct names) and address tokens (over distinct
     addresses); and the rare-word blocking keys.
 
     Name evidence weighs the folded words themselves (``name_kw``: romanization-folded, vowels
     kept), so two names meet on a rare word only when they share it. The blocking keys use the
-    coarser phonetic keys, which find more candidates: per profile its two rarest keys (over
-    distinct names). Per-word statistics are computed once, and lists are
+    coarser phonetic keys, which find more candidates: per profile the two rarest keys shared
+    by at most ``rare_block_size`` profiles. Per-word statistics are computed once, and lists are
     sorted after aggregation (ORDER BY inside list() was 3x slower at 1M rows).
     """
     con.execute(
@@ -324,8 +324,9 @@ def _add_word_weights(con: duckdb.DuckDBPyConnection) -> None:
         """
         CREATE OR REPLACE TEMP TABLE _rf_kstat AS
         WITH cores AS (SELECT DISTINCT name_core, name_keys FROM _rf_prof WHERE name_core IS NOT NULL),
-             df AS (SELECT k, count(*) AS df FROM (SELECT unnest(name_keys) AS k FROM cores) GROUP BY k)
-        SELECT k, df FROM df
+             df AS (SELECT k, count(*) AS df FROM (SELECT unnest(name_keys) AS k FROM cores) GROUP BY k),
+             pf AS (SELECT k, count(*) AS pf FROM (SELECT unnest(name_keys) AS k FROM _rf_prof) GROUP BY k)
+        SELECT k, df, pf FROM df JOIN pf USING (k)
         """
     )
     con.execute(
@@ -337,13 +338,15 @@ def _add_word_weights(con: duckdb.DuckDBPyConnection) -> None:
                     FROM pf JOIN _rf_fstat s USING (k) GROUP BY pf._pk),
              pk AS (SELECT _pk, unnest(name_keys) AS k FROM _rf_prof WHERE name_keys IS NOT NULL),
              g AS (SELECT pk._pk,
-                          list(struct_pack(df := s.df, k := pk.k)) AS by_df
+                          list(struct_pack(df := s.df, k := pk.k, rare := s.pf <= ?)) AS by_df
                    FROM pk JOIN _rf_kstat s USING (k) GROUP BY pk._pk),
              sorted AS (SELECT _pk, list_sort(by_df) AS by_df FROM g)
         SELECT _pk, list_sort(fw.kw) AS name_kw, fw.name_w_total, fw.name_rarity,
+               list_transform(list_filter(by_df, lambda x: x.rare), lambda x: x.k) AS rare,
                list_transform(by_df, lambda x: x.k) AS ranked
         FROM sorted LEFT JOIN fw USING (_pk)
-        """
+        """,
+        [rare_block_size],
     )
     con.execute(
         """
@@ -378,7 +381,7 @@ def _add_block_keys(con: duckdb.DuckDBPyConnection, cap: int, src: str) -> list[
         SELECT p.* EXCLUDE (_pk, address_tokens), p._pk AS pid, p.address_tokens AS address_keys,
                kw.name_kw,
                coalesce(kw.name_w_total, 0.0) AS name_w_total, kw.name_rarity,
-               kw.ranked[1] AS name_rare1, kw.ranked[2] AS name_rare2,
+               kw.rare[1] AS name_rare1, kw.rare[2] AS name_rare2,
                array_to_string(list_sort(kw.ranked[1:2]), ' ') AS name_rare_pair,
                akw.address_kw, coalesce(akw.address_w_total, 0.0) AS address_w_total,
                coalesce(akw.address_info, 0.0) AS address_info,
@@ -395,10 +398,7 @@ def _add_block_keys(con: duckdb.DuckDBPyConnection, cap: int, src: str) -> list[
     half = BLOCK_WINDOW // 2
     for i, rule in enumerate(BLOCKING_RULES):
         cols = list(rule)
-        if any(c.startswith("name_rare") and c != "name_rare_pair" for c in cols):
-            rule_cap = min(cap, RARE_WORD_BLOCK_SIZE)
-        else:
-            rule_cap = cap
+        rule_cap = cap
         not_null = " AND ".join(f"{c} IS NOT NULL" for c in cols)
         key = "concat_ws(chr(31), " + ", ".join(f"CAST({c} AS VARCHAR)" for c in cols) + ")"
         con.execute(

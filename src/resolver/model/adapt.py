@@ -86,8 +86,8 @@ def sure_match_m(
     return [v / sum(m) for v in m]
 
 
-U_MIN_PROFILES = 500
-U_MAX_PAIRS = 1e6
+U_MIN_PROFILES = 200
+U_MAX_PAIRS = 2e5
 # On levels that are strong evidence for a match (m >= U_CAP_RATIO * u, 5 bits), adaptation may
 # lower u but never raise it above the model's: a sample's agreement there holds true matches in
 # a share the prior does not know (an OFAC alias list has about three times the model's matches

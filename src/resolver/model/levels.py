@@ -214,42 +214,43 @@ class InitialismLevel(ComparisonLevelCreator):
         return f"one name is the initials of the other (>= {self.min_letters} letters)"
 
 
-# Folded words up to this length must be equal; longer ones may differ by one edit, and words
-# of at least WORD_TWO_EDITS_CHARS symbols by two (a typo in a short word makes another word:
-# stel ~ stal, while tehnolose ~ tehnoloje is the same word).
+# Folded words shorter than this must be equal; longer ones may differ by one edit (a typo in
+# a short word makes another word: stel ~ stal; tehnolose ~ tehnoloje is the same word).
 WORD_ONE_EDIT_CHARS = 5
-WORD_TWO_EDITS_CHARS = 9
 
 
-def matched_weight_sql(sql_dialect: SplinkDialect, this: str, other: str) -> str:
-    """Summed IDF weight of ``this`` side's folded name words that the other name also has,
-    the same or within a length-aware number of edits (``WORD_ONE_EDIT_CHARS``).
+def matched_weight_sql(sql_dialect: SplinkDialect, this: str, other: str, fuzzy: bool) -> str:
+    """Summed IDF weight of ``this`` side's folded name words that the other name also has;
+    with ``fuzzy``, words of ``WORD_ONE_EDIT_CHARS`` or more also count when one edit apart.
 
-    The expression text is the same wherever a level uses it, so DuckDB computes it once per
-    pair however many levels test it (measured: 1 and 5 levels on one expression cost the same).
+    The fuzzy sum costs about four times the exact one (list lambdas with Levenshtein over the
+    word pairs), and DuckDB computes it again in every level that uses it: only one level uses
+    it, the others compare exact folded words (a typo in one word of an otherwise equal name
+    is the whole-name edit levels' job).
     """
     mine, theirs = f"name_kw_{this}", f"name_folds_{other}"
-    one, two = WORD_ONE_EDIT_CHARS, WORD_TWO_EDITS_CHARS
-    tol = f"(CASE WHEN least(length(x.k), length(y)) >= {two} THEN 2 ELSE 1 END)"
+    one = WORD_ONE_EDIT_CHARS
     if _dialect(sql_dialect) == "duckdb":
         near = guarded(
-            f"length(y) >= {one} AND abs(length(x.k) - length(y)) <= {tol}",
-            f"levenshtein(x.k, y) <= {tol}",
+            f"length(y) >= {one} AND abs(length(x.k) - length(y)) <= 1", "levenshtein(x.k, y) <= 1"
+        )
+        fuzzy_case = (
+            f"WHEN length(x.k) >= {one} AND list_bool_or(list_transform({theirs}, lambda y: "
+            f"{near})) THEN x.w "
+            if fuzzy
+            else ""
         )
         return (
             f"coalesce(list_sum(list_transform({mine}, lambda x: CASE "
-            f"WHEN list_contains({theirs}, x.k) THEN x.w "
-            f"WHEN length(x.k) >= {one} AND list_bool_or(list_transform({theirs}, lambda y: {near})) "
-            f"THEN x.w ELSE 0.0 END)), 0.0)"
+            f"WHEN list_contains({theirs}, x.k) THEN x.w {fuzzy_case}ELSE 0.0 END)), 0.0)"
         )
-    near = (
-        f"length(y) >= {one} AND abs(length(x.k) - length(y)) <= {tol} "
-        f"AND levenshtein(x.k, y) <= {tol}"
+    near = f"length(y) >= {one} AND abs(length(x.k) - length(y)) <= 1 AND levenshtein(x.k, y) <= 1"
+    fuzzy_case = (
+        f"WHEN length(x.k) >= {one} AND exists({theirs}, y -> {near}) THEN x.w " if fuzzy else ""
     )
     return (
         f"aggregate(transform({mine}, x -> CASE WHEN array_contains({theirs}, x.k) THEN x.w "
-        f"WHEN length(x.k) >= {one} AND exists({theirs}, y -> {near}) THEN x.w "
-        "ELSE CAST(0.0 AS DOUBLE) END), CAST(0.0 AS DOUBLE), (acc, v) -> acc + v)"
+        f"{fuzzy_case}ELSE CAST(0.0 AS DOUBLE) END), CAST(0.0 AS DOUBLE), (acc, v) -> acc + v)"
     )
 
 
@@ -261,24 +262,54 @@ def _names_present() -> str:
     )
 
 
+# Two names conflict when each keeps at least this share of its word weight unmatched: both
+# have words of their own ("Toi Ching Intelligent Equipment" / "Toi Ching Microelectronics"),
+# unlike a name and its shorter form, or two spellings of one name.
+CONFLICT_SHARE = 0.2
+
+
+def conflict_sql(sql_dialect: SplinkDialect) -> str:
+    """Both names keep at least ``CONFLICT_SHARE`` of their word weight unmatched."""
+    left = matched_weight_sql(sql_dialect, "l", "r", fuzzy=False)
+    right = matched_weight_sql(sql_dialect, "r", "l", fuzzy=False)
+    return (
+        f"(name_w_total_l - {left} >= {CONFLICT_SHARE} * name_w_total_l "
+        f"AND name_w_total_r - {right} >= {CONFLICT_SHARE} * name_w_total_r)"
+    )
+
+
 class WordOverlapLevel(ComparisonLevelCreator):
     """The names share most of their weight in words: (matched weight left + matched weight
     right) / (weight left + weight right) >= threshold, words matched as in
-    ``matched_weight_sql``, weighted by IDF so generic words ("trading", "group") count little."""
+    ``matched_weight_sql``, weighted by IDF so generic words ("trading", "group") count little.
 
-    def __init__(self, threshold: float):
+    ``conflict``: True keeps only pairs where both names have words of their own
+    (``conflict_sql``), False only pairs where at most one has; None any pair.
+    """
+
+    def __init__(self, threshold: float, conflict: bool | None = None, fuzzy: bool = False):
         self.threshold = float(threshold)
+        self.conflict = conflict
+        self.fuzzy = fuzzy
 
     def create_sql(self, sql_dialect: SplinkDialect) -> str:
-        left = matched_weight_sql(sql_dialect, "l", "r")
-        right = matched_weight_sql(sql_dialect, "r", "l")
-        return (
-            f"({_names_present()} AND ({left} + {right}) / (name_w_total_l + name_w_total_r) "
-            f">= {self.threshold})"
+        left = matched_weight_sql(sql_dialect, "l", "r", self.fuzzy)
+        right = matched_weight_sql(sql_dialect, "r", "l", self.fuzzy)
+        sql = (
+            f"{_names_present()} AND ({left} + {right}) / (name_w_total_l + name_w_total_r) "
+            f">= {self.threshold}"
         )
+        if self.conflict is not None:
+            sql += f" AND {'' if self.conflict else 'NOT '}{conflict_sql(sql_dialect)}"
+        return f"({sql})"
 
     def create_label_for_charts(self) -> str:
-        return f"name: shared words, weighted overlap >= {self.threshold:g}"
+        label = f"name: shared words, weighted overlap >= {self.threshold:g}"
+        if self.fuzzy:
+            label += " (words one typo apart count)"
+        if self.conflict is None:
+            return label
+        return label + (", both have other words" if self.conflict else ", no other words on one side")
 
 
 class ContainedNameLevel(ComparisonLevelCreator):
@@ -292,7 +323,7 @@ class ContainedNameLevel(ComparisonLevelCreator):
     def create_sql(self, sql_dialect: SplinkDialect) -> str:
         parts = []
         for this, other in (("l", "r"), ("r", "l")):
-            matched = matched_weight_sql(sql_dialect, this, other)
+            matched = matched_weight_sql(sql_dialect, this, other, fuzzy=False)
             parts.append(
                 f"(name_rarity_{this} >= {self.min_rarity} "
                 f"AND {matched} >= 0.999 * name_w_total_{this})"

@@ -24,7 +24,7 @@ from resolver.model.levels import (
     WordOverlapLevel,
 )
 
-FEATURE_VERSION = "8"
+FEATURE_VERSION = "9"
 
 
 def _null_both(col: str) -> SqlLevel:
@@ -127,8 +127,10 @@ def _name() -> list[ComparisonLevelCreator]:
         NearEqualLevel("name_core", 2, min_chars=10),
         WordOverlapLevel(0.8),
         ContainedNameLevel(DISTINCTIVE_RARITY),
-        WordOverlapLevel(0.6),
+        WordOverlapLevel(0.8, fuzzy=True),
+        WordOverlapLevel(0.6, conflict=False),
         InitialismLevel(),
+        WordOverlapLevel(0.6, conflict=True),
         WordOverlapLevel(0.4),
         WordOverlapLevel(0.2),
         cll.ElseLevel(),
