@@ -87,7 +87,7 @@ def dedupe(
     floor = min(PAIRS_FLOOR, threshold)
     import os  # TEMP experiment switch
 
-    estimate = adapt and n_profiles >= U_MIN_PROFILES and not os.environ.get("RESOLVER_NO_PRIOR_EST")
+    estimate = adapt and n_profiles >= U_MIN_PROFILES
     prior_method = "model"
     model_params = params
     if estimate:
@@ -99,7 +99,7 @@ def dedupe(
     pairs_sdf = predict_pairs(linker, floor / MAX_FACTOR if estimate else floor)
     names = list(params.comparisons)
     reweigh = None
-    if estimate:
+    if estimate and not os.environ.get("RESOLVER_NO_PRIOR_EST"):
         found = estimate_prior(
             model_params,
             observed,
