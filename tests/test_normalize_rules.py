@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from splink.internals.dialects import SplinkDialect
 
-from resolver.model.levels import INITIALS_COLUMN, InitialismLevel, NearEqualLevel, word_initials
+from resolver.features import INITIALS_COLUMN, word_initials
+from resolver.model.levels import Initialism, NearEqual
 from resolver.normalize import name_features
 from resolver.normalize.legal_forms import legal_family
 from resolver.normalize.tokens import read_numbers, remove_stopwords
@@ -132,31 +132,34 @@ def test_country_abbreviations():
 # ---------------------------------------------------------------------------------------------
 
 
-def _holds(level, left: str, right: str) -> bool:
-    sql = level.create_sql(SplinkDialect.from_string("duckdb"))
+def _holds(condition, left: str, right: str) -> bool:
+    """The condition's SQL on DuckDB, checked against its Python form."""
     con = duckdb.connect()
-    return bool(
+    in_sql = bool(
         con.execute(
-            f"SELECT {sql} FROM (SELECT ? AS name_core_l, ? AS name_core_r, "
+            f"SELECT {condition.sql('duckdb')} FROM (SELECT ? AS name_core_l, ? AS name_core_r, "
             f"? AS {INITIALS_COLUMN}_l, ? AS {INITIALS_COLUMN}_r)",
             [left, right, word_initials(left), word_initials(right)],
         ).fetchone()[0]
     )
+    sides = [{"name_core": v, INITIALS_COLUMN: word_initials(v)} for v in (left, right)]
+    assert condition.holds(*sides) == in_sql
+    return in_sql
 
 
 def test_near_equal_level():
-    one = NearEqualLevel("name_core", 1)
+    one = NearEqual("name_core", 1)
     assert _holds(one, "toyota motor", "tayota motor")
     assert _holds(one, "blackstone real estate partners iv", "blackstone real estate partners v")
     assert not _holds(one, "nabc", "abc")  # short names must be equal
     assert not _holds(one, "china railroad engineering", "china railway engineering")
-    two = NearEqualLevel("name_core", 2, min_chars=10)
+    two = NearEqual("name_core", 2, min_chars=10)
     assert _holds(two, "kim yong chol", "kim yong chun")
     assert not _holds(two, "sigma", "cigna")
 
 
 def test_initialism_level():
-    level = InitialismLevel()
+    level = Initialism()
     assert _holds(level, "pla", "peoples liberation army")
     assert _holds(level, "bnp paribas", "banque nationale paris")
     assert not _holds(level, "national bank", "nb")  # two letters are too few

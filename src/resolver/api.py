@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,8 @@ from resolver.engine import Engine
 from resolver.errors import InputError
 from resolver.features import DEFAULT_MAX_BLOCK_SIZE, build_features
 from resolver.io.readers import read_records
-from resolver.model.params import ModelParams
+from resolver.model.params import ModelParams, default_model_path
+from resolver.model.scoring import check_threshold
 from resolver.model.train import train
 
 log = logging.getLogger(__name__)
@@ -25,12 +25,7 @@ log = logging.getLogger(__name__)
 DataLike = Any  # a path, a pandas DataFrame or a pyarrow Table
 
 
-def default_model_path() -> Path:
-    """The shipped default model (trained by ``make model``), or $RESOLVER_MODEL if set."""
-    env = os.environ.get("RESOLVER_MODEL")
-    if env:
-        return Path(env)
-    return Path(str(resources.files("resolver") / "data" / "default_model.json"))
+__all__ = ["DedupeResult", "Resolver", "default_model_path"]
 
 
 class Resolver:
@@ -100,8 +95,7 @@ class Resolver:
         progress: Callable[[str], None] | None = None,
     ) -> DedupeResult:
         """Resolve records into entities; every input row is in ``result.clusters`` exactly once."""
-        if threshold is not None and not 0.0 < float(threshold) < 1.0:
-            raise InputError(f"threshold must be between 0 and 1 (exclusive), got {threshold}")
+        check_threshold(threshold)
         table = read_records(data, mapping=mapping, encoding=encoding, delimiter=delimiter)
         return dedupe(
             table,

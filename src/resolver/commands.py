@@ -30,9 +30,9 @@ def _engine_options(args: argparse.Namespace) -> dict:
 def _checked_output(args: argparse.Namespace) -> Path:
     """Validate --threshold and --out before any work, so a bad call fails fast."""
     from resolver.io.writers import check_output_dir
+    from resolver.model.scoring import check_threshold
 
-    if args.threshold is not None and not 0.0 < args.threshold < 1.0:
-        raise UsageError(f"--threshold must be between 0 and 1 (exclusive), got {args.threshold}")
+    check_threshold(args.threshold, "--threshold")
     return check_output_dir(args.out, args.overwrite)
 
 

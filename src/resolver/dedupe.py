@@ -16,9 +16,11 @@ from resolver.cluster import assign_entities, cluster_profiles
 from resolver.engine import Engine
 from resolver.features import DEFAULT_MAX_BLOCK_SIZE, build_features
 from resolver.io.writers import staged_output_dir, write_json, write_table
-from resolver.model.adapt import U_MIN_PROFILES, adapt_u_to_data, logit2, remeasure_m_on_pairs
+from resolver.model.adapt import U_MIN_PROFILES, adapt_u_to_data, remeasure_m_on_pairs
+from resolver.model.blocking import BLOCKING_RULES
 from resolver.model.params import ModelParams
 from resolver.model.predict import build_linker, predict_pairs
+from resolver.model.scoring import logit2
 from resolver.model.spec import M_FROM_SURE_MATCHES
 
 log = logging.getLogger(__name__)
@@ -66,7 +68,9 @@ def dedupe(
     t0 = time.perf_counter()
 
     step("features")
-    features = build_features(table, engine.con, max_block_size=max_block_size)
+    features = build_features(
+        table, engine.con, max_block_size=max_block_size, blocking_rules=BLOCKING_RULES
+    )
     timings["features_s"] = time.perf_counter() - t0
 
     step("predict")

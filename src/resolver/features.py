@@ -12,8 +12,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -24,16 +23,16 @@ import pyarrow.compute as pc
 
 from resolver.gcpause import gc_paused
 from resolver.io.schema import OPTIONAL_COLUMNS
-from resolver.model.levels import INITIALS_COLUMN, word_initials
-from resolver.model.spec import BLOCKING_RULES
 from resolver.normalize import (
     legal_family,
     name_features,
     normalize_address,
     normalize_city,
     normalize_country,
+    normalize_postcode,
     normalize_tax_id,
 )
+from resolver.normalize.addresses import POSTCODE_JUNK
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +57,8 @@ SLICES_PER_WORKER = 4  # a few slices per worker even out uneven slices
 # name, key and joined-name blocks keep the larger cap). On 100k generated rows caps of 2500,
 # 200 and 50 gave the same pairwise F1 (0.82) in 113 s, 41 s and 17 s.
 RARE_WORD_BLOCK_SIZE = 50
-_SEP = "\x1f"
-_POSTCODE_JUNK = re.compile(r"[^0-9A-Z]")
+# The initialism level compares this column, computed once per name rather than once per pair.
+INITIALS_COLUMN = "name_initials"
 
 
 @dataclass
@@ -73,12 +72,10 @@ class FeatureSet:
     max_block_size: int = DEFAULT_MAX_BLOCK_SIZE
 
 
-def normalize_postcode(raw: str | None) -> str | None:
-    """Upper-case alphanumerics only; None when nothing is left."""
-    if raw is None:
-        return None
-    value = _POSTCODE_JUNK.sub("", raw.upper())
-    return value or None
+def word_initials(core: str | None) -> str | None:
+    """First letters of the space-separated words of a name core ("peoples liberation army" ->
+    "pla"); None without a core."""
+    return "".join([w[:1] for w in core.split(" ")]) if core else None
 
 
 def _blank_to_none(value: str | None) -> str | None:
@@ -161,7 +158,7 @@ def _postcode_array(column: pa.ChunkedArray) -> pa.Array:
     ı -> I), so values with any non-ASCII character still go through ``normalize_postcode``.
     """
     values = column.combine_chunks().cast(pa.string())
-    out = pc.replace_substring_regex(pc.ascii_upper(values), _POSTCODE_JUNK.pattern, "")
+    out = pc.replace_substring_regex(pc.ascii_upper(values), POSTCODE_JUNK.pattern, "")
     other = pc.invert(pc.fill_null(pc.string_is_ascii(values), True))
     if pc.any(other).as_py():
         rest = values.filter(other).to_pylist()
@@ -215,8 +212,10 @@ def build_features(
     *,
     source: pa.Array | None = None,
     max_block_size: int = DEFAULT_MAX_BLOCK_SIZE,
+    blocking_rules: Sequence[tuple[str, ...]] = (),
 ) -> FeatureSet:
-    """Normalize, group identical records into profiles, weight name words and build guarded block keys.
+    """Normalize, group identical records into profiles, weight name words and build guarded
+    block keys (``blk_i``/``rep_i`` for rule i of ``blocking_rules``, tuples of feature columns).
 
     ``source`` (one value per row) keeps the data sets of a link job apart while sharing word weights.
     """
@@ -260,7 +259,7 @@ def build_features(
     )
     con.unregister("_rf_input")
     _add_word_weights(con, min(max_block_size, RARE_WORD_BLOCK_SIZE))
-    blocking = _add_block_keys(con, max_block_size, src.rstrip(", "))
+    blocking = _add_block_keys(con, blocking_rules, max_block_size, src.rstrip(", "))
     records = con.sql(
         "SELECT row, id, profile_id, unmatchable, country FROM _rf_records ORDER BY row"
     ).to_arrow_table()
@@ -322,7 +321,9 @@ def _add_word_weights(con: duckdb.DuckDBPyConnection, max_block_size: int) -> No
     )
 
 
-def _add_block_keys(con: duckdb.DuckDBPyConnection, cap: int, src: str) -> list[dict[str, Any]]:
+def _add_block_keys(
+    con: duckdb.DuckDBPyConnection, rules: Sequence[tuple[str, ...]], cap: int, src: str
+) -> list[dict[str, Any]]:
     """Materialize guarded key columns per blocking rule; report block statistics.
 
     ``blk_i`` holds the rule's key where its block has at most ``cap`` profiles (compared
@@ -350,7 +351,7 @@ def _add_block_keys(con: duckdb.DuckDBPyConnection, cap: int, src: str) -> list[
     # tests compare integers, not key strings; a collision only adds candidate pairs (scored).
     stats = []
     joins = []
-    for i, rule in enumerate(BLOCKING_RULES):
+    for i, rule in enumerate(rules):
         cols = list(rule)
         not_null = " AND ".join(f"{c} IS NOT NULL" for c in cols)
         key = "concat_ws(chr(31), " + ", ".join(f"CAST({c} AS VARCHAR)" for c in cols) + ")"
@@ -389,7 +390,7 @@ def _add_block_keys(con: duckdb.DuckDBPyConnection, cap: int, src: str) -> list[
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _rf_prof_final AS SELECT * FROM _rf_prof2 {' '.join(joins)}"
     )
-    for i in range(len(BLOCKING_RULES)):
+    for i in range(len(rules)):
         con.execute(f"DROP TABLE _rf_blk_{i}")
     con.execute("DROP TABLE _rf_prof2")
     return stats

@@ -1,0 +1,228 @@
+"""A watch list indexed for screening: its name rows, their feature profiles with the list's
+word weights, and the candidate-key postings that find them.
+
+The list is the corpus: word weights (IDF over the list's distinct names and addresses) come
+from the list alone, never from the screened batch, so a record scores the same alone
+(``screen_one``) as in any batch (docs/DECISIONS.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from resolver.features import INITIALS_COLUMN, build_features
+from resolver.io.schema import CANONICAL_COLUMNS
+from resolver.model.levels import python_features
+from resolver.screening.candidates import Postings
+
+log = logging.getLogger(__name__)
+
+_KW = pa.list_(pa.struct([("k", pa.string()), ("w", pa.float64())]))
+# The feature columns a screening profile carries: what the model's levels compare.
+PROFILE_SCHEMA = pa.schema(
+    [
+        ("pid", pa.int64()),
+        ("name_core", pa.string()),
+        ("name_keys", pa.list_(pa.string())),
+        ("name_key_string", pa.string()),
+        ("name_joined", pa.string()),
+        (INITIALS_COLUMN, pa.string()),
+        ("legal_class", pa.string()),
+        ("legal_family", pa.string()),
+        ("name_numbers", pa.string()),
+        ("country", pa.string()),
+        ("city", pa.string()),
+        ("address", pa.string()),
+        ("postcode", pa.string()),
+        ("tax_id", pa.string()),
+        ("name_kw", _KW),
+        ("name_w_total", pa.float64()),
+        ("name_rarity", pa.float64()),
+        ("address_kw", _KW),
+        ("address_w_total", pa.float64()),
+        ("address_keys", pa.list_(pa.string())),
+    ]
+)
+FEATURE_COLUMNS = tuple(PROFILE_SCHEMA.names[1:])
+_BUILT = ("name_core", "name_keys", "name_key_string", "name_joined", INITIALS_COLUMN)
+_BUILT += ("legal_class", "legal_family", "name_numbers", "country", "city", "address")
+_BUILT += ("postcode", "tax_id")
+
+
+def _name_unit(f: Mapping[str, Any]) -> tuple[Any, list[str]] | None:
+    keys = f["name_keys"]
+    return None if f["name_core"] is None or keys is None else ((f["name_core"], tuple(keys)), keys)
+
+
+def _address_unit(f: Mapping[str, Any]) -> tuple[Any, list[str]] | None:
+    address = f["address"]
+    return None if address is None else (address, sorted(set(address.split(" "))))
+
+
+# weighted-token column -> (its total column, a profile's (distinct-by value, tokens))
+TOKEN_COLUMNS = {
+    "name_kw": ("name_w_total", _name_unit),
+    "address_kw": ("address_w_total", _address_unit),
+}
+
+
+def idf_weight(n_units: int, df: int) -> float:
+    """IDF as ``features`` computes it, ln(1 + N / df); a token the list lacks counts as df=1."""
+    return math.log(1.0 + n_units / max(df, 1))
+
+
+@dataclass(frozen=True)
+class WordStats:
+    """IDF weights per weighted-token column, over the list's distinct names (addresses)."""
+
+    idf: dict[str, dict[str, float]]  # weights column -> token -> weight
+    unseen: dict[str, float]  # weights column -> weight of a token the list does not have
+
+    @classmethod
+    def build(cls, profiles: list[Mapping[str, Any]]) -> WordStats:
+        idf, unseen = {}, {}
+        for col, (_, unit_of) in TOKEN_COLUMNS.items():
+            units = dict(u for u in map(unit_of, profiles) if u is not None)
+            df: dict[str, int] = {}
+            for tokens in units.values():
+                for k in set(tokens):
+                    df[k] = df.get(k, 0) + 1
+            n = max(len(units), 1)
+            idf[col] = {k: idf_weight(n, d) for k, d in df.items()}
+            unseen[col] = idf_weight(n, 1)
+        return cls(idf, unseen)
+
+    def weigh(self, features: Mapping[str, Any]) -> dict[str, Any]:
+        """``features`` with the weighted-token columns (list weights), their totals, the name's
+        rarity (its rarest word's weight over the weight of a word the list lacks) and the
+        address tokens."""
+        out = {c: features[c] for c in _BUILT}
+        for col, (total, unit_of) in TOKEN_COLUMNS.items():
+            unit = unit_of(features)
+            if unit is None:
+                out[col], out[total] = None, 0.0
+                continue
+            idf, unseen = self.idf[col], self.unseen[col]
+            kw = [{"k": k, "w": idf.get(k, unseen)} for k in sorted(unit[1])]
+            out[col] = kw or None
+            out[total] = sum(x["w"] for x in kw) if kw else 0.0
+        kw = out["name_kw"]
+        out["name_rarity"] = max(x["w"] for x in kw) / self.unseen["name_kw"] if kw else None
+        address = features["address"]
+        out["address_keys"] = sorted(set(address.split(" "))) if address is not None else None
+        return out
+
+    def to_table(self) -> pa.Table:
+        cols, tokens, weights = [], [], []
+        for col, idf in self.idf.items():
+            cols += [col] * len(idf)
+            tokens += list(idf)
+            weights += list(idf.values())
+        return pa.table(
+            {"column": cols, "token": tokens, "weight": pa.array(weights, pa.float64())}
+        )
+
+    @classmethod
+    def from_table(cls, table: pa.Table, unseen: Mapping[str, float]) -> WordStats:
+        idf: dict[str, dict[str, float]] = {col: {} for col in unseen}
+        for col, token, weight in zip(
+            table.column("column").to_pylist(),
+            table.column("token").to_pylist(),
+            table.column("weight").to_pylist(),
+            strict=True,
+        ):
+            idf[col][token] = weight
+        return cls(idf, dict(unseen))
+
+
+def screening_profiles(profiles: pa.Table, words: WordStats) -> pa.Table:
+    """``build_features`` profiles as screening profiles: ``pid`` and the compared features, with
+    the list's word weights."""
+    rows = profiles.select(["pid", *_BUILT]).to_pylist()
+    weighed = [{"pid": r["pid"], **words.weigh(r)} for r in rows]
+    return pa.Table.from_pylist(weighed, schema=PROFILE_SCHEMA)
+
+
+def canonical(table: pa.Table, prefix: str) -> pa.Table:
+    """Canonical columns only, with row-number ids (``prefix`` + row) that cannot collide."""
+    cols: dict[str, Any] = {
+        "id": pa.array([f"{prefix}{i}" for i in range(table.num_rows)], pa.string())
+    }
+    for col in CANONICAL_COLUMNS[1:]:
+        cols[col] = (
+            table.column(col).cast(pa.string())
+            if col in table.column_names
+            else pa.nulls(table.num_rows, pa.string())
+        )
+    return pa.table(cols)
+
+
+def row_profiles(con: duckdb.DuckDBPyConnection, table: pa.Table) -> tuple[np.ndarray, pa.Table]:
+    """(profile number of each row of a canonical table, the profiles' ``build_features`` table)."""
+    features = build_features(table, con)
+    pid_of = dict(
+        zip(
+            features.profiles.column("unique_id").to_pylist(),
+            features.profiles.column("pid").to_pylist(),
+            strict=True,
+        )
+    )
+    records = features.records.sort_by("row")
+    pids = np.array([pid_of[p] for p in records.column("profile_id").to_pylist()], dtype=np.int64)
+    return pids, features.profiles
+
+
+@dataclass
+class ListIndex:
+    """The list's name rows (``lists``, row i = name row i), the profile of each row, the
+    profiles' screening features, the list's word statistics and the candidate postings."""
+
+    lists: pa.Table
+    row_pid: np.ndarray
+    profiles: pa.Table  # PROFILE_SCHEMA, one row per list profile, in pid order
+    words: WordStats
+    postings: Postings
+    _python: list[dict[str, Any]] | None = field(default=None, init=False, repr=False)
+    _rows: dict[int, list[int]] | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    @classmethod
+    def build(cls, lists: pa.Table, con: duckdb.DuckDBPyConnection) -> ListIndex:
+        row_pid, built = row_profiles(con, canonical(lists, "l"))
+        words = WordStats.build(built.select(list(_BUILT)).to_pylist())
+        profiles = screening_profiles(built, words).sort_by("pid")
+        if profiles.num_rows and profiles.column("pid").to_pylist() != list(
+            range(1, profiles.num_rows + 1)
+        ):
+            raise AssertionError("build_features numbers profiles 1..n")
+        rows_per_pid = np.bincount(row_pid, minlength=profiles.num_rows + 1)
+        postings = Postings.build(profiles.to_pylist(), rows_per_pid)
+        log.info("list index: %d names, %d profiles", lists.num_rows, profiles.num_rows)
+        return cls(lists, row_pid, profiles, words, postings)
+
+    def python_profiles(self) -> list[dict[str, Any]]:
+        """Profiles in the form the Python level conditions read, indexed by pid (built once)."""
+        with self._lock:
+            if self._python is None:
+                rows = [python_features(r) for r in self.profiles.to_pylist()]
+                self._python = [{}] + rows  # pids start at 1
+            return self._python
+
+    def rows_of(self) -> dict[int, list[int]]:
+        """List name rows of each profile (built once)."""
+        with self._lock:
+            if self._rows is None:
+                rows: dict[int, list[int]] = {}
+                for row, pid in enumerate(self.row_pid.tolist()):
+                    rows.setdefault(pid, []).append(row)
+                self._rows = rows
+            return self._rows
