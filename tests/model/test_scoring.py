@@ -57,7 +57,7 @@ def test_scores_equal_splink_predict(synth_dir) -> None:
     weights = [c.weights(gammas[c.name]) for c in comparisons]
     for comp, w in zip(comparisons, weights, strict=True):
         assert np.array_equal(w, ordered[f"mw_{comp.name}"].to_numpy()), comp.name
-    total, probability = total_weights(prior, weights)
+    total, probability = total_weights(prior, weights, len(ordered))
     assert np.array_equal(total, ordered["match_weight"].to_numpy())
     assert np.array_equal(probability, ordered["match_probability"].to_numpy())
 

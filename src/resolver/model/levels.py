@@ -84,7 +84,10 @@ class AllOf(Condition):
         return "(" + " AND ".join(p.sql(dialect) for p in self.parts) + ")"
 
     def holds(self, left: Features, right: Features) -> bool:
-        return all(p.holds(left, right) for p in self.parts)
+        for part in self.parts:  # a loop, not all(): real-time scoring calls this a lot
+            if not part.holds(left, right):
+                return False
+        return True
 
 
 class AnyOf(Condition):
@@ -96,7 +99,10 @@ class AnyOf(Condition):
         return "(" + " OR ".join(p.sql(dialect) for p in self.parts) + ")"
 
     def holds(self, left: Features, right: Features) -> bool:
-        return any(p.holds(left, right) for p in self.parts)
+        for part in self.parts:
+            if part.holds(left, right):
+                return True
+        return False
 
 
 class Same(Condition):

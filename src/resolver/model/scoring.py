@@ -100,7 +100,8 @@ class ScoredComparison:
     def first_holding(self, left: Mapping, right: Mapping) -> ScoredLevel:
         """The level a pair reaches, evaluated in Python (the SQL CASE's order)."""
         for level in self.levels:
-            if level.level.holds(left, right):
+            condition = level.level.condition
+            if condition is None or condition.holds(left, right):
                 return level
         raise AssertionError(f"{self.name}: no level holds (the last level must be the else level)")
 
@@ -130,10 +131,13 @@ def scored_comparisons(
     return tuple(out)
 
 
-def total_weights(prior: float, weights: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+def total_weights(
+    prior: float, weights: Sequence[np.ndarray], n: int, with_probability: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
     """(match weight, match probability) of pairs: the prior's log-odds plus each comparison's
-    weight, summed in the model's comparison order as splink does."""
-    total = np.full(len(weights[0]) if weights else 0, logit2(prior), dtype=np.float64)
+    weight, summed in the model's comparison order as splink does, for ``n`` pairs (probability
+    left empty without ``with_probability``)."""
+    total = np.full(n, logit2(prior), dtype=np.float64)
     for w in weights:
         total = total + w
-    return total, probabilities(total)
+    return total, probabilities(total) if with_probability else np.zeros(0)

@@ -20,14 +20,16 @@ from resolver.errors import InputError
 from resolver.io.readers import read_records, read_table
 from resolver.io.schema import RESERVED_OUTPUT_COLUMNS
 from resolver.io.writers import staged_output_dir, write_json, write_table
+from resolver.model.scoring import ScoredComparison
 from resolver.screening.explain import explain
 from resolver.screening.index import canonical, row_profiles, screening_profiles
 from resolver.screening.scoring import (
+    Levels,
     PairScores,
     absent_columns,
     best_per_party,
     pair_gammas,
-    pair_scores,
+    score_pairs,
 )
 
 if TYPE_CHECKING:
@@ -143,18 +145,21 @@ def score_records(
     pairs = index.postings.pairs(con, queries).rename_columns(["a", "b"])
     comparisons = screener.comparisons
     lacking = absent_columns(comparisons)
-    levels = pair_gammas(
-        con, profiles, index.profiles, pairs, [c.spec for c in comparisons], lacking
-    )
-    scores = pair_scores(
-        comparisons,
-        screener.prior,
-        {c.name: levels.column(f"gamma_{c.name}").to_numpy() for c in comparisons},
-        {c: levels.column(f"lacks_{c}").to_numpy(zero_copy_only=False) for c in lacking},
-    )
+
+    def evaluate(comps: Sequence[ScoredComparison], rows: np.ndarray | None) -> Levels:
+        subset = pairs if rows is None else pairs.take(rows)
+        columns = lacking if rows is None else []
+        levels = pair_gammas(
+            con, profiles, index.profiles, subset, [c.spec for c in comps], columns
+        )
+        return (
+            {c.name: levels.column(f"gamma_{c.name}").to_numpy() for c in comps},
+            {c: levels.column(f"lacks_{c}").to_numpy(zero_copy_only=False) for c in columns},
+        )
+
+    kept, scores = score_pairs(comparisons, screener.prior, floor, pairs.num_rows, evaluate)
     timings["score_s"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    kept = np.flatnonzero(scores.probability >= floor)
     pair, record_row, list_row = _expand(
         con,
         pairs.column("a").to_numpy()[kept],
@@ -162,11 +167,10 @@ def score_records(
         row_pid,
         index.row_pid,
     )
-    pair = kept[pair]
-    best = best_per_party(record_row, list_row, scores.match_weight[pair], index.lists)
+    best = best_per_party(record_row, list_row, scores.match_weight[pair], index.ranks())
     timings["best_s"] = time.perf_counter() - t2
     return (
-        BestPairs(record_row[best], list_row[best], _take(scores, pair[best])),
+        BestPairs(record_row[best], list_row[best], scores.take(pair[best])),
         profiles.num_rows,
         timings,
     )
@@ -197,15 +201,6 @@ def _expand(
         np.asarray(out["k"], dtype=np.int64),
         np.asarray(out["qrow"], dtype=np.int64),
         np.asarray(out["lrow"], dtype=np.int64),
-    )
-
-
-def _take(scores: PairScores, rows: np.ndarray) -> PairScores:
-    return PairScores(
-        {k: v[rows] for k, v in scores.gammas.items()},
-        {k: v[rows] for k, v in scores.weights.items()},
-        scores.match_weight[rows],
-        scores.probability[rows],
     )
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from resolver.features import INITIALS_COLUMN, build_features
 from resolver.io.schema import CANONICAL_COLUMNS
@@ -181,6 +182,22 @@ def row_profiles(con: duckdb.DuckDBPyConnection, table: pa.Table) -> tuple[np.nd
     return pids, features.profiles
 
 
+@dataclass(frozen=True)
+class ListRanks:
+    """Per list name row, the rank of its list_id and of its name among the list's values."""
+
+    party: np.ndarray
+    name: np.ndarray
+
+    @classmethod
+    def of(cls, lists: pa.Table) -> ListRanks:
+        ranks = [
+            pc.rank(lists.column(c), sort_keys="ascending", tiebreaker="dense").to_numpy()
+            for c in ("list_id", "name")
+        ]  # Arrow orders strings by their UTF-8 bytes: Python's order of code points
+        return cls(*(r.astype(np.int64) for r in ranks))
+
+
 @dataclass
 class ListIndex:
     """The list's name rows (``lists``, row i = name row i), the profile of each row, the
@@ -193,6 +210,7 @@ class ListIndex:
     postings: Postings
     _python: list[dict[str, Any]] | None = field(default=None, init=False, repr=False)
     _rows: dict[int, list[int]] | None = field(default=None, init=False, repr=False)
+    _ranks: ListRanks | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @classmethod
@@ -226,3 +244,10 @@ class ListIndex:
                     rows.setdefault(pid, []).append(row)
                 self._rows = rows
             return self._rows
+
+    def ranks(self) -> ListRanks:
+        """The rank of each row's list_id and name (built once)."""
+        with self._lock:
+            if self._ranks is None:
+                self._ranks = ListRanks.of(self.lists)
+            return self._ranks

@@ -4,7 +4,7 @@ Python form instead of their SQL (DuckDB takes ~15 ms to bind the name compariso
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -14,8 +14,9 @@ import pyarrow as pa
 from resolver.features import record_features
 from resolver.io.schema import CANONICAL_COLUMNS
 from resolver.model.levels import python_features
+from resolver.model.scoring import ScoredComparison
 from resolver.screening.explain import explain
-from resolver.screening.scoring import absent_columns, best_per_party, pair_scores
+from resolver.screening.scoring import Levels, absent_columns, best_per_party, score_pairs
 
 if TYPE_CHECKING:
     from resolver.screening.screener import Screener
@@ -61,25 +62,31 @@ def screen_one(screener: Screener, record: Mapping[str, Any], floor: float) -> l
     query = python_features(weighed)
     profiles = index.python_profiles()
     candidates = [profiles[p] for p in pids]
-    comparisons = screener.comparisons
-    gammas = {
-        c.name: np.array([c.first_holding(query, row).gamma for row in candidates], np.int64)
-        for c in comparisons
-    }
-    lacks = {
-        col: np.array([query[col] is None and row[col] is not None for row in candidates])
-        for col in absent_columns(comparisons)
-    }
-    scores = pair_scores(comparisons, screener.prior, gammas, lacks)
+
+    def evaluate(comps: Sequence[ScoredComparison], rows: np.ndarray | None) -> Levels:
+        pairs = candidates if rows is None else [candidates[k] for k in rows.tolist()]
+        gammas = {
+            c.name: np.array([c.first_holding(query, row).gamma for row in pairs], np.int64)
+            for c in comps
+        }
+        lacks = {}
+        if rows is None:
+            lacks = {
+                col: np.array([query[col] is None and row[col] is not None for row in pairs])
+                for col in absent_columns(screener.comparisons)
+            }
+        return gammas, lacks
+
+    kept, scores = score_pairs(screener.comparisons, screener.prior, floor, len(pids), evaluate)
     rows_of = index.rows_of()
     pair, list_row = [], []
-    for k in np.flatnonzero(scores.probability >= floor).tolist():
-        for row in rows_of[pids[k]]:
+    for k, candidate in enumerate(kept.tolist()):
+        for row in rows_of[pids[candidate]]:
             pair.append(k)
             list_row.append(row)
     pair_ix, rows = np.array(pair, dtype=np.int64), np.array(list_row, dtype=np.int64)
     best = best_per_party(
-        np.zeros(len(rows), np.int64), rows, scores.match_weight[pair_ix], index.lists
+        np.zeros(len(rows), np.int64), rows, scores.match_weight[pair_ix], index.ranks()
     )
     lists = index.lists
     out = []
@@ -96,7 +103,7 @@ def screen_one(screener: Screener, record: Mapping[str, Any], floor: float) -> l
                 score=score,
                 match=score >= screener.threshold,
                 explanation=explain(
-                    comparisons, {c: int(g[k]) for c, g in gammas.items()}, weights
+                    screener.comparisons, {c: int(g[k]) for c, g in scores.gammas.items()}, weights
                 ),
                 weights={c: round(w, 4) for c, w in weights.items()},
             )

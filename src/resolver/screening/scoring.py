@@ -10,7 +10,7 @@ no legal form, "Yuen Tung", matches many longer names by chance).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -18,9 +18,15 @@ import numpy as np
 import pyarrow as pa
 
 from resolver.engine import registered
-from resolver.model.scoring import ScoredComparison, gamma_sql, pair_columns_sql, total_weights
+from resolver.model.scoring import (
+    ScoredComparison,
+    gamma_sql,
+    logit2,
+    pair_columns_sql,
+    total_weights,
+)
 from resolver.model.spec import ComparisonSpec
-from resolver.screening.index import FEATURE_COLUMNS
+from resolver.screening.index import FEATURE_COLUMNS, ListRanks
 
 
 def absent_columns(comparisons: Sequence[ScoredComparison]) -> list[str]:
@@ -66,12 +72,22 @@ class PairScores:
     match_weight: np.ndarray
     probability: np.ndarray
 
+    def take(self, rows: np.ndarray) -> PairScores:
+        return PairScores(
+            {k: v[rows] for k, v in self.gammas.items()},
+            {k: v[rows] for k, v in self.weights.items()},
+            self.match_weight[rows],
+            self.probability[rows],
+        )
+
 
 def pair_scores(
     comparisons: Sequence[ScoredComparison],
     prior: float,
     gammas: Mapping[str, np.ndarray],
     record_lacks: Mapping[str, np.ndarray],
+    n: int,
+    with_probability: bool = True,
 ) -> PairScores:
     """Weights of pairs at the given levels; ``record_lacks[col]``: the record lacks ``col``
     and the list name has it (such a level then scores 0, see the module docstring)."""
@@ -84,23 +100,61 @@ def pair_scores(
                 zero = (gamma == lv.gamma) & record_lacks[lv.level.absent_on_one_side]
                 weight = np.where(zero, 0.0, weight)
         weights[comp.name] = weight
-    total, probability = total_weights(prior, [weights[c.name] for c in comparisons])
+    total, probability = total_weights(
+        prior, [weights[c.name] for c in comparisons], n, with_probability
+    )
     return PairScores(dict(gammas), weights, total, probability)
 
 
+# Evaluated last, and only for the pairs its best level could still lift to the floor: the name
+# comparison costs more than all others together (fuzzy word overlaps), and two thirds of the
+# candidates of a batch against OFAC + UN cannot reach the floor whatever their names.
+DEFERRED = ("name",)
+_BOUND_SLACK = 1e-9  # bits: the bound is summed in another order than the score
+
+Levels = tuple[dict[str, np.ndarray], dict[str, np.ndarray]]  # gammas, record lacks
+
+
+def score_pairs(
+    comparisons: Sequence[ScoredComparison],
+    prior: float,
+    floor: float,
+    n_pairs: int,
+    evaluate: Callable[[Sequence[ScoredComparison], np.ndarray | None], Levels],
+) -> tuple[np.ndarray, PairScores]:
+    """(indices, scores) of the candidate pairs scoring at least ``floor``.
+
+    ``evaluate(comparisons, rows)`` gives the levels of those comparisons for the pairs ``rows``
+    (all ``n_pairs`` pairs for None) and, for all pairs, ``record_lacks`` (see ``pair_scores``).
+    """
+    first = [c for c in comparisons if c.name not in DEFERRED]
+    deferred = [c for c in comparisons if c.name in DEFERRED]
+    gammas, lacks = evaluate(first, None)
+    partial = pair_scores(first, prior, gammas, lacks, n_pairs, with_probability=False)
+    best_rest = sum(max(lv.weight for lv in c.levels) for c in deferred)
+    rows = np.flatnonzero(partial.match_weight + best_rest >= logit2(floor) - _BOUND_SLACK)
+    later, _ = evaluate(deferred, rows)
+    scores = pair_scores(
+        comparisons,
+        prior,
+        {**{k: v[rows] for k, v in gammas.items()}, **later},
+        {k: v[rows] for k, v in lacks.items()},
+        len(rows),
+    )
+    kept = np.flatnonzero(scores.probability >= floor)
+    return rows[kept], scores.take(kept)
+
+
 def best_per_party(
-    record: np.ndarray, list_row: np.ndarray, match_weight: np.ndarray, lists: pa.Table
+    record: np.ndarray, list_row: np.ndarray, match_weight: np.ndarray, ranks: ListRanks
 ) -> np.ndarray:
-    """Indices of the best pair per (record, listed party), ordered by (record, list_id): the
+    """Indices of the best pair per (record, listed party), ordered by (record, party): the
     highest weight (to 6 decimals: sums in other orders must not pick another alias), then the
     smallest list name, then the first list row."""
     if len(record) == 0:
         return np.zeros(0, dtype=np.int64)
-    list_id = np.array(lists.column("list_id").to_pylist(), dtype=object)[list_row]
-    name = np.array(lists.column("name").to_pylist(), dtype=object)[list_row]
-    _, party = np.unique(list_id.astype(str), return_inverse=True)
-    _, name_rank = np.unique(name.astype(str), return_inverse=True)
-    order = np.lexsort((list_row, name_rank, -np.round(match_weight, 6), party, record))
+    party, name = ranks.party[list_row], ranks.name[list_row]
+    order = np.lexsort((list_row, name, -np.round(match_weight, 6), party, record))
     first = np.ones(len(order), dtype=bool)
     first[1:] = (record[order][1:] != record[order][:-1]) | (party[order][1:] != party[order][:-1])
     return order[first]
