@@ -449,7 +449,7 @@ def test_list_pair_levels_in_sql_match_the_python_levels(screener: Screener) -> 
     from resolver.screening.calibration import ListPairLevels
 
     index = screener.index
-    rows = index.profiles.to_pylist()
+    rows = {p["pid"]: p for p in index.profiles.to_pylist()}
     python = index.python_profiles()
     rng = random.Random(3)
     n = len(index.row_pid)
@@ -457,8 +457,8 @@ def test_list_pair_levels_in_sql_match_the_python_levels(screener: Screener) -> 
     # and pairs of candidates, which reach the upper levels
     for i in range(0, n, 97):
         pid = int(index.row_pid[i])
-        for other in index.postings.lookup(index.postings.keys_of(rows[pid - 1])):
-            pairs.append((i, index.rows_of()[other][0]))
+        for other in index.postings.lookup(index.postings.keys_of(rows[pid])):
+            pairs.append((i, int(index.members().rows(other)[0])))
     with screener.engine.session() as con:
         levels = ListPairLevels(index, con)
         for comp in screener.comparisons:

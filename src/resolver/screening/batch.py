@@ -15,14 +15,18 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from resolver.engine import registered
 from resolver.errors import InputError
 from resolver.io.readers import read_records, read_table
 from resolver.io.schema import RESERVED_OUTPUT_COLUMNS
 from resolver.io.writers import staged_output_dir, write_json, write_table
 from resolver.model.scoring import ScoredComparison
-from resolver.screening.explain import explain
-from resolver.screening.index import canonical, row_profiles, screening_profiles
+from resolver.screening.index import (
+    Members,
+    canonical,
+    expand_pairs,
+    row_profiles,
+    screening_profiles,
+)
 from resolver.screening.scoring import (
     Levels,
     PairScores,
@@ -160,12 +164,11 @@ def score_records(
     kept, scores = score_pairs(comparisons, screener.prior, floor, pairs.num_rows, evaluate)
     timings["score_s"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    pair, record_row, list_row = _expand(
-        con,
+    pair, record_row, list_row = expand_pairs(
         pairs.column("a").to_numpy()[kept],
         pairs.column("b").to_numpy()[kept],
-        row_pid,
-        index.row_pid,
+        Members.of(row_pid),
+        index.members(),
     )
     best = best_per_party(record_row, list_row, scores.match_weight[pair], index.ranks())
     timings["best_s"] = time.perf_counter() - t2
@@ -173,34 +176,6 @@ def score_records(
         BestPairs(record_row[best], list_row[best], scores.take(pair[best])),
         profiles.num_rows,
         timings,
-    )
-
-
-def _expand(
-    con: duckdb.DuckDBPyConnection,
-    record_pid: np.ndarray,
-    list_pid: np.ndarray,
-    record_rows: np.ndarray,
-    list_rows: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Profile pairs as row pairs: (pair index, record row, list row) for every row of each side."""
-    tables = {
-        "_ex_pairs": pa.table({"k": np.arange(len(record_pid)), "a": record_pid, "b": list_pid}),
-        "_ex_q": pa.table({"row": np.arange(len(record_rows)), "pid": record_rows}),
-        "_ex_l": pa.table({"row": np.arange(len(list_rows)), "pid": list_rows}),
-    }
-    with registered(con, tables):
-        out = con.sql(
-            """
-            SELECT p.k, q.row AS qrow, l.row AS lrow
-            FROM _ex_pairs p JOIN _ex_q q ON q.pid = p.a JOIN _ex_l l ON l.pid = p.b
-            ORDER BY qrow, lrow
-            """
-        ).fetchnumpy()
-    return (
-        np.asarray(out["k"], dtype=np.int64),
-        np.asarray(out["qrow"], dtype=np.int64),
-        np.asarray(out["lrow"], dtype=np.int64),
     )
 
 
@@ -215,9 +190,7 @@ def matches_table(
     for k, (qrow, lrow) in enumerate(
         zip(best.record_row.tolist(), best.list_row.tolist(), strict=True)
     ):
-        score = round(float(best.scores.probability[k]), 4)
-        gammas = {c: int(v[k]) for c, v in best.scores.gammas.items()}
-        weights = {c: float(v[k]) for c, v in best.scores.weights.items()}
+        score, match, explanation, _ = best.scores.reported(k, screener.comparisons, threshold)
         rows.append(
             (
                 ids[qrow],
@@ -226,8 +199,8 @@ def matches_table(
                 columns["list_name"][lrow],
                 names[lrow],
                 score,
-                score >= threshold,
-                explain(screener.comparisons, gammas, weights),
+                match,
+                explanation,
             )
         )
     rows.sort(key=lambda r: (r[0], -r[5], r[1]))

@@ -103,18 +103,18 @@ def name_agreeing_u(
     queries: Sequence[int] = range(len(parties))
     if len(parties) > NAME_AGREEING_MAX_ROWS:
         queries = sorted(random.Random(0).sample(queries, NAME_AGREEING_MAX_ROWS))
-    profiles = index.profiles.to_pylist()  # pid p is row p - 1
+    profiles = {p["pid"]: p for p in index.profiles.to_pylist()}
     found = index.postings.pairs(
         levels.con,
-        [(i, index.postings.keys_of(profiles[int(index.row_pid[i]) - 1])) for i in queries],
+        [(i, index.postings.keys_of(profiles[int(index.row_pid[i])])) for i in queries],
     )
-    rows_of = index.rows_of()
+    members = index.members()
     pairs = [
         (i, j)
         for i, pid in zip(
             found.column("q").to_pylist(), found.column("pid").to_pylist(), strict=True
         )
-        for j in rows_of[pid]
+        for j in members.rows(pid).tolist()
         if parties[i] != parties[j]
     ]
     weight = {lv.gamma: lv.weight for lv in name.levels}

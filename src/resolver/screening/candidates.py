@@ -53,6 +53,27 @@ class Postings:
         name_key_rows = {v: n for (kind, v), n in rows.items() if kind == NAME_KEY}
         return cls(table, name_key_rows, frozenset(words))
 
+    def to_tables(self) -> dict[str, pa.Table]:
+        return {
+            "postings": self.table,
+            "name_keys": pa.table(
+                {
+                    "key": pa.array(list(self.name_key_rows), pa.string()),
+                    "rows": pa.array(list(self.name_key_rows.values()), pa.int64()),
+                }
+            ),
+            "list_words": pa.table({"word": pa.array(sorted(self.list_words), pa.string())}),
+        }
+
+    @classmethod
+    def from_tables(cls, tables: Mapping[str, pa.Table]) -> Postings:
+        keys = tables["name_keys"]
+        return cls(
+            tables["postings"],
+            dict(zip(keys.column("key").to_pylist(), keys.column("rows").to_pylist(), strict=True)),
+            frozenset(tables["list_words"].column("word").to_pylist()),
+        )
+
     def keys_of(self, features: Mapping[str, Any]) -> list[Key]:
         """The candidate keys a record (its features) looks list profiles up by."""
         return record_keys(features, self.name_key_rows, self.list_words)

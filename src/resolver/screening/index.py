@@ -27,24 +27,28 @@ from resolver.screening.candidates import Postings
 
 log = logging.getLogger(__name__)
 
+# The ``build_features`` columns a screening profile keeps (the rest is weighed on the list).
+_BUILT = (
+    "name_core",
+    "name_keys",
+    "name_key_string",
+    "name_joined",
+    INITIALS_COLUMN,
+    "legal_class",
+    "legal_family",
+    "name_numbers",
+    "country",
+    "city",
+    "address",
+    "postcode",
+    "tax_id",
+)
 _KW = pa.list_(pa.struct([("k", pa.string()), ("w", pa.float64())]))
-# The feature columns a screening profile carries: what the model's levels compare.
+# A screening profile: its number and what the model's levels compare.
 PROFILE_SCHEMA = pa.schema(
-    [
-        ("pid", pa.int64()),
-        ("name_core", pa.string()),
-        ("name_keys", pa.list_(pa.string())),
-        ("name_key_string", pa.string()),
-        ("name_joined", pa.string()),
-        (INITIALS_COLUMN, pa.string()),
-        ("legal_class", pa.string()),
-        ("legal_family", pa.string()),
-        ("name_numbers", pa.string()),
-        ("country", pa.string()),
-        ("city", pa.string()),
-        ("address", pa.string()),
-        ("postcode", pa.string()),
-        ("tax_id", pa.string()),
+    [("pid", pa.int64())]
+    + [(c, pa.list_(pa.string()) if c == "name_keys" else pa.string()) for c in _BUILT]
+    + [
         ("name_kw", _KW),
         ("name_w_total", pa.float64()),
         ("name_rarity", pa.float64()),
@@ -54,9 +58,6 @@ PROFILE_SCHEMA = pa.schema(
     ]
 )
 FEATURE_COLUMNS = tuple(PROFILE_SCHEMA.names[1:])
-_BUILT = ("name_core", "name_keys", "name_key_string", "name_joined", INITIALS_COLUMN)
-_BUILT += ("legal_class", "legal_family", "name_numbers", "country", "city", "address")
-_BUILT += ("postcode", "tax_id")
 
 
 def _name_unit(f: Mapping[str, Any]) -> tuple[Any, list[str]] | None:
@@ -153,6 +154,38 @@ def screening_profiles(profiles: pa.Table, words: WordStats) -> pa.Table:
     return pa.Table.from_pylist(weighed, schema=PROFILE_SCHEMA)
 
 
+@dataclass(frozen=True)
+class Members:
+    """The rows of each profile, from the profile number of each row."""
+
+    order: np.ndarray  # rows sorted by profile
+    start: np.ndarray  # rows order[start[p]:start[p + 1]] belong to profile p
+
+    @classmethod
+    def of(cls, row_pid: np.ndarray) -> Members:
+        order = np.argsort(row_pid, kind="stable")
+        n = int(row_pid.max(initial=0)) + 2
+        return cls(order, np.searchsorted(row_pid[order], np.arange(n)))
+
+    def rows(self, pid: int) -> np.ndarray:
+        return self.order[self.start[pid] : self.start[pid + 1]]
+
+
+def expand_pairs(
+    a: np.ndarray, b: np.ndarray, rows_a: Members, rows_b: Members
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Profile pairs (``a[k]``, ``b[k]``) as row pairs: (k, row of a, row of b) for every row of
+    each side."""
+    n_a = rows_a.start[a + 1] - rows_a.start[a]
+    n_b = rows_b.start[b + 1] - rows_b.start[b]
+    pair = np.repeat(np.arange(len(a)), n_a * n_b)
+    offset = np.arange(len(pair)) - np.repeat(np.cumsum(n_a * n_b) - n_a * n_b, n_a * n_b)
+    width = n_b[pair]
+    row_a = rows_a.order[rows_a.start[a[pair]] + offset // width]
+    row_b = rows_b.order[rows_b.start[b[pair]] + offset % width]
+    return pair, row_a, row_b
+
+
 def canonical(table: pa.Table, prefix: str) -> pa.Table:
     """Canonical columns only, with row-number ids (``prefix`` + row) that cannot collide."""
     cols: dict[str, Any] = {
@@ -209,7 +242,7 @@ class ListIndex:
     words: WordStats
     postings: Postings
     _python: list[dict[str, Any]] | None = field(default=None, init=False, repr=False)
-    _rows: dict[int, list[int]] | None = field(default=None, init=False, repr=False)
+    _members: Members | None = field(default=None, init=False, repr=False)
     _ranks: ListRanks | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -218,32 +251,49 @@ class ListIndex:
         row_pid, built = row_profiles(con, canonical(lists, "l"))
         words = WordStats.build(built.select(list(_BUILT)).to_pylist())
         profiles = screening_profiles(built, words).sort_by("pid")
-        if profiles.num_rows and profiles.column("pid").to_pylist() != list(
-            range(1, profiles.num_rows + 1)
-        ):
-            raise AssertionError("build_features numbers profiles 1..n")
-        rows_per_pid = np.bincount(row_pid, minlength=profiles.num_rows + 1)
+        rows_per_pid = np.bincount(row_pid)
         postings = Postings.build(profiles.to_pylist(), rows_per_pid)
         log.info("list index: %d names, %d profiles", lists.num_rows, profiles.num_rows)
         return cls(lists, row_pid, profiles, words, postings)
+
+    def to_tables(self) -> tuple[dict[str, pa.Table], dict[str, float]]:
+        """The index as Arrow tables (and the word weight of an unseen token per column)."""
+        tables = {
+            "lists": self.lists.append_column("pid", pa.array(self.row_pid, pa.int64())),
+            "profiles": self.profiles,
+            "words": self.words.to_table(),
+            **self.postings.to_tables(),
+        }
+        return tables, self.words.unseen
+
+    @classmethod
+    def from_tables(cls, tables: Mapping[str, pa.Table], unseen: Mapping[str, float]) -> ListIndex:
+        lists = tables["lists"]
+        return cls(
+            lists.drop_columns(["pid"]),
+            lists.column("pid").to_numpy(),
+            tables["profiles"],
+            WordStats.from_table(tables["words"], unseen),
+            Postings.from_tables(tables),
+        )
 
     def python_profiles(self) -> list[dict[str, Any]]:
         """Profiles in the form the Python level conditions read, indexed by pid (built once)."""
         with self._lock:
             if self._python is None:
-                rows = [python_features(r) for r in self.profiles.to_pylist()]
-                self._python = [{}] + rows  # pids start at 1
+                rows = self.profiles.to_pylist()
+                by_pid: list[dict[str, Any]] = [{}] * (max((r["pid"] for r in rows), default=0) + 1)
+                for row in rows:
+                    by_pid[row["pid"]] = python_features(row)
+                self._python = by_pid
             return self._python
 
-    def rows_of(self) -> dict[int, list[int]]:
+    def members(self) -> Members:
         """List name rows of each profile (built once)."""
         with self._lock:
-            if self._rows is None:
-                rows: dict[int, list[int]] = {}
-                for row, pid in enumerate(self.row_pid.tolist()):
-                    rows.setdefault(pid, []).append(row)
-                self._rows = rows
-            return self._rows
+            if self._members is None:
+                self._members = Members.of(self.row_pid)
+            return self._members
 
     def ranks(self) -> ListRanks:
         """The rank of each row's list_id and name (built once)."""

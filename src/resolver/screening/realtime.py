@@ -15,7 +15,7 @@ from resolver.features import record_features
 from resolver.io.schema import CANONICAL_COLUMNS
 from resolver.model.levels import python_features
 from resolver.model.scoring import ScoredComparison
-from resolver.screening.explain import explain
+from resolver.screening.index import Members, expand_pairs
 from resolver.screening.scoring import Levels, absent_columns, best_per_party, score_pairs
 
 if TYPE_CHECKING:
@@ -78,22 +78,18 @@ def screen_one(screener: Screener, record: Mapping[str, Any], floor: float) -> l
         return gammas, lacks
 
     kept, scores = score_pairs(screener.comparisons, screener.prior, floor, len(pids), evaluate)
-    rows_of = index.rows_of()
-    pair, list_row = [], []
-    for k, candidate in enumerate(kept.tolist()):
-        for row in rows_of[pids[candidate]]:
-            pair.append(k)
-            list_row.append(row)
-    pair_ix, rows = np.array(pair, dtype=np.int64), np.array(list_row, dtype=np.int64)
-    best = best_per_party(
-        np.zeros(len(rows), np.int64), rows, scores.match_weight[pair_ix], index.ranks()
+    one = np.zeros(len(kept), np.int64)  # the record is profile 0 of its one row
+    pair_ix, record_row, rows = expand_pairs(
+        one, np.asarray(pids, np.int64)[kept], Members.of(np.zeros(1, np.int64)), index.members()
     )
+    best = best_per_party(record_row, rows, scores.match_weight[pair_ix], index.ranks())
     lists = index.lists
     out = []
     for b in best.tolist():
         k, row = int(pair_ix[b]), int(rows[b])
-        score = round(float(scores.probability[k]), 4)
-        weights = {c: float(w[k]) for c, w in scores.weights.items()}
+        score, match, explanation, weights = scores.reported(
+            k, screener.comparisons, screener.threshold
+        )
         out.append(
             Match(
                 list_id=lists.column("list_id")[row].as_py(),
@@ -101,10 +97,8 @@ def screen_one(screener: Screener, record: Mapping[str, Any], floor: float) -> l
                 list_name=lists.column("list_name")[row].as_py(),
                 matched_name=lists.column("name")[row].as_py(),
                 score=score,
-                match=score >= screener.threshold,
-                explanation=explain(
-                    screener.comparisons, {c: int(g[k]) for c, g in scores.gammas.items()}, weights
-                ),
+                match=match,
+                explanation=explanation,
                 weights={c: round(w, 4) for c, w in weights.items()},
             )
         )

@@ -26,14 +26,14 @@ from resolver.model.scoring import (
     total_weights,
 )
 from resolver.model.spec import ComparisonSpec
+from resolver.screening.explain import explain
 from resolver.screening.index import FEATURE_COLUMNS, ListRanks
 
 
 def absent_columns(comparisons: Sequence[ScoredComparison]) -> list[str]:
     """Feature columns whose absence on one side reaches a level of these comparisons."""
-    return sorted(
-        {lv.level.absent_on_one_side for c in comparisons for lv in c.levels} - {None}  # type: ignore[arg-type]
-    )
+    columns = {lv.level.absent_on_one_side for c in comparisons for lv in c.levels}
+    return sorted(c for c in columns if c is not None)
 
 
 def pair_gammas(
@@ -71,6 +71,15 @@ class PairScores:
     weights: dict[str, np.ndarray]
     match_weight: np.ndarray
     probability: np.ndarray
+
+    def reported(
+        self, k: int, comparisons: Sequence[ScoredComparison], threshold: float
+    ) -> tuple[float, bool, str, dict[str, float]]:
+        """Pair ``k`` as outputs report it: score (4 decimals), match, explanation, weights."""
+        score = round(float(self.probability[k]), 4)
+        weights = {c: float(w[k]) for c, w in self.weights.items()}
+        gammas = {c: int(g[k]) for c, g in self.gammas.items()}
+        return score, score >= threshold, explain(comparisons, gammas, weights), weights
 
     def take(self, rows: np.ndarray) -> PairScores:
         return PairScores(
@@ -131,7 +140,7 @@ def score_pairs(
     deferred = [c for c in comparisons if c.name in DEFERRED]
     gammas, lacks = evaluate(first, None)
     partial = pair_scores(first, prior, gammas, lacks, n_pairs, with_probability=False)
-    best_rest = sum(max(lv.weight for lv in c.levels) for c in deferred)
+    best_rest = sum(max(0.0, *(lv.weight for lv in c.levels)) for c in deferred)
     rows = np.flatnonzero(partial.match_weight + best_rest >= logit2(floor) - _BOUND_SLACK)
     later, _ = evaluate(deferred, rows)
     scores = pair_scores(

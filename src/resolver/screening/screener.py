@@ -19,8 +19,7 @@ from resolver.model.params import ModelParams, default_model_path
 from resolver.model.scoring import ScoredComparison, check_threshold, scored_comparisons
 from resolver.screening import batch, cache, realtime
 from resolver.screening.calibration import screening_params
-from resolver.screening.candidates import Postings
-from resolver.screening.index import ListIndex, WordStats
+from resolver.screening.index import ListIndex
 from resolver.screening.lists import load_lists
 
 log = logging.getLogger(__name__)
@@ -78,44 +77,17 @@ class PreparedList:
         return cls(index, adapted.comparisons, changes)
 
     def to_cache(self) -> tuple[dict[str, Any], dict[str, pa.Table]]:
-        ix = self.index
+        tables, unseen = self.index.to_tables()
         manifest = {
-            "unseen": ix.words.unseen,
+            "unseen": unseen,
             "comparisons": self.comparisons,
             "weight_changes": self.weight_changes,
-        }
-        postings = ix.postings
-        tables = {
-            "lists": ix.lists.append_column("pid", pa.array(ix.row_pid, pa.int64())),
-            "profiles": ix.profiles,
-            "words": ix.words.to_table(),
-            "postings": postings.table,
-            "name_keys": pa.table(
-                {
-                    "key": pa.array(list(postings.name_key_rows), pa.string()),
-                    "rows": pa.array(list(postings.name_key_rows.values()), pa.int64()),
-                }
-            ),
-            "list_words": pa.table({"word": pa.array(sorted(postings.list_words), pa.string())}),
         }
         return manifest, tables
 
     @classmethod
     def from_cache(cls, manifest: dict[str, Any], tables: dict[str, pa.Table]) -> PreparedList:
-        lists = tables["lists"]
-        keys = tables["name_keys"]
-        postings = Postings(
-            tables["postings"],
-            dict(zip(keys.column("key").to_pylist(), keys.column("rows").to_pylist(), strict=True)),
-            frozenset(tables["list_words"].column("word").to_pylist()),
-        )
-        index = ListIndex(
-            lists.drop_columns(["pid"]),
-            lists.column("pid").to_numpy(),
-            tables["profiles"],
-            WordStats.from_table(tables["words"], manifest["unseen"]),
-            postings,
-        )
+        index = ListIndex.from_tables(tables, manifest["unseen"])
         return cls(index, manifest["comparisons"], manifest["weight_changes"])
 
 
