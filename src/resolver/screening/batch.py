@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -113,7 +113,11 @@ def screen(
         from resolver.dedupe import dedupe
 
         t_dedupe = time.perf_counter()
-        clusters = dedupe(table, screener.params, screener.engine).clusters
+        engine = replace(screener.engine)  # its own database: concurrent calls do not meet
+        try:
+            clusters = dedupe(table, screener.params, engine).clusters
+        finally:
+            engine.close()
         entity_ids = clusters.column("entity_id").combine_chunks()
         timings["dedupe_s"] = time.perf_counter() - t_dedupe
     step("features")
