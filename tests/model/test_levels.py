@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from resolver.features import word_initials
+from resolver.features import INITIALS_COLUMN, word_initials
 from resolver.model.levels import (
     AtLeast,
     Condition,
@@ -22,7 +22,7 @@ from resolver.model.levels import (
     WeightedOverlap,
     python_features,
 )
-from resolver.model.spec import COMPARISONS
+from resolver.model.spec import COMPARISONS, comparison
 from resolver.screening.index import PROFILE_SCHEMA, WordStats
 from resolver.screening.realtime import query_features
 
@@ -236,3 +236,63 @@ def test_every_level_has_sql_in_each_dialect(dialect) -> None:
         assert level.sql(dialect)
     with pytest.raises(NotImplementedError):
         next(lv for _, lv in LEVELS if lv.id == "name.within_1_edit").sql("sqlite")
+
+
+# ---- single levels on names ----
+
+
+def _holds(condition, left: str, right: str) -> bool:
+    """The condition's SQL on DuckDB, checked against its Python form."""
+    con = duckdb.connect()
+    in_sql = bool(
+        con.execute(
+            f"SELECT {condition.sql('duckdb')} FROM (SELECT ? AS name_core_l, ? AS name_core_r, "
+            f"? AS {INITIALS_COLUMN}_l, ? AS {INITIALS_COLUMN}_r)",
+            [left, right, word_initials(left), word_initials(right)],
+        ).fetchone()[0]
+    )
+    sides = [{"name_core": v, INITIALS_COLUMN: word_initials(v)} for v in (left, right)]
+    assert condition.holds(*sides) == in_sql
+    return in_sql
+
+
+def test_near_equal_level():
+    one = NearEqual("name_core", 1)
+    assert _holds(one, "toyota motor", "tayota motor")
+    assert _holds(one, "blackstone real estate partners iv", "blackstone real estate partners v")
+    assert not _holds(one, "nabc", "abc")  # short names must be equal
+    assert not _holds(one, "china railroad engineering", "china railway engineering")
+    two = NearEqual("name_core", 2, min_chars=10)
+    assert _holds(two, "kim yong chol", "kim yong chun")
+    assert not _holds(two, "sigma", "cigna")
+
+
+def test_initialism_level():
+    level = Initialism()
+    assert _holds(level, "pla", "peoples liberation army")
+    assert _holds(level, "bnp paribas", "banque nationale paris")
+    assert not _holds(level, "national bank", "nb")  # two letters are too few
+    assert not _holds(level, "abc trading", "abc trade")
+
+
+def test_tax_id_levels_in_order_and_evaluable_in_real_time():
+    spec = comparison("tax_id")
+    assert [lv.id for lv in spec.levels] == [
+        "tax_id.missing",
+        "tax_id.same",
+        "tax_id.within_2_edits",
+        "tax_id.different",
+    ]
+    assert [spec.label(lv) for lv in spec.scored_levels] == [
+        "tax id: same",
+        "tax id: within 2 edits (typo)",
+        "tax id: both present, different",
+    ]
+
+    def first(x, y):
+        return next(k for k, lv in enumerate(spec.levels) if lv.holds({"tax_id": x}, {"tax_id": y}))
+
+    assert first(None, "7701234567") == 0  # missing on one side: the null level
+    assert first("7701234567", "7701234567") == 1
+    assert first("7701234567", "7701243567") == 2  # two digits swapped
+    assert first("7701234567", "5003112233") == 3
