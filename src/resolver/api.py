@@ -12,7 +12,7 @@ import duckdb
 import pyarrow as pa
 
 from resolver.dedupe import DedupeResult, dedupe
-from resolver.engine import Engine
+from resolver.engine import Engine, registered
 from resolver.errors import InputError
 from resolver.features import DEFAULT_MAX_BLOCK_SIZE, build_features
 from resolver.io.readers import read_records
@@ -110,22 +110,21 @@ class Resolver:
 def _label_pairs(labels: DataLike, features) -> pa.Table:
     """Known-match profile pairs from (id, entity_id) labels, at most 50 profiles per entity."""
     lab = read_records_labels(labels)
-    con = duckdb.connect()
-    con.register("lab", lab)
-    con.register("rec", features.records.select(["id", "profile_id"]))
-    return con.sql(
-        """
-        WITH p AS (
-            SELECT DISTINCT l.entity_id, r.profile_id FROM lab l JOIN rec r ON r.id = l.id
-        ), ranked AS (
-            SELECT *, row_number() OVER (PARTITION BY entity_id ORDER BY profile_id) AS k FROM p
-        )
-        SELECT a.profile_id AS unique_id_l, b.profile_id AS unique_id_r
-        FROM ranked a JOIN ranked b ON a.entity_id = b.entity_id AND a.profile_id < b.profile_id
-        WHERE a.k <= 50 AND b.k <= 50
-        ORDER BY 1, 2
-        """
-    ).to_arrow_table()
+    records = features.records.select(["id", "profile_id"])
+    with duckdb.connect() as con, registered(con, {"lab": lab, "rec": records}):
+        return con.sql(
+            """
+            WITH p AS (
+                SELECT DISTINCT l.entity_id, r.profile_id FROM lab l JOIN rec r ON r.id = l.id
+            ), ranked AS (
+                SELECT *, row_number() OVER (PARTITION BY entity_id ORDER BY profile_id) AS k FROM p
+            )
+            SELECT a.profile_id AS unique_id_l, b.profile_id AS unique_id_r
+            FROM ranked a JOIN ranked b ON a.entity_id = b.entity_id AND a.profile_id < b.profile_id
+            WHERE a.k <= 50 AND b.k <= 50
+            ORDER BY 1, 2
+            """
+        ).to_arrow_table()
 
 
 def read_records_labels(labels: DataLike) -> pa.Table:

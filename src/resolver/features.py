@@ -21,6 +21,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from resolver.engine import registered
 from resolver.gcpause import gc_paused
 from resolver.io.schema import OPTIONAL_COLUMNS
 from resolver.normalize import (
@@ -226,38 +227,37 @@ def build_features(
         c: table.num_rows - rec.column(c).null_count
         for c in ("name_core", "legal_class", *OPTIONAL_COLUMNS)
     }
-    con.register("_rf_input", rec)
-    src = "source_dataset, " if source is not None else ""
-    part = ", ".join(PROFILE_COLUMNS)
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _rf_records AS
-        SELECT row, id, {src}
-               min(id) OVER (PARTITION BY {src}{part},
-                             CASE WHEN name_core IS NULL THEN id END) AS profile_id,
-               name_core IS NULL AS unmatchable, country
-        FROM _rf_input
-        """
-    )
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _rf_prof AS
-        SELECT row_number() OVER (ORDER BY {"f.source_dataset, " if source is not None else ""}f.id) AS _pk,
-               f.id AS unique_id,
-               {"f.source_dataset, " if source is not None else ""}
-               r.n_records, f.name_core, f.name_keys, f.name_key_string, f.name_joined,
-               f.{INITIALS_COLUMN},
-               f.legal_class, f.legal_family, f.name_numbers, f.country, f.city, f.address,
-               CASE WHEN f.address IS NULL THEN NULL
-                    ELSE list_distinct(string_split(f.address, ' ')) END AS address_tokens,
-               f.postcode, f.tax_id
-        FROM _rf_input f
-        JOIN (SELECT {src}profile_id, count(*) AS n_records FROM _rf_records
-              GROUP BY ALL) r
-          ON f.id = r.profile_id {"AND f.source_dataset = r.source_dataset" if source is not None else ""}
-        """
-    )
-    con.unregister("_rf_input")
+    with registered(con, {"_rf_input": rec}):
+        src = "source_dataset, " if source is not None else ""
+        part = ", ".join(PROFILE_COLUMNS)
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _rf_records AS
+            SELECT row, id, {src}
+                   min(id) OVER (PARTITION BY {src}{part},
+                                 CASE WHEN name_core IS NULL THEN id END) AS profile_id,
+                   name_core IS NULL AS unmatchable, country
+            FROM _rf_input
+            """
+        )
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _rf_prof AS
+            SELECT row_number() OVER (ORDER BY {"f.source_dataset, " if source is not None else ""}f.id) AS _pk,
+                   f.id AS unique_id,
+                   {"f.source_dataset, " if source is not None else ""}
+                   r.n_records, f.name_core, f.name_keys, f.name_key_string, f.name_joined,
+                   f.{INITIALS_COLUMN},
+                   f.legal_class, f.legal_family, f.name_numbers, f.country, f.city, f.address,
+                   CASE WHEN f.address IS NULL THEN NULL
+                        ELSE list_distinct(string_split(f.address, ' ')) END AS address_tokens,
+                   f.postcode, f.tax_id
+            FROM _rf_input f
+            JOIN (SELECT {src}profile_id, count(*) AS n_records FROM _rf_records
+                  GROUP BY ALL) r
+              ON f.id = r.profile_id {"AND f.source_dataset = r.source_dataset" if source is not None else ""}
+            """
+        )
     _add_word_weights(con, min(max_block_size, RARE_WORD_BLOCK_SIZE))
     blocking = _add_block_keys(con, blocking_rules, max_block_size, src.rstrip(", "))
     records = con.sql(

@@ -14,7 +14,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from resolver.engine import Engine
+from resolver.engine import Engine, registered
 from resolver.model.params import ModelParams
 from resolver.model.predict import build_linker
 from resolver.model.scoring import gamma_sql, level_weight, logit2, pair_columns_sql, probabilities
@@ -51,10 +51,9 @@ def sure_match_m(
     """
     non_null = [g for level, g in zip(spec.levels, spec.gammas, strict=True) if not level.is_null]
     cols = sorted({*spec.columns, *rule})
-    con = duckdb.connect()
-    try:
-        con.register("_rf_sure_input", profiles.select(["unique_id", *cols]))
-        group = ", ".join(rule)
+    group = ", ".join(rule)
+    sure_input = {"_rf_sure_input": profiles.select(["unique_id", *cols])}
+    with duckdb.connect() as con, registered(con, sure_input):
         counts = dict(
             con.execute(
                 f"""
@@ -70,8 +69,6 @@ def sure_match_m(
                 [SURE_MAX_GROUP],
             ).fetchall()
         )
-    finally:
-        con.close()
     total = sum(counts.get(k, 0) for k in non_null)
     if total < M_SURE_MIN_PAIRS:
         return None
