@@ -37,6 +37,21 @@ from resolver.normalize.addresses import POSTCODE_JUNK
 
 log = logging.getLogger(__name__)
 
+# The initialism level compares this column, computed once per name rather than once per pair.
+INITIALS_COLUMN = "name_initials"
+# The compared features of a record, as ``record_features`` gives them (after row and id).
+NAME_FEATURES = (
+    "name_core",
+    "name_keys",
+    "name_key_string",
+    "name_joined",
+    INITIALS_COLUMN,
+    "legal_class",
+    "legal_family",
+    "name_numbers",
+)
+RECORD_FEATURES = (*NAME_FEATURES, *OPTIONAL_COLUMNS)
+# Records equal on all of these form one profile (the rest derives from them).
 PROFILE_COLUMNS = (
     "name_core",
     "name_key_string",
@@ -58,8 +73,6 @@ SLICES_PER_WORKER = 4  # a few slices per worker even out uneven slices
 # name, key and joined-name blocks keep the larger cap). On 100k generated rows caps of 2500,
 # 200 and 50 gave the same pairwise F1 (0.82) in 113 s, 41 s and 17 s.
 RARE_WORD_BLOCK_SIZE = 50
-# The initialism level compares this column, computed once per name rather than once per pair.
-INITIALS_COLUMN = "name_initials"
 
 
 @dataclass

@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from resolver.features import INITIALS_COLUMN, build_features
+from resolver.features import RECORD_FEATURES, build_features
 from resolver.io.schema import CANONICAL_COLUMNS
 from resolver.model.levels import python_features
 from resolver.screening.candidates import Postings
@@ -28,21 +28,7 @@ from resolver.screening.candidates import Postings
 log = logging.getLogger(__name__)
 
 # The ``build_features`` columns a screening profile keeps (the rest is weighed on the list).
-_BUILT = (
-    "name_core",
-    "name_keys",
-    "name_key_string",
-    "name_joined",
-    INITIALS_COLUMN,
-    "legal_class",
-    "legal_family",
-    "name_numbers",
-    "country",
-    "city",
-    "address",
-    "postcode",
-    "tax_id",
-)
+_BUILT = RECORD_FEATURES
 _KW = pa.list_(pa.struct([("k", pa.string()), ("w", pa.float64())]))
 # A screening profile: its number and what the model's levels compare.
 PROFILE_SCHEMA = pa.schema(
