@@ -152,6 +152,7 @@ def machine_info() -> dict[str, Any]:
             for pkg in ("resolver", "splink", "duckdb", "pandas", "numpy", "pyarrow", "rapidfuzz")
         },
         "git_commit": _git_commit(),
+        "load_avg": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None,
     }
 
 

@@ -13,12 +13,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from resolver.cluster import assign_entities, cluster_profiles
-from resolver.engine import Engine
+from resolver.engine import Engine, registered
 from resolver.features import DEFAULT_MAX_BLOCK_SIZE, build_features
 from resolver.io.writers import staged_output_dir, write_json, write_table
-from resolver.model.adapt import U_MIN_PROFILES, adapt_u_to_data, logit2, remeasure_m_on_pairs
+from resolver.model.adapt import U_MIN_PROFILES, adapt_u_to_data, remeasure_m_on_pairs
+from resolver.model.blocking import BLOCKING_RULES
 from resolver.model.params import ModelParams
 from resolver.model.predict import build_linker, predict_pairs
+from resolver.model.scoring import logit2
 from resolver.model.spec import M_FROM_SURE_MATCHES
 
 log = logging.getLogger(__name__)
@@ -66,7 +68,9 @@ def dedupe(
     t0 = time.perf_counter()
 
     step("features")
-    features = build_features(table, engine.con, max_block_size=max_block_size)
+    features = build_features(
+        table, engine.con, max_block_size=max_block_size, blocking_rules=BLOCKING_RULES
+    )
     timings["features_s"] = time.perf_counter() - t0
 
     step("predict")
@@ -144,19 +148,19 @@ def _pairs_table(
     available = {c.unquote().name for c in pairs_sdf.columns}
     weights = [f"mw_{c}" for c in comparison_names if f"mw_{c}" in available]
     keep = ["unique_id_l", "unique_id_r", "match_probability", "match_weight", *weights]
-    con = engine.con
+    # pid numbers the profiles of a dedupe in unique_id order: sorting on it is sorting on
+    # (id_l, id_r) without comparing strings
+    tables = {"_pairs_sizes": profiles.select(["unique_id", "n_records", "pid"])}
     if engine.backend == "duckdb":  # read splink's table in place: no extra copy in memory
         source = f'"{pairs_sdf.physical_name}"'
     else:
-        raw = pa.Table.from_pandas(pairs_sdf.as_pandas_dataframe()[keep], preserve_index=False)
-        con.register("_pairs_raw", raw)
         source = "_pairs_raw"
-    # pid numbers the profiles of a dedupe in unique_id order: sorting on it is sorting on
-    # (id_l, id_r) without comparing strings
-    con.register("_pairs_sizes", profiles.select(["unique_id", "n_records", "pid"]))
-    try:
+        tables[source] = pa.Table.from_pandas(
+            pairs_sdf.as_pandas_dataframe()[keep], preserve_index=False
+        )
+    with registered(engine.con, tables):
         rest = ", ".join(f'p."{c}"' for c in keep[2:])
-        return con.sql(
+        return engine.con.sql(
             f"""
             SELECT sl.unique_id AS id_l, sr.unique_id AS id_r,
                    sl.n_records AS n_records_l, sr.n_records AS n_records_r, {rest}
@@ -166,25 +170,19 @@ def _pairs_table(
             ORDER BY sl.pid, sr.pid
             """
         ).to_arrow_table()
-    finally:
-        if source == "_pairs_raw":
-            con.unregister("_pairs_raw")
-        con.unregister("_pairs_sizes")
 
 
 def _entities_table(
     engine: Engine, table: pa.Table, assigned: pa.Table, records: pa.Table
 ) -> pa.Table:
     """One row per entity: id, most frequent name (ties: smallest), record count, countries."""
-    con = engine.con
     cols = {
         "entity_id": assigned.column("entity_id"),
         "name": table.column("name"),
         "country": records.column("country"),
     }
-    con.register("_ent", pa.table(cols))
-    try:
-        return con.sql(
+    with registered(engine.con, {"_ent": pa.table(cols)}):
+        return engine.con.sql(
             """
             WITH names AS (
                 SELECT entity_id, name, count(*) AS n FROM _ent WHERE name IS NOT NULL GROUP BY ALL
@@ -200,5 +198,3 @@ def _entities_table(
             ORDER BY agg.n_records DESC, agg.entity_id
             """
         ).to_arrow_table()
-    finally:
-        con.unregister("_ent")

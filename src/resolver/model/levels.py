@@ -1,31 +1,45 @@
-"""Custom splink comparison levels that emit their SQL per dialect (DuckDB and Spark).
+"""Comparison levels: each condition written once, as SQL per dialect and in Python, side by side.
 
-Splink has no IDF-weighted token overlap nor array Jaccard level; these classes add them.
-They are ``ComparisonLevelCreator`` subclasses, so a saved resolver model stores only
-parameters and the SQL is regenerated for whichever backend runs it.
+Batch scoring (splink's predict in dedupe, resolver's own SQL in screening) runs the SQL. One
+real-time screening lookup evaluates the Python form instead: DuckDB spends about 15 ms
+binding the name comparison's SQL, three times the lookup's latency budget. Conditions hold
+only where SQL says TRUE; none uses NOT, so counting NULL as false is exact for AND and OR.
+A differential test (tests/model/test_levels.py) checks both forms on random records.
 """
 
 from __future__ import annotations
 
-from splink.internals.comparison_level_creator import ComparisonLevelCreator
-from splink.internals.dialects import SplinkDialect
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
-# The initialism level compares this column, computed once per name (``word_initials`` of its
-# core) rather than once per compared pair.
-INITIALS_COLUMN = "name_initials"
+import jellyfish
+
+from resolver.features import INITIALS_COLUMN
+
+Features = Mapping[
+    str, Any
+]  # one side of a pair: feature column -> value (see ``python_features``)
+DIALECTS = ("duckdb", "spark")
 
 
-def word_initials(core: str | None) -> str | None:
-    """First letters of the space-separated words of a name core ("peoples liberation army" ->
-    "pla"); None without a core."""
-    return "".join([w[:1] for w in core.split(" ")]) if core else None
+def python_features(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A feature row (``pyarrow`` ``to_pylist`` form) in the form the Python conditions read:
+    lists of (key, weight) structs as tuples of pairs, plain lists as frozensets."""
+    out = dict(row)
+    for column, value in row.items():
+        if isinstance(value, list):
+            if value and isinstance(value[0], dict):
+                out[column] = tuple((x["k"], x["w"]) for x in value)
+            else:
+                out[column] = frozenset(value)
+    return out
 
 
-def _dialect(sql_dialect: SplinkDialect) -> str:
-    name = sql_dialect.sql_dialect_str
-    if name not in ("duckdb", "spark"):
-        raise NotImplementedError(f"resolver levels support duckdb and spark, not {name}")
-    return name
+def _check(dialect: str) -> str:
+    if dialect not in DIALECTS:
+        raise NotImplementedError(f"resolver levels support duckdb and spark, not {dialect}")
+    return dialect
 
 
 def guarded(guard: str, condition: str) -> str:
@@ -38,14 +52,138 @@ def guarded(guard: str, condition: str) -> str:
     return f"(CASE WHEN {guard} THEN {condition} ELSE false END)"
 
 
-def weighted_overlap_sql(sql_dialect: SplinkDialect, weights: str, keys: str) -> str:
+class Condition:
+    """A test on a pair of feature rows (columns ``<col>_l`` and ``<col>_r`` in SQL).
+
+    ``similarity``: the test measures how alike two values are, rather than testing equality
+    or absence (screening re-estimates such levels' u on the list, see ``calibration``).
+    """
+
+    similarity = False
+
+    def sql(self, dialect: str) -> str:
+        raise NotImplementedError
+
+    def holds(self, left: Features, right: Features) -> bool:
+        """True exactly where the SQL is TRUE (NULL and FALSE are both False)."""
+        raise NotImplementedError
+
+    def __and__(self, other: Condition) -> Condition:
+        return AllOf(self, other)
+
+    def __or__(self, other: Condition) -> Condition:
+        return AnyOf(self, other)
+
+
+class AllOf(Condition):
+    def __init__(self, *parts: Condition):
+        self.parts = parts
+        self.similarity = any(p.similarity for p in parts)
+
+    def sql(self, dialect: str) -> str:
+        return "(" + " AND ".join(p.sql(dialect) for p in self.parts) + ")"
+
+    def holds(self, left: Features, right: Features) -> bool:
+        for part in self.parts:  # a loop, not all(): real-time scoring calls this a lot
+            if not part.holds(left, right):
+                return False
+        return True
+
+
+class AnyOf(Condition):
+    def __init__(self, *parts: Condition):
+        self.parts = parts
+        self.similarity = any(p.similarity for p in parts)
+
+    def sql(self, dialect: str) -> str:
+        return "(" + " OR ".join(p.sql(dialect) for p in self.parts) + ")"
+
+    def holds(self, left: Features, right: Features) -> bool:
+        for part in self.parts:
+            if part.holds(left, right):
+                return True
+        return False
+
+
+class Same(Condition):
+    """Both sides have the value and it is equal."""
+
+    def __init__(self, column: str):
+        self.column = column
+
+    def sql(self, dialect: str) -> str:
+        return f"{self.column}_l = {self.column}_r"
+
+    def holds(self, left: Features, right: Features) -> bool:
+        a, b = left[self.column], right[self.column]
+        return a is not None and b is not None and a == b
+
+
+class Missing(Condition):
+    """The value is missing on one given side (``"l"`` or ``"r"``)."""
+
+    def __init__(self, column: str, side: str):
+        self.column, self.side = column, side
+
+    def sql(self, dialect: str) -> str:
+        return f"{self.column}_{self.side} IS NULL"
+
+    def holds(self, left: Features, right: Features) -> bool:
+        return (left if self.side == "l" else right)[self.column] is None
+
+
+def missing_on_a_side(column: str) -> Condition:
+    return Missing(column, "l") | Missing(column, "r")
+
+
+def missing_on_both(column: str) -> Condition:
+    return Missing(column, "l") & Missing(column, "r")
+
+
+class AtLeast(Condition):
+    """One side's numeric value is at least ``value``."""
+
+    def __init__(self, column: str, side: str, value: float):
+        self.column, self.side, self.value = column, side, float(value)
+
+    def sql(self, dialect: str) -> str:
+        return f"{self.column}_{self.side} >= {self.value}"
+
+    def holds(self, left: Features, right: Features) -> bool:
+        v = (left if self.side == "l" else right)[self.column]
+        return v is not None and v >= self.value
+
+
+class JaroWinkler(Condition):
+    """Jaro-Winkler similarity of the two values is at least ``threshold`` (splink's level)."""
+
+    similarity = True
+
+    def __init__(self, column: str, threshold: float):
+        self.column, self.threshold = column, float(threshold)
+
+    def sql(self, dialect: str) -> str:
+        fn = "jaro_winkler_similarity" if _check(dialect) == "duckdb" else "jaro_winkler"
+        q = '"' if dialect == "duckdb" else "`"
+        return f"{fn}({q}{self.column}_l{q}, {q}{self.column}_r{q}) >= {self.threshold}"
+
+    def holds(self, left: Features, right: Features) -> bool:
+        a, b = left[self.column], right[self.column]
+        return (
+            a is not None
+            and b is not None
+            and jellyfish.jaro_winkler_similarity(a, b) >= self.threshold
+        )
+
+
+def weighted_overlap_sql(dialect: str, weights: str, keys: str) -> str:
     """SQL for the summed weight of the left (key, weight) structs whose key the right side has.
 
     Each left struct is looked up in the right side's plain key list (``keys``, beside the
     structs): 3x faster in DuckDB than intersecting the struct lists (measured on 9M candidate
     pairs). A key has one weight per data set, so either side's weight is the same.
     """
-    if _dialect(sql_dialect) == "duckdb":
+    if _check(dialect) == "duckdb":
         return (
             f"coalesce(list_sum(list_transform({weights}_l, lambda x: CASE WHEN "
             f"list_contains({keys}_r, x.k) THEN x.w ELSE 0.0 END)), 0.0)"
@@ -56,26 +194,27 @@ def weighted_overlap_sql(sql_dialect: SplinkDialect, weights: str, keys: str) ->
     )
 
 
-class WeightedDiceLevel(ComparisonLevelCreator):
+class WeightedOverlap(Condition):
     """Names share rare words: 2 * weight(shared keys) / (weight(left) + weight(right)) >= threshold.
 
-    Weights are IDF-like per data set (see ``features``), so common words such as
-    "trading" or "group" contribute little and rare ones carry the evidence.
+    Weights are IDF-like per data set (see ``features``), so common words such as "trading" or
+    "group" contribute little and rare ones carry the evidence.
     """
+
+    similarity = True
 
     def __init__(
         self,
         threshold: float,
         weights: str = "name_kw",
         total: str = "name_w_total",
-        label: str = "rare-word overlap",
         keys: str = "name_keys",
     ):
         self.threshold = float(threshold)
-        self.weights, self.total, self.label, self.keys = weights, total, label, keys
+        self.weights, self.total, self.keys = weights, total, keys
 
-    def create_sql(self, sql_dialect: SplinkDialect) -> str:
-        overlap = weighted_overlap_sql(sql_dialect, self.weights, self.keys)
+    def sql(self, dialect: str) -> str:
+        overlap = weighted_overlap_sql(dialect, self.weights, self.keys)
         denominator = f"({self.total}_l + {self.total}_r)"
         # the key columns also appear outside the lambda, so splink carries them into the pairs
         return (
@@ -83,30 +222,27 @@ class WeightedDiceLevel(ComparisonLevelCreator):
             f"AND 2.0 * {overlap} / {denominator} >= {self.threshold})"
         )
 
-    def create_label_for_charts(self) -> str:
-        return f"{self.label} >= {self.threshold:g}"
+    def holds(self, left: Features, right: Features) -> bool:
+        keys = right[self.keys]
+        if left[self.keys] is None or keys is None:
+            return False
+        a, b = left[self.total], right[self.total]
+        if a is None or b is None or not a + b > 0:
+            return False
+        overlap = sum(w for k, w in left[self.weights] or () if k in keys)
+        return 2.0 * overlap / (a + b) >= self.threshold
 
 
-class SqlLevel(ComparisonLevelCreator):
-    """A level whose condition is portable SQL (=, IS NULL, AND/OR, SUBSTRING) valid in every dialect."""
-
-    def __init__(self, sql: str, label: str, is_null_level: bool = False):
-        self.sql = sql
-        self.label = label
-        if is_null_level:
-            self.is_null_level = True
-
-    def create_sql(self, sql_dialect: SplinkDialect) -> str:
-        _dialect(sql_dialect)
-        return self.sql
-
-    def create_label_for_charts(self) -> str:
-        return self.label
+def _near_key(key: str, others: frozenset[str]) -> bool:
+    """``key`` (3+ symbols) is one edit from a key of ``others`` of 3+ symbols."""
+    n = len(key)
+    return any(
+        abs(n - len(y)) <= 1 and len(y) >= 3 and jellyfish.levenshtein_distance(key, y) <= 1
+        for y in others
+    )
 
 
-def fuzzy_overlap_sql(
-    sql_dialect: SplinkDialect, weights: str, keys: str, this: str, other: str
-) -> str:
+def fuzzy_overlap_sql(dialect: str, weights: str, keys: str, this: str, other: str) -> str:
     """Summed weight of ``this`` side's keys that equal, or are one edit from, a key on the other.
 
     Keys of three or more symbols may differ by one edit (Chevron ~ Chevon, Glencore ~ Glenmore,
@@ -120,7 +256,7 @@ def fuzzy_overlap_sql(
         "AND levenshtein(x.k, y) <= 1"
     )
     mine, theirs = f"{weights}_{this}", f"{keys}_{other}"
-    if _dialect(sql_dialect) == "duckdb":
+    if _check(dialect) == "duckdb":
         # branches rather than OR/AND, so levenshtein runs only where the cheap tests pass
         near_any = (
             f"list_bool_or(list_transform({theirs}, lambda y: "
@@ -137,26 +273,25 @@ def fuzzy_overlap_sql(
     )
 
 
-class FuzzyDiceLevel(ComparisonLevelCreator):
-    """Rare-word overlap where a word also counts as shared when its key is one edit away.
+class FuzzyOverlap(Condition):
+    """Rare-word overlap where a word also counts as shared when its key is one edit away:
+    (near-overlap left + near-overlap right) / (weight left + weight right) >= threshold."""
 
-    (near-overlap left + near-overlap right) / (weight left + weight right) >= threshold.
-    """
+    similarity = True
 
     def __init__(
         self,
         threshold: float,
         weights: str = "name_kw",
         total: str = "name_w_total",
-        label: str = "rare-word overlap allowing one-letter differences",
         keys: str = "name_keys",
     ):
         self.threshold = float(threshold)
-        self.weights, self.total, self.label, self.keys = weights, total, label, keys
+        self.weights, self.total, self.keys = weights, total, keys
 
-    def create_sql(self, sql_dialect: SplinkDialect) -> str:
-        left = fuzzy_overlap_sql(sql_dialect, self.weights, self.keys, "l", "r")
-        right = fuzzy_overlap_sql(sql_dialect, self.weights, self.keys, "r", "l")
+    def sql(self, dialect: str) -> str:
+        left = fuzzy_overlap_sql(dialect, self.weights, self.keys, "l", "r")
+        right = fuzzy_overlap_sql(dialect, self.weights, self.keys, "r", "l")
         denominator = f"({self.total}_l + {self.total}_r)"
         return (
             f"({denominator} > 0 AND {self.weights}_l IS NOT NULL AND {self.weights}_r IS NOT NULL "
@@ -164,23 +299,36 @@ class FuzzyDiceLevel(ComparisonLevelCreator):
             f"AND ({left} + {right}) / {denominator} >= {self.threshold})"
         )
 
-    def create_label_for_charts(self) -> str:
-        return f"{self.label} >= {self.threshold:g}"
+    def holds(self, left: Features, right: Features) -> bool:
+        a, b = left[self.total], right[self.total]
+        if a is None or b is None or not a + b > 0:
+            return False
+        kw_l, kw_r = left[self.weights], right[self.weights]
+        keys_l, keys_r = left[self.keys], right[self.keys]
+        if kw_l is None or kw_r is None or keys_l is None or keys_r is None:
+            return False
+
+        def overlap(mine: tuple, theirs: frozenset[str]) -> float:
+            return sum(w for k, w in mine if k in theirs or (len(k) >= 3 and _near_key(k, theirs)))
+
+        return (overlap(kw_l, keys_r) + overlap(kw_r, keys_l)) / (a + b) >= self.threshold
 
 
-class NearEqualLevel(ComparisonLevelCreator):
-    """The whole normalized name (``name_core``) is within ``max_edits`` edits of the other.
+class NearEqual(Condition):
+    """The whole value is within ``max_edits`` edits of the other.
 
     One letter wrong anywhere (Tayota ~ Toyota Motor, Partners IV ~ Partners V) is how a name is
-    mistyped; a different word changes more letters. Names shorter than ``min_chars`` letters
-    must be equal (ABC ~ NABC is another company).
+    mistyped; a different word changes more letters. Values shorter than ``min_chars`` must be
+    equal (ABC ~ NABC is another company).
     """
+
+    similarity = True
 
     def __init__(self, column: str = "name_core", max_edits: int = 1, min_chars: int = 5):
         self.column, self.max_edits, self.min_chars = column, int(max_edits), int(min_chars)
 
-    def create_sql(self, sql_dialect: SplinkDialect) -> str:
-        _dialect(sql_dialect)
+    def sql(self, dialect: str) -> str:
+        _check(dialect)
         left, right = f"{self.column}_l", f"{self.column}_r"
         # the length difference bounds the distance from below, so most pairs skip levenshtein;
         # in a CASE, as DuckDB evaluates every operand of an AND (6x faster on 1.8M pairs)
@@ -190,19 +338,26 @@ class NearEqualLevel(ComparisonLevelCreator):
             f"levenshtein({left}, {right}) <= {self.max_edits}",
         )
 
-    def create_label_for_charts(self) -> str:
-        return f"whole name within {self.max_edits} edit(s)"
+    def holds(self, left: Features, right: Features) -> bool:
+        a, b = left[self.column], right[self.column]
+        if a is None or b is None or len(a) < self.min_chars or len(b) < self.min_chars:
+            return False
+        if abs(len(a) - len(b)) > self.max_edits:
+            return False
+        return jellyfish.levenshtein_distance(a, b) <= self.max_edits
 
 
-class InitialismLevel(ComparisonLevelCreator):
+class Initialism(Condition):
     """One name has a word spelling the initials of the other name's words (PLA ~ People's
     Liberation Army, BNP ~ Banque Nationale de Paris); at least ``min_letters`` words."""
+
+    similarity = True
 
     def __init__(self, column: str = "name_core", min_letters: int = 3):
         self.column, self.min_letters = column, int(min_letters)
 
-    def create_sql(self, sql_dialect: SplinkDialect) -> str:
-        _dialect(sql_dialect)
+    def sql(self, dialect: str) -> str:
+        _check(dialect)
         parts = []
         for this, other in (("l", "r"), ("r", "l")):
             init = f"{INITIALS_COLUMN}_{other}"
@@ -210,5 +365,45 @@ class InitialismLevel(ComparisonLevelCreator):
             parts.append(guarded(f"length({init}) >= {self.min_letters}", word))
         return f"({' OR '.join(parts)})"
 
-    def create_label_for_charts(self) -> str:
-        return f"one name is the initials of the other (>= {self.min_letters} letters)"
+    def holds(self, left: Features, right: Features) -> bool:
+        def spells(this: Features, other: Features) -> bool:
+            initials = other[INITIALS_COLUMN]
+            if initials is None or len(initials) < self.min_letters:
+                return False
+            # DuckDB's concat skips NULL arguments
+            return f" {initials} " in f" {this[self.column] or ''} "
+
+        return spells(left, right) or spells(right, left)
+
+
+@dataclass(frozen=True)
+class Level:
+    """One level of a comparison: a stable id (the key of its m and u in saved models), the text
+    an analyst reads, and its condition (None for the comparison's last, "all other" level).
+
+    ``is_null``: the pair cannot be compared on this evidence (weight 0, no m or u).
+    ``absent_on_one_side``: the feature column whose absence on one side is what reaches this
+    level (screening gives it no weight when the screened record is the side without).
+    """
+
+    id: str
+    text: str
+    condition: Condition | None
+    is_null: bool = False
+    absent_on_one_side: str | None = None
+
+    @property
+    def is_else(self) -> bool:
+        return self.condition is None
+
+    @property
+    def is_similarity(self) -> bool:
+        return self.condition is not None and self.condition.similarity
+
+    def sql(self, dialect: str = "duckdb") -> str:
+        if self.condition is None:
+            raise ValueError(f"level {self.id} is the else level: it has no condition")
+        return self.condition.sql(dialect)
+
+    def holds(self, left: Features, right: Features) -> bool:
+        return self.condition is None or self.condition.holds(left, right)
