@@ -80,7 +80,8 @@ class Engine:
         """A connection to this engine's database for one call: what it registers and its temp
         tables are its own (concurrent calls do not meet) and are gone when the block ends."""
         with self._lock:  # a DuckDB connection object is not thread-safe, cursor() included
-            cursor = self.con.cursor()
+            # a cursor is a connection of its own: ``con.interrupt()`` does not stop its query
+            cursor = interrupts.register(self.con.cursor())
         try:
             yield cursor
         finally:
