@@ -143,6 +143,19 @@ def test_partial_list_cached_with_allow_partial_list_is_refused_without_it(cache
         Screener.load(folder)
 
 
+def test_sdn_csv_given_as_a_file_is_rebuilt_when_alt_csv_changes(cache, tmp_path) -> None:
+    """A list given as .../sdn.csv is read with the alt.csv and add.csv beside it: a changed
+    alias is in the key too, never served stale from the cache."""
+    sdn = _ofac_folder(tmp_path) / "sdn.csv"
+    Screener.load(sdn)
+    assert Screener.load(sdn).index_cached
+    with (sdn.parent / "alt.csv").open("a", encoding="utf-8") as alt:
+        alt.write('11,2,"aka","KESTREL AERO",-0- \r\n')
+    changed = Screener.load(sdn)
+    assert not changed.index_cached
+    assert "KESTREL AERO" in changed.lists.column("name").to_pylist()
+
+
 def test_unwritable_cache_folder_still_screens(tmp_path, monkeypatch, list_file) -> None:
     if not default_model_path().exists():
         pytest.skip(f"default model not found: {default_model_path()}")

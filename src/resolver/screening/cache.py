@@ -1,11 +1,11 @@
 """The prepared list (index and screening weights) kept on disk between runs.
 
 An entry is a folder named by a key over everything its content depends on: the list files'
-bytes, whether a partial list was allowed, the model's parameters, the normalization and
-feature versions and the code itself. It is written to a temporary folder and renamed into
-place, and every file's hash is checked on load: a changed list or model gets a new key, a
-damaged entry is rebuilt, never used. The folder is $RESOLVER_CACHE_DIR, else the user's
-cache folder (e.g. ~/.cache/resolver).
+bytes (an OFAC sdn.csv's alt.csv and add.csv too), whether a partial list was allowed, the
+model's parameters, the normalization and feature versions and the code itself. It is
+written to a temporary folder and renamed into place, and every file's hash is checked on
+load: a changed list or model gets a new key, a damaged entry is rebuilt, never used. The
+folder is $RESOLVER_CACHE_DIR, else the user's cache folder (e.g. ~/.cache/resolver).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import pyarrow as pa
 from resolver.model.params import ModelParams
 from resolver.model.spec import FEATURE_VERSION
 from resolver.normalize import NORMALIZATION_VERSION
+from resolver.screening.lists import ofac
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +59,14 @@ def _hash_file(digest: Any, path: Path) -> None:
 
 
 def _hash_path(digest: Any, path: Path) -> None:
-    """A list path's bytes: a file, or every file of a folder (sorted, with their names)."""
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    for file in files:
-        digest.update(str(file.relative_to(path) if path.is_dir() else file.name).encode())
+    """A list path's bytes: a file (an OFAC sdn.csv with the alt.csv and add.csv beside it), or
+    every file of a folder (sorted, with their names)."""
+    if path.is_dir():
+        files = [(str(p.relative_to(path)), p) for p in sorted(path.rglob("*")) if p.is_file()]
+    else:
+        files = [(p.name, p) for p in (path, *ofac.companion_files(path))]
+    for name, file in files:
+        digest.update(name.encode())
         _hash_file(digest, file)
 
 
