@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Callable, Mapping
@@ -18,8 +17,7 @@ from resolver.errors import InputError
 from resolver.features import DEFAULT_MAX_BLOCK_SIZE, build_features
 from resolver.io.outputs import check_output_file
 from resolver.io.readers import read_records
-from resolver.model.params import FORMAT as MODEL_FORMAT
-from resolver.model.params import ModelParams, default_model_path
+from resolver.model.params import ModelParams, default_model_path, is_model_file
 from resolver.model.scoring import check_threshold
 from resolver.model.train import train
 
@@ -117,17 +115,8 @@ def check_model_path(
     """Refuse to write a model over anything but a resolver model file (that only with
     ``overwrite``), a symbolic link or a folder."""
     return check_output_file(
-        path, overwrite, is_ours=_is_model_file, what="a resolver model file", flag=flag
+        path, overwrite, is_ours=is_model_file, what="a resolver model file", flag=flag
     )
-
-
-def _is_model_file(path: Path) -> bool:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError):
-        return False
-    return isinstance(data, dict) and data.get("format") == MODEL_FORMAT
 
 
 def _label_pairs(labels: DataLike, features) -> pa.Table:

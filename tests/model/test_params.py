@@ -118,6 +118,22 @@ def test_migration_gives_the_same_parameters(shipped, tmp_path: Path) -> None:
     assert migrate_main([str(new)]) == 2  # already version 2
 
 
+def test_migration_replaces_only_a_model_file(shipped, tmp_path: Path, capsys) -> None:
+    """In place, or over another model file; never over other data, a link or a folder."""
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(_as_v1(shipped)), encoding="utf-8")
+    notes = tmp_path / "notes.json"
+    notes.write_text('{"mine": true}', encoding="utf-8")
+    link = tmp_path / "link.json"
+    link.symlink_to(old)
+    for target, message in ((notes, "is not a resolver model file"), (link, "symbolic link")):
+        assert migrate_main([str(old), str(target)]) == 2
+        assert message in capsys.readouterr().err
+    assert json.loads(notes.read_text(encoding="utf-8")) == {"mine": True} and link.is_symlink()
+    assert migrate_main([str(old)]) == 0  # in place
+    assert ModelParams.load(old) == ModelParams.from_dict(shipped)
+
+
 def test_unknown_version_1_label_is_refused(shipped) -> None:
     v1 = _as_v1(shipped)
     v1["comparisons"]["name"][0]["label"] = "name: something else"

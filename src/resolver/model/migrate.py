@@ -81,15 +81,20 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) not in (1, 2):
         print("usage: python -m resolver.model.migrate OLD.json [NEW.json]", file=sys.stderr)
         return 2
+    from resolver.io.outputs import check_output_file
     from resolver.io.writers import write_json
-    from resolver.model.params import ModelParams
+    from resolver.model.params import ModelParams, is_model_file
 
     source = Path(args[0])
     try:
         data = json.loads(source.read_text(encoding="utf-8"))
         migrated = migrate_v1(data, str(source))
         ModelParams.from_dict(migrated, str(source))  # the result must load
-        write_json(migrated, Path(args[-1]))
+        # replaces only a model file (the old one, in place), never a link, folder or other file
+        target = check_output_file(
+            args[-1], True, is_ours=is_model_file, what="a resolver model file"
+        )
+        write_json(migrated, target)
     except (OSError, ValueError) as exc:
         print(f"resolver: {source}: {exc}", file=sys.stderr)
         return 2

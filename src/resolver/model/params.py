@@ -36,6 +36,17 @@ def default_model_path() -> Path:
     return Path(str(resources.files("resolver") / "data" / "default_model.json"))
 
 
+def is_model_file(path: Path) -> bool:
+    """Whether ``path`` holds a resolver model file (any format version): what resolver may
+    replace when asked to write a model there."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("format") == FORMAT
+
+
 @dataclass
 class ModelParams:
     """Everything needed to rebuild the splink model on any backend."""
