@@ -270,6 +270,35 @@ def parse_seeds(text: str) -> list[int]:
     return seeds
 
 
+def add_seed_options(
+    parser: argparse.ArgumentParser,
+    seeds: Sequence[int],
+    rows: int,
+    quick_seeds: Sequence[int],
+    quick_rows: int,
+) -> None:
+    """Options of a benchmark on generated data of several seeds, next to another checkout:
+    --quick, --seeds, --rows, --data-root, --results-dir, --baseline-src, --baseline-label and
+    the hidden --rows-only of its baseline subprocess (see :func:`run_with_checkout`)."""
+    text = ",".join(map(str, seeds))
+    quick = ",".join(map(str, quick_seeds))
+    parser.add_argument("--quick", action="store_true", help=f"seeds {quick} x {quick_rows:,} rows")
+    parser.add_argument(
+        "--seeds",
+        type=parse_seeds,
+        default=None,
+        help=f"as 7001-7010 or 7001,7003 (default {text})",
+    )
+    parser.add_argument("--rows", type=int, default=None, help=f"rows per seed ({rows:,})")
+    parser.add_argument("--data-root", type=Path, default=None, help="keep / reuse data here")
+    parser.add_argument("--results-dir", type=Path, default=None, help="JSON folder (results/)")
+    parser.add_argument(
+        "--baseline-src", type=Path, default=None, help="another checkout to compare with"
+    )
+    parser.add_argument("--baseline-label", default="resolver @ main", help="its method name")
+    parser.add_argument("--rows-only", type=Path, default=None, help=argparse.SUPPRESS)
+
+
 def generated_parties(root: Path, rows: int, seed: int) -> Path:
     """Folder of ``resolver.synth`` trade parties: ``rows`` mentions of ``rows // 3`` entities.
 

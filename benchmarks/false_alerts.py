@@ -238,26 +238,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark, print the table and write results/false_alerts.json."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--quick", action="store_true", help=f"seed {QUICK_SEEDS} x {QUICK_ROWS} rows"
-    )
-    parser.add_argument(
-        "--seeds",
-        type=common.parse_seeds,
-        default=None,
-        help=f"held-out seeds (default {','.join(map(str, SEEDS))})",
-    )
-    parser.add_argument("--rows", type=int, default=None, help=f"rows per seed ({ROWS:,})")
+    common.add_seed_options(parser, SEEDS, ROWS, QUICK_SEEDS, QUICK_ROWS)
     parser.add_argument(
         "--lists", type=Path, nargs="+", default=None, help="other list files (default OFAC + UN)"
     )
-    parser.add_argument("--data-root", type=Path, default=None, help="keep / reuse data here")
-    parser.add_argument("--results-dir", type=Path, default=None, help="JSON folder (results/)")
-    parser.add_argument(
-        "--baseline-src", type=Path, default=None, help="another checkout to compare with"
-    )
-    parser.add_argument("--baseline-label", default="resolver @ main", help="its method name")
-    parser.add_argument("--rows-only", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--queries", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

@@ -104,7 +104,8 @@ def command_for(name: str, quick: bool, baseline_src: Path | None = None) -> lis
     if quick and accepts_quick(name):
         cmd.append("--quick")
     if baseline_src is not None and accepts_baseline(name):
-        cmd += ["--baseline-src", str(baseline_src)]
+        # the package folder: script_names puts the path it is given on PYTHONPATH as it is
+        cmd += ["--baseline-src", str(common.checkout_src(baseline_src))]
     return cmd
 
 
@@ -403,6 +404,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="another checkout (e.g. git archive main) for the benchmarks that compare with one",
     )
     args = parser.parse_args(argv)
+    if args.baseline_src is not None:
+        try:
+            common.checkout_src(args.baseline_src)
+        except FileNotFoundError as exc:
+            parser.error(str(exc))
 
     names = [n for n in BENCHMARKS if available(n)]
     missing = [n for n in BENCHMARKS if n not in names]

@@ -50,17 +50,7 @@ QUICK_ROWS = 2_000
 TARGET_WORST_F1 = 0.93
 THIS = "resolver (this commit)"
 RAPIDFUZZ = "rapidfuzz token_sort + blocking"
-SEED_COLUMNS = [
-    "seed",
-    "method",
-    "precision",
-    "recall",
-    "f1",
-    "bcubed_f1",
-    "seconds",
-    "peak_mb",
-    "records",
-]
+SEED_COLUMNS = ["seed", *common.QUALITY_COLUMNS[1:]]
 SUMMARY_COLUMNS = [
     "method",
     "seeds",
@@ -136,20 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the sweep, print the tables and write results/seed_sweep.json."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--quick", action="store_true", help=f"seeds {QUICK_SEEDS} x {QUICK_ROWS:,} rows"
-    )
-    parser.add_argument(
-        "--seeds", type=common.parse_seeds, default=None, help="e.g. 7001-7010 or 7001,7003"
-    )
-    parser.add_argument("--rows", type=int, default=None, help=f"rows per seed ({ROWS:,})")
-    parser.add_argument("--data-root", type=Path, default=None, help="keep / reuse data here")
-    parser.add_argument("--results-dir", type=Path, default=None, help="JSON folder (results/)")
-    parser.add_argument(
-        "--baseline-src", type=Path, default=None, help="another checkout to compare with"
-    )
-    parser.add_argument("--baseline-label", default="resolver @ main", help="its method name")
-    parser.add_argument("--rows-only", type=Path, default=None, help=argparse.SUPPRESS)
+    common.add_seed_options(parser, SEEDS, ROWS, QUICK_SEEDS, QUICK_ROWS)
     parser.add_argument("--method", default=THIS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

@@ -221,6 +221,14 @@ def test_seed_sweep_quick_with_a_baseline_checkout(tmp_path: Path) -> None:
         assert row["meets_target"] == (min(f1) >= seed_sweep.TARGET_WORST_F1)
 
 
+def test_run_all_passes_the_baseline_package_to_the_benchmarks_that_take_one() -> None:
+    src = str(ROOT / "src")
+    cmd = run_all.command_for("seed_sweep", True, ROOT)
+    assert cmd == ["python", "-m", "benchmarks.seed_sweep", "--quick", "--baseline-src", src]
+    assert run_all.command_for("script_names", False, ROOT)[-2:] == ["--baseline-src", src]
+    assert run_all.command_for("speed", False, ROOT) == ["python", "-m", "benchmarks.speed"]
+
+
 def test_false_alerts_shared_word_rule() -> None:
     pytest.importorskip("rigour")  # the dev / bench extra
     from benchmarks.false_alerts import name_key, share_a_word
