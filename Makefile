@@ -33,10 +33,10 @@ format: venv
 	$(BIN)/ruff format src tests benchmarks scripts
 	$(BIN)/ruff check --fix src tests benchmarks scripts
 
-## model: retrain the shipped default model on generated data (seed fixed, reproducible)
+## model: rebuild the shipped default model: m and u measured on labelled data (generated,
+## fixed seed, and the dev halves of ../shared/data); see scripts/build_model.py
 model: venv
-	$(BIN)/resolver synth --entities 6000 --seed 2026 --out build/model-data --overwrite
-	$(BIN)/resolver train build/model-data/parties.csv --seed 42 --out models/default.json --overwrite
+	$(BIN)/python scripts/build_model.py --out models/default.json
 
 ## bench: quality and speed benchmarks; writes benchmarks/results/*.json and benchmarks/RESULTS.md
 bench: venv

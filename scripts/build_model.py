@@ -39,7 +39,7 @@ from resolver.features import build_features  # noqa: E402
 from resolver.io.readers import read_records  # noqa: E402
 from resolver.model.labelled import LevelCounts, count_levels, floored, mixture  # noqa: E402
 from resolver.model.params import DEFAULT_THRESHOLD, ModelParams  # noqa: E402
-from resolver.model.spec import COMPARISONS, level_label  # noqa: E402
+from resolver.model.spec import COMPARISONS  # noqa: E402
 from resolver.synth import generate  # noqa: E402
 
 log = logging.getLogger("build_model")
@@ -128,11 +128,13 @@ def build(generated_entities: int, seed: int, real: bool) -> ModelParams:
     for spec in COMPARISONS:
         if m[spec.name] is None or u[spec.name] is None:
             continue
-        labels = [level_label(lv) for lv in spec.levels() if not getattr(lv, "is_null_level", False)]
         comparisons[spec.name] = [
-            {"label": label, "m": mv, "u": uv}
-            for label, mv, uv in zip(
-                labels, floored(m[spec.name]), floored(u[spec.name], U_FLOOR), strict=True
+            {"id": level.id, "m": mv, "u": uv}
+            for level, mv, uv in zip(
+                spec.scored_levels,
+                floored(m[spec.name]),
+                floored(u[spec.name], U_FLOOR),
+                strict=True,
             )
         ]
     per_profile = generated.matches_per_profile

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,19 @@ def private_temp_folder(tmp_path_factory):
     tempfile.tempdir = str(tmp_path_factory.mktemp("systemp"))
     yield
     tempfile.tempdir = previous
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache_dir(tmp_path_factory) -> Path:
+    """Screening's list index cache in this session's own temporary folder, never the user's."""
+    path = tmp_path_factory.mktemp("cache")
+    previous = os.environ.get("RESOLVER_CACHE_DIR")
+    os.environ["RESOLVER_CACHE_DIR"] = str(path)
+    yield path
+    if previous is None:
+        os.environ.pop("RESOLVER_CACHE_DIR", None)
+    else:
+        os.environ["RESOLVER_CACHE_DIR"] = previous
 
 
 @pytest.fixture(scope="session")

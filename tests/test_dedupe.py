@@ -226,10 +226,9 @@ def test_cli_screen_writes_matches_against_generated_list(tmp_path, synth_dir, t
 def test_postcode_and_initials_block_only_profiles_with_a_tax_id(tmp_path):
     """Febrl-like typos in every name word still meet on postcode + initials, given tax ids."""
     from resolver.engine import Engine
-    from resolver.features import build_features
+    from resolver.features import INITIALS_COLUMN, build_features
     from resolver.io.readers import read_records
-    from resolver.model.levels import INITIALS_COLUMN
-    from resolver.model.spec import BLOCKING_RULES
+    from resolver.model.blocking import BLOCKING_RULES
 
     rule = BLOCKING_RULES.index(("postcode", INITIALS_COLUMN, "tax_id_present"))
     path = tmp_path / "people.csv"
@@ -243,7 +242,9 @@ def test_postcode_and_initials_block_only_profiles_with_a_tax_id(tmp_path):
     )
     engine = Engine(backend="duckdb")
     try:
-        profiles = build_features(read_records(path), engine.con).profiles
+        profiles = build_features(
+            read_records(path), engine.con, blocking_rules=BLOCKING_RULES
+        ).profiles
     finally:
         engine.close()
     key = dict(

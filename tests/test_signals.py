@@ -145,6 +145,30 @@ def test_a_signal_gives_one_line_and_its_exit_code(tmp_path, parties, patch, sig
     assert run_leftovers(tmp_path) == []  # the run's temp folder (DuckDB spill) is gone
 
 
+SCREEN_SQL_RUNNING = """
+import resolver.screening.batch as b
+def endless_scoring(screener, con, table, floor):
+    reached()
+    # a CREATE TABLE (as build_features runs) does not return to Python until done or interrupted
+    con.execute("CREATE TEMP TABLE t AS SELECT sum(hash(i)) FROM range(1000000000000) t(i)")
+b.score_records = endless_scoring
+"""
+
+
+def test_ctrl_c_stops_a_screening_query(tmp_path, parties):
+    """Screening queries run on a cursor of their own (``Engine.session``), which Ctrl-C must
+    reach as well as the engine's connection."""
+    watch_list = tmp_path / "list.csv"
+    watch_list.write_text("list_id,name,aliases,country,address\nL1,Alfa Trade LLC,,RU,\n")
+    args = ("screen", str(parties), "--list", str(watch_list), "--out", str(tmp_path / "out"))
+    proc = start(tmp_path, SCREEN_SQL_RUNNING, *args)
+    wait_for(tmp_path / "mark", proc)
+    time.sleep(0.3)
+    os.killpg(proc.pid, signal.SIGINT)
+    assert finish(proc) == (130, "resolver: interrupted\n")
+    assert not (tmp_path / "out").exists()
+
+
 # ---------------------------------------------------------------- SIGKILL during the write
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Callable, Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +12,13 @@ import duckdb
 import pyarrow as pa
 
 from resolver.dedupe import DedupeResult, dedupe
-from resolver.engine import Engine
+from resolver.engine import Engine, registered
 from resolver.errors import InputError
 from resolver.features import DEFAULT_MAX_BLOCK_SIZE, build_features
 from resolver.io.outputs import check_output_file
 from resolver.io.readers import read_records
-from resolver.model.params import FORMAT as MODEL_FORMAT
-from resolver.model.params import ModelParams
+from resolver.model.params import ModelParams, default_model_path, is_model_file
+from resolver.model.scoring import check_threshold
 from resolver.model.train import train
 
 log = logging.getLogger(__name__)
@@ -28,12 +26,7 @@ log = logging.getLogger(__name__)
 DataLike = Any  # a path, a pandas DataFrame or a pyarrow Table
 
 
-def default_model_path() -> Path:
-    """The shipped default model (trained by ``make model``), or $RESOLVER_MODEL if set."""
-    env = os.environ.get("RESOLVER_MODEL")
-    if env:
-        return Path(env)
-    return Path(str(resources.files("resolver") / "data" / "default_model.json"))
+__all__ = ["DedupeResult", "Resolver", "default_model_path"]
 
 
 class Resolver:
@@ -104,8 +97,7 @@ class Resolver:
         progress: Callable[[str], None] | None = None,
     ) -> DedupeResult:
         """Resolve records into entities; every input row is in ``result.clusters`` exactly once."""
-        if threshold is not None and not 0.0 < float(threshold) < 1.0:
-            raise InputError(f"threshold must be between 0 and 1 (exclusive), got {threshold}")
+        check_threshold(threshold)
         table = read_records(data, mapping=mapping, encoding=encoding, delimiter=delimiter)
         return dedupe(
             table,
@@ -123,38 +115,28 @@ def check_model_path(
     """Refuse to write a model over anything but a resolver model file (that only with
     ``overwrite``), a symbolic link or a folder."""
     return check_output_file(
-        path, overwrite, is_ours=_is_model_file, what="a resolver model file", flag=flag
+        path, overwrite, is_ours=is_model_file, what="a resolver model file", flag=flag
     )
-
-
-def _is_model_file(path: Path) -> bool:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError):
-        return False
-    return isinstance(data, dict) and data.get("format") == MODEL_FORMAT
 
 
 def _label_pairs(labels: DataLike, features) -> pa.Table:
     """Known-match profile pairs from (id, entity_id) labels, at most 50 profiles per entity."""
     lab = read_records_labels(labels)
-    con = duckdb.connect()
-    con.register("lab", lab)
-    con.register("rec", features.records.select(["id", "profile_id"]))
-    return con.sql(
-        """
-        WITH p AS (
-            SELECT DISTINCT l.entity_id, r.profile_id FROM lab l JOIN rec r ON r.id = l.id
-        ), ranked AS (
-            SELECT *, row_number() OVER (PARTITION BY entity_id ORDER BY profile_id) AS k FROM p
-        )
-        SELECT a.profile_id AS unique_id_l, b.profile_id AS unique_id_r
-        FROM ranked a JOIN ranked b ON a.entity_id = b.entity_id AND a.profile_id < b.profile_id
-        WHERE a.k <= 50 AND b.k <= 50
-        ORDER BY 1, 2
-        """
-    ).to_arrow_table()
+    records = features.records.select(["id", "profile_id"])
+    with duckdb.connect() as con, registered(con, {"lab": lab, "rec": records}):
+        return con.sql(
+            """
+            WITH p AS (
+                SELECT DISTINCT l.entity_id, r.profile_id FROM lab l JOIN rec r ON r.id = l.id
+            ), ranked AS (
+                SELECT *, row_number() OVER (PARTITION BY entity_id ORDER BY profile_id) AS k FROM p
+            )
+            SELECT a.profile_id AS unique_id_l, b.profile_id AS unique_id_r
+            FROM ranked a JOIN ranked b ON a.entity_id = b.entity_id AND a.profile_id < b.profile_id
+            WHERE a.k <= 50 AND b.k <= 50
+            ORDER BY 1, 2
+            """
+        ).to_arrow_table()
 
 
 def read_records_labels(labels: DataLike) -> pa.Table:

@@ -14,9 +14,9 @@ import signal
 import sys
 from collections.abc import Iterator, Sequence
 
-from resolver import __version__
 from resolver.errors import ResolverError, UsageError
 from resolver.interrupts import watch_signals
+from resolver.version import __version__
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
 

@@ -21,6 +21,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from resolver.engine import registered
+
 # Two clusters merge when the mean probability of their scored cross pairs is at least
 # LINK_FACTOR * threshold. Chosen on generated dev data (seed 99, model trained on seed 2026):
 # factor 0.3 at threshold 0.9 gave pairwise F1 0.927 against 0.895 for factor 1.0 at 0.5 and
@@ -145,9 +147,7 @@ def assign_entities(
     The entity id is a hash of the smallest record id in the entity, so it does not depend on
     row order or on how clusters were numbered.
     """
-    con.register("_cl_records", records)
-    con.register("_cl_clusters", clusters)
-    try:
+    with registered(con, {"_cl_records": records, "_cl_clusters": clusters}):
         return con.sql(
             """
             WITH rc AS (
@@ -162,6 +162,3 @@ def assign_entities(
             FROM rc ORDER BY row
             """
         ).to_arrow_table()
-    finally:
-        con.unregister("_cl_records")
-        con.unregister("_cl_clusters")

@@ -27,11 +27,6 @@ def _engine_options(args: argparse.Namespace) -> dict:
     return {"backend": args.backend, "memory_limit": args.memory_limit, "temp_dir": args.temp_dir}
 
 
-def _check_threshold(threshold: float | None) -> None:
-    if threshold is not None and not 0.0 < threshold < 1.0:
-        raise UsageError(f"--threshold must be between 0 and 1 (exclusive), got {threshold}")
-
-
 def _claimed_output(
     args: argparse.Namespace, inputs: list, space_factor: int
 ) -> contextlib.AbstractContextManager[Path]:
@@ -88,8 +83,9 @@ def cmd_dedupe(args: argparse.Namespace) -> int:
     from resolver.features import DEFAULT_MAX_BLOCK_SIZE
     from resolver.io.readers import read_records
     from resolver.io.writers import check_csv_columns
+    from resolver.model.scoring import check_threshold
 
-    _check_threshold(args.threshold)
+    check_threshold(args.threshold, "--threshold")
     with _claimed_output(args, [args.input, args.model], space_factor=2) as out_dir:
         records = read_records(
             args.input, mapping=args.mapping, encoding=args.encoding, delimiter=args.delimiter
@@ -140,9 +136,10 @@ def cmd_dedupe(args: argparse.Namespace) -> int:
 
 
 def cmd_screen(args: argparse.Namespace) -> int:
+    from resolver.model.scoring import check_threshold
     from resolver.screening import Screener
 
-    _check_threshold(args.threshold)
+    check_threshold(args.threshold, "--threshold")
     inputs = [args.input, *args.lists, args.model]
     with _claimed_output(args, inputs, space_factor=1) as out_dir, _progress("screening") as step:
         step("loading lists")
@@ -198,10 +195,10 @@ def cmd_screen(args: argparse.Namespace) -> int:
 
 
 def cmd_flows(args: argparse.Namespace) -> int:
+    from resolver.model.scoring import check_threshold
     from resolver.tradeflows import flows
 
-    if args.list_threshold is not None and not 0.0 < args.list_threshold < 1.0:
-        raise UsageError(f"--list-threshold must be between 0 and 1, got {args.list_threshold}")
+    check_threshold(args.list_threshold, "--list-threshold")
     inputs = [args.input, *args.lists, args.model, args.controlled_hs]
     with _claimed_output(args, inputs, space_factor=3) as out_dir, _progress("flows") as step:
         result = flows(

@@ -15,26 +15,30 @@ import pyarrow.compute as pc
 from splink import block_on
 
 from resolver.cluster import assign_entities, cluster_profiles, component_labels
-from resolver.engine import Engine
+from resolver.engine import Engine, registered
 from resolver.features import DEFAULT_MAX_BLOCK_SIZE, build_features
 from resolver.io.writers import staged_output_dir, write_json, write_table
 from resolver.model.adapt import (
     U_MIN_PROFILES,
-    logit2,
     observed_level_rates,
     remeasure_m_on_pairs,
     u_from_observed,
 )
+from resolver.model.blocking import BLOCKING_RULES
 from resolver.model.params import ModelParams
 from resolver.model.predict import build_linker, predict_pairs
-from resolver.model.prior import MAX_FACTOR, estimate_prior, level_weights
+from resolver.model.prior import MAX_FACTOR, estimate_prior, level_weights, names_only
+from resolver.model.scoring import logit2
 from resolver.model.spec import M_FROM_SURE_MATCHES
 
 log = logging.getLogger(__name__)
 
 PAIRS_FLOOR = 0.01
+# Candidate entities (groups linked at the threshold) of at most this many profiles whose
+# members were compared with each other in less than MIN_SCORED_SHARE of their pairs are scored
+# whole before clustering (``_score_within_groups``).
 MAX_RESCORED_GROUP = 200
-MIN_SCORED_SHARE = 0.5  # groups with fewer of their pairs scored are scored whole
+MIN_SCORED_SHARE = 0.5
 
 
 @dataclass
@@ -77,7 +81,9 @@ def dedupe(
     t0 = time.perf_counter()
 
     step("features")
-    features = build_features(table, engine.con, max_block_size=max_block_size)
+    features = build_features(
+        table, engine.con, max_block_size=max_block_size, blocking_rules=BLOCKING_RULES
+    )
     timings["features_s"] = time.perf_counter() - t0
 
     step("predict")
@@ -85,21 +91,21 @@ def dedupe(
     n_profiles = features.profiles.num_rows
     model_prior = prior = params.prior_for(n_profiles)
     floor = min(PAIRS_FLOOR, threshold)
-    import os  # TEMP experiment switch
-
-    estimate = adapt and n_profiles >= U_MIN_PROFILES
+    adapting = adapt and n_profiles >= U_MIN_PROFILES
+    # a prior estimated from the data when it holds names only (``resolver.model.prior``)
+    estimating = adapting and names_only(features.evidence)
     prior_method = "model"
     model_params = params
-    if estimate:
+    if adapting:
         observed = observed_level_rates(params, features.profiles, prior)
         params = u_from_observed(params, observed, prior)
     linker = build_linker(engine, params, [features.profiles], link_type="dedupe_only", prior=prior)
-    # pairs that could not reach the floor even at the highest prior the estimate may choose
-    # are left out: their posterior is negligible in the estimate too
-    pairs_sdf = predict_pairs(linker, floor / MAX_FACTOR if estimate else floor)
+    # with an estimate to come, pairs are kept that could reach the floor at the highest prior
+    # the estimate may choose
+    pairs_sdf = predict_pairs(linker, floor / MAX_FACTOR if estimating else floor)
     names = list(params.comparisons)
     reweigh = None
-    if estimate and not os.environ.get("RESOLVER_NO_PRIOR_EST"):
+    if estimating:
         found = estimate_prior(
             model_params,
             observed,
@@ -112,9 +118,7 @@ def dedupe(
         params, prior, prior_method = found.params, found.prior, found.method
     pairs = _pairs_table(engine, pairs_sdf, features.profiles, names, reweigh=reweigh, floor=floor)
     engine.release(linker)
-    pairs, rescored = _score_within_components(
-        engine, params, features.profiles, pairs, prior, threshold
-    )
+    pairs, rescored = _score_within_groups(engine, params, features.profiles, pairs, prior, threshold)
     remeasured: dict[str, Any] = {}
     if adapt:
         pairs, remeasured = remeasure_m_on_pairs(
@@ -174,13 +178,13 @@ def dedupe(
     return DedupeResult(out_clusters, entities, pairs, summary)
 
 
-def _splink_source(engine: Engine, pairs_sdf, columns: list[str]) -> str:
-    """A name the local DuckDB connection can read splink's scored pairs under."""
-    if engine.backend == "duckdb":  # read splink's table in place: no extra copy in memory
-        return f'"{pairs_sdf.physical_name}"'
+def _splink_source(engine: Engine, pairs_sdf, columns: list[str]) -> tuple[str, dict]:
+    """A name the local DuckDB connection reads splink's scored pairs under, and the tables to
+    register for it (none on DuckDB: splink's table is read in place, no copy in memory)."""
+    if engine.backend == "duckdb":
+        return f'"{pairs_sdf.physical_name}"', {}
     raw = pa.Table.from_pandas(pairs_sdf.as_pandas_dataframe()[columns], preserve_index=False)
-    engine.con.register("_pairs_raw", raw)
-    return "_pairs_raw"
+    return "_pairs_raw", {"_pairs_raw": raw}
 
 
 def _weight_patterns(
@@ -189,14 +193,14 @@ def _weight_patterns(
     """Distinct combinations of per-comparison match weights among scored pairs, with counts."""
     available = {c.unquote().name for c in pairs_sdf.columns}
     names = [c for c in comparison_names if f"mw_{c}" in available]
-    source = _splink_source(engine, pairs_sdf, [f"mw_{c}" for c in names])
-    try:
-        cols = ", ".join(f'"mw_{c}"' for c in names)
+    source, tables = _splink_source(engine, pairs_sdf, [f"mw_{c}" for c in names])
+    cols = ", ".join(f'"mw_{c}"' for c in names)
+    with registered(engine.con, tables):
         rows = engine.con.sql(f"SELECT {cols}, count(*) FROM {source} GROUP BY ALL").fetchall()
-    finally:
-        if source == "_pairs_raw":
-            engine.con.unregister("_pairs_raw")
-    return [({c: float(v) for c, v in zip(names, row[:-1], strict=True)}, int(row[-1])) for row in rows]
+    return [
+        ({c: float(v) for c, v in zip(names, row[:-1], strict=True)}, int(row[-1]))
+        for row in rows
+    ]
 
 
 def _reweighed_sql(column: str, old: list[float], new: list[float]) -> str:
@@ -221,64 +225,58 @@ def _pairs_table(
     per-comparison weights, smaller id on the left, sorted by (id_l, id_r).
 
     ``reweigh`` = (weights the pairs were scored with, new weights, new prior) re-scores every
-    pair without running splink again; ``floor`` drops pairs scoring below it.
+    pair without running splink again; ``floor`` then drops pairs scoring below it.
     """
     available = {c.unquote().name for c in pairs_sdf.columns}
     names = [c for c in comparison_names if f"mw_{c}" in available]
     keep = ["unique_id_l", "unique_id_r", "match_probability", "match_weight"]
     keep += [f"mw_{c}" for c in names]
-    con = engine.con
-    source = _splink_source(engine, pairs_sdf, keep)
+    source, tables = _splink_source(engine, pairs_sdf, keep)
+    # pid numbers the profiles of a dedupe in unique_id order: sorting on it is sorting on
+    # (id_l, id_r) without comparing strings
+    tables["_pairs_sizes"] = profiles.select(["unique_id", "n_records", "pid"])
     if reweigh is None:
         weights = {c: f'p."mw_{c}"' for c in names}
-        total = 'p."match_weight"'
+        total, probability, where = 'p."match_weight"', "splink_probability", ""
     else:
         old, new, prior = reweigh
         weights = {c: _reweighed_sql(f'p."mw_{c}"', old[c], new[c]) for c in names}
-        total = " + ".join([*weights.values(), repr(logit2(prior))])
-    where = "" if floor is None else f"WHERE match_weight >= {logit2(floor)!r}"
+        total = " + ".join([repr(logit2(prior)), *weights.values()])
+        probability = "1.0 / (1.0 + pow(2.0, -match_weight))"
+        where = "" if floor is None else f"WHERE match_weight >= {logit2(floor)!r}"
     rest = ", ".join(f'{sql} AS "mw_{c}"' for c, sql in weights.items())
-    # pid numbers the profiles of a dedupe in unique_id order: sorting on it is sorting on
-    # (id_l, id_r) without comparing strings
-    con.register("_pairs_sizes", profiles.select(["unique_id", "n_records", "pid"]))
-    try:
-        return con.sql(
+    with registered(engine.con, tables):
+        return engine.con.sql(
             f"""
-            SELECT id_l, id_r, n_records_l, n_records_r,
-                   1.0 / (1.0 + pow(2.0, -match_weight)) AS match_probability, match_weight,
-                   * EXCLUDE (id_l, id_r, n_records_l, n_records_r, match_weight, pid_l, pid_r)
+            SELECT id_l, id_r, n_records_l, n_records_r, {probability} AS match_probability,
+                   match_weight, * EXCLUDE (id_l, id_r, n_records_l, n_records_r, match_weight,
+                                            splink_probability, pid_l, pid_r)
             FROM (
                 SELECT sl.unique_id AS id_l, sr.unique_id AS id_r,
                        sl.n_records AS n_records_l, sr.n_records AS n_records_r,
-                       sl.pid AS pid_l, sr.pid AS pid_r,
+                       sl.pid AS pid_l, sr.pid AS pid_r, p."match_probability" AS splink_probability,
                        {total} AS match_weight, {rest}
                 FROM {source} p
                 JOIN _pairs_sizes sl ON sl.unique_id = least(p.unique_id_l, p.unique_id_r)
                 JOIN _pairs_sizes sr ON sr.unique_id = greatest(p.unique_id_l, p.unique_id_r)
-            )
+            ) p
             {where}
             ORDER BY pid_l, pid_r
             """
         ).to_arrow_table()
-    finally:
-        if source == "_pairs_raw":
-            con.unregister("_pairs_raw")
-        con.unregister("_pairs_sizes")
 
 
 def _entities_table(
     engine: Engine, table: pa.Table, assigned: pa.Table, records: pa.Table
 ) -> pa.Table:
     """One row per entity: id, most frequent name (ties: smallest), record count, countries."""
-    con = engine.con
     cols = {
         "entity_id": assigned.column("entity_id"),
         "name": table.column("name"),
         "country": records.column("country"),
     }
-    con.register("_ent", pa.table(cols))
-    try:
-        return con.sql(
+    with registered(engine.con, {"_ent": pa.table(cols)}):
+        return engine.con.sql(
             """
             WITH names AS (
                 SELECT entity_id, name, count(*) AS n FROM _ent WHERE name IS NOT NULL GROUP BY ALL
@@ -294,11 +292,9 @@ def _entities_table(
             ORDER BY agg.n_records DESC, agg.entity_id
             """
         ).to_arrow_table()
-    finally:
-        con.unregister("_ent")
 
 
-def _score_within_components(
+def _score_within_groups(
     engine: Engine,
     params: ModelParams,
     profiles: pa.Table,
@@ -309,30 +305,29 @@ def _score_within_components(
     """Score every pair inside each group of profiles that links at ``threshold`` (a candidate
     entity), so clustering weighs the evidence between all its members, not a path of links.
 
-    Blocking compares a member of a large group with some others only, and pairs below the
+    Blocking compares a member of a large block with its neighbours only, and pairs below the
     floor are dropped: two companies joined by one strong edge each would otherwise meet no
-    evidence against merging. Groups larger than ``MAX_RESCORED_GROUP`` profiles keep the
-    blocked pairs only (their n^2 / 2 pairs would dominate the run).
+    evidence against merging. Only groups of at most ``MAX_RESCORED_GROUP`` profiles with fewer
+    than ``MIN_SCORED_SHARE`` of their pairs scored are scored whole (a larger group's n^2 / 2
+    pairs would dominate the run). Returns the pairs (below the floor kept inside those groups)
+    and the number of pairs scored again.
     """
-    strong = pc.greater_equal(pairs.column("match_probability"), threshold)
     ids = profiles.column("unique_id").combine_chunks()
     left = pc.index_in(pairs.column("id_l"), value_set=ids).to_numpy()
     right = pc.index_in(pairs.column("id_r"), value_set=ids).to_numpy()
-    mask = strong.to_numpy(zero_copy_only=False)
-    labels = component_labels(len(ids), left[mask], right[mask])
+    strong = pc.greater_equal(pairs.column("match_probability"), threshold).to_numpy(
+        zero_copy_only=False
+    )
+    labels = component_labels(len(ids), left[strong], right[strong])
     sizes = np.bincount(labels, minlength=len(ids))
-    # pairs already scored inside each group: a group whose members were mostly compared with
-    # each other already carries the evidence between them
     inside = labels[left] == labels[right]
     scored = np.bincount(labels[left[inside]], minlength=len(ids))
-    possible = sizes * (sizes - 1) / 2
-    sparse = scored < MIN_SCORED_SHARE * possible
-    group_size = sizes[labels]
-    chosen = (group_size >= 3) & (group_size <= MAX_RESCORED_GROUP) & sparse[labels]
+    sparse = scored < MIN_SCORED_SHARE * sizes * (sizes - 1) / 2
+    chosen = (sizes[labels] >= 3) & (sizes[labels] <= MAX_RESCORED_GROUP) & sparse[labels]
     if not chosen.any():
         return pairs, 0
-    group = pa.array(np.where(chosen, labels, -1)).cast(pa.int64())
-    group = pc.if_else(pc.equal(group, -1), pa.scalar(None, pa.int64()), group)
+    group = pa.array(np.where(chosen, labels, 0), pa.int64())
+    group = pc.if_else(pa.array(chosen), group, pa.scalar(None, pa.int64()))
     table = profiles.append_column("resolver_group", group)
     linker = build_linker(
         engine,
@@ -346,19 +341,14 @@ def _score_within_components(
         extra = _pairs_table(engine, predict_pairs(linker, None), table, list(params.comparisons))
     finally:
         engine.release(linker)
-    con = engine.con
-    con.register("_grp_old", pairs)
-    con.register("_grp_new", extra.cast(pairs.schema))
-    try:
-        merged = con.sql(
+    extra = extra.cast(pairs.schema)
+    with registered(engine.con, {"_grp_old": pairs, "_grp_new": extra}):
+        merged = engine.con.sql(
             """
             SELECT * FROM _grp_new
             UNION ALL
             SELECT o.* FROM _grp_old o ANTI JOIN _grp_new n ON o.id_l = n.id_l AND o.id_r = n.id_r
             """
         ).to_arrow_table()
-    finally:
-        con.unregister("_grp_old")
-        con.unregister("_grp_new")
     order = pc.sort_indices(merged, [("id_l", "ascending"), ("id_r", "ascending")])
     return merged.take(order), extra.num_rows

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import tempfile
+import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,19 @@ log = logging.getLogger(__name__)
 DEFAULT_MEMORY_LIMIT = "1536MB"
 
 
+@contextlib.contextmanager
+def registered(con: duckdb.DuckDBPyConnection, tables: Mapping[str, Any]) -> Iterator[None]:
+    """Arrow tables registered on ``con`` under the given names for the duration of the block."""
+    for name, table in tables.items():
+        con.register(name, table)
+    try:
+        yield
+    finally:
+        for name in tables:
+            with contextlib.suppress(duckdb.Error):
+                con.unregister(name)
+
+
 @dataclass
 class Engine:
     """A database backend that splink runs on; ``con`` is always a DuckDB connection for local SQL.
@@ -38,6 +54,7 @@ class Engine:
     con: duckdb.DuckDBPyConnection = field(init=False)
     spill_dir: Path = field(init=False)
     _registrations: int = field(default=0, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.backend not in ("duckdb", "spark"):
@@ -57,6 +74,18 @@ class Engine:
             self.con.execute("SET memory_limit = ?", [limit])
         except duckdb.Error as exc:
             raise UsageError(f"--memory-limit '{limit}': {exc}") from None
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection to this engine's database for one call: what it registers and its temp
+        tables are its own (concurrent calls do not meet) and are gone when the block ends."""
+        with self._lock:  # a DuckDB connection object is not thread-safe, cursor() included
+            # a cursor is a connection of its own: ``con.interrupt()`` does not stop its query
+            cursor = interrupts.register(self.con.cursor())
+        try:
+            yield cursor
+        finally:
+            cursor.close()
 
     def db_api(self):
         """A fresh splink database API on this engine."""
@@ -79,11 +108,15 @@ class Engine:
         return db_api.register(to_spark(self, table), dataset_display_name=name, table_name=name)
 
     def release(self, linker) -> None:
-        """Drop the tables splink made for ``linker`` so long-lived engines do not grow."""
+        """Drop the tables splink made for ``linker`` and the inputs ``register`` gave it, so
+        long-lived engines do not grow."""
         try:
             linker.table_management.delete_tables_created_by_splink_from_db()
             for sdf in linker._input_tables_dict.values():
-                sdf.drop_table_from_database_and_remove_from_cache()
+                if self.backend == "duckdb":  # a registered Arrow table is a view
+                    self.con.unregister(sdf.physical_name)
+                else:
+                    sdf.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
         except Exception as exc:  # cleanup must never fail a finished run
             log.debug("cleanup of splink tables failed: %s", exc)
 

@@ -12,9 +12,8 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import re
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -23,21 +22,43 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from resolver.engine import registered
 from resolver.gcpause import gc_paused
 from resolver.io.schema import OPTIONAL_COLUMNS
-from resolver.model.levels import INITIALS_COLUMN, word_initials
-from resolver.model.spec import BLOCKING_RULES
 from resolver.normalize import (
     legal_family,
     name_features,
     normalize_address,
     normalize_city,
     normalize_country,
+    normalize_postcode,
     normalize_tax_id,
+)
+from resolver.normalize.addresses import (
+    PLACEHOLDER_POSTCODE_RE,
+    PLACEHOLDER_POSTCODES,
+    POSTCODE_JUNK,
 )
 
 log = logging.getLogger(__name__)
 
+# The initialism level compares this column, computed once per name rather than once per pair.
+INITIALS_COLUMN = "name_initials"
+# The compared features of a record, as ``record_features`` gives them (after row and id).
+NAME_FEATURES = (
+    "name_core",
+    "name_keys",
+    "name_key_string",
+    "name_folds",
+    "name_fold_string",
+    "name_joined",
+    INITIALS_COLUMN,
+    "legal_class",
+    "legal_family",
+    "name_numbers",
+)
+RECORD_FEATURES = (*NAME_FEATURES, *OPTIONAL_COLUMNS)
+# Records equal on all of these form one profile (the rest derives from them).
 PROFILE_COLUMNS = (
     "name_core",
     "name_key_string",
@@ -61,10 +82,6 @@ SLICES_PER_WORKER = 4  # a few slices per worker even out uneven slices
 # 200 and 50 gave the same pairwise F1 (0.82) in 113 s, 41 s and 17 s.
 RARE_WORD_BLOCK_SIZE = 50
 BLOCK_WINDOW = 20
-_SEP = "\x1f"
-_POSTCODE_JUNK = re.compile(r"[^0-9A-Z]")
-# Country-wide codes that forms require and places without postcodes fill in.
-PLACEHOLDER_POSTCODES = frozenset({"999077", "999078"})
 
 
 @dataclass
@@ -78,16 +95,10 @@ class FeatureSet:
     max_block_size: int = DEFAULT_MAX_BLOCK_SIZE
 
 
-def normalize_postcode(raw: str | None) -> str | None:
-    """Upper-case alphanumerics only; None when nothing is left or the code is a placeholder
-    (one repeated digit such as 000000, or a known country-wide code such as Hong Kong's
-    999077), which would make unrelated parties "same postcode"."""
-    if raw is None:
-        return None
-    value = _POSTCODE_JUNK.sub("", raw.upper())
-    if not value or (value.isdigit() and len(set(value)) == 1) or value in PLACEHOLDER_POSTCODES:
-        return None
-    return value
+def word_initials(core: str | None) -> str | None:
+    """First letters of the space-separated words of a name core ("peoples liberation army" ->
+    "pla"); None without a core."""
+    return "".join([w[:1] for w in core.split(" ")]) if core else None
 
 
 def _blank_to_none(value: str | None) -> str | None:
@@ -183,10 +194,10 @@ def _postcode_array(column: pa.ChunkedArray) -> pa.Array:
     ı -> I), so values with any non-ASCII character still go through ``normalize_postcode``.
     """
     values = column.combine_chunks().cast(pa.string())
-    out = pc.replace_substring_regex(pc.ascii_upper(values), _POSTCODE_JUNK.pattern, "")
+    out = pc.replace_substring_regex(pc.ascii_upper(values), POSTCODE_JUNK.pattern, "")
     placeholder = pc.or_(
         pc.is_in(out, value_set=pa.array(sorted(PLACEHOLDER_POSTCODES))),
-        pc.match_substring_regex(out, r"^(0+|1+|2+|3+|4+|5+|6+|7+|8+|9+)$"),
+        pc.match_substring_regex(out, PLACEHOLDER_POSTCODE_RE),
     )
     out = pc.if_else(placeholder, pa.scalar("", pa.string()), out)
     other = pc.invert(pc.fill_null(pc.string_is_ascii(values), True))
@@ -242,8 +253,10 @@ def build_features(
     *,
     source: pa.Array | None = None,
     max_block_size: int = DEFAULT_MAX_BLOCK_SIZE,
+    blocking_rules: Sequence[tuple[str, ...]] = (),
 ) -> FeatureSet:
-    """Normalize, group identical records into profiles, weight name words and build guarded block keys.
+    """Normalize, group identical records into profiles, weight name words and build guarded
+    block keys (``blk_i``/``win_i`` for rule i of ``blocking_rules``, tuples of feature columns).
 
     ``source`` (one value per row) keeps the data sets of a link job apart while sharing word weights.
     """
@@ -254,41 +267,40 @@ def build_features(
         c: table.num_rows - rec.column(c).null_count
         for c in ("name_core", "legal_class", *OPTIONAL_COLUMNS)
     }
-    con.register("_rf_input", rec)
-    src = "source_dataset, " if source is not None else ""
-    part = ", ".join(PROFILE_COLUMNS)
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _rf_records AS
-        SELECT row, id, {src}
-               min(id) OVER (PARTITION BY {src}{part},
-                             CASE WHEN name_core IS NULL THEN id END) AS profile_id,
-               name_core IS NULL AS unmatchable, country
-        FROM _rf_input
-        """
-    )
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _rf_prof AS
-        SELECT row_number() OVER (ORDER BY {"f.source_dataset, " if source is not None else ""}f.id) AS _pk,
-               f.id AS unique_id,
-               {"f.source_dataset, " if source is not None else ""}
-               r.n_records, f.name_core, f.name_keys, f.name_key_string, f.name_folds,
-               f.name_fold_string, f.name_joined,
-               f.{INITIALS_COLUMN},
-               f.legal_class, f.legal_family, f.name_numbers, f.country, f.city, f.address,
-               CASE WHEN f.address IS NULL THEN NULL
-                    ELSE list_distinct(string_split(f.address, ' ')) END AS address_tokens,
-               f.postcode, f.tax_id
-        FROM _rf_input f
-        JOIN (SELECT {src}profile_id, count(*) AS n_records FROM _rf_records
-              GROUP BY ALL) r
-          ON f.id = r.profile_id {"AND f.source_dataset = r.source_dataset" if source is not None else ""}
-        """
-    )
-    con.unregister("_rf_input")
+    with registered(con, {"_rf_input": rec}):
+        src = "source_dataset, " if source is not None else ""
+        part = ", ".join(PROFILE_COLUMNS)
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _rf_records AS
+            SELECT row, id, {src}
+                   min(id) OVER (PARTITION BY {src}{part},
+                                 CASE WHEN name_core IS NULL THEN id END) AS profile_id,
+                   name_core IS NULL AS unmatchable, country
+            FROM _rf_input
+            """
+        )
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _rf_prof AS
+            SELECT row_number() OVER (ORDER BY {"f.source_dataset, " if source is not None else ""}f.id) AS _pk,
+                   f.id AS unique_id,
+                   {"f.source_dataset, " if source is not None else ""}
+                   r.n_records, f.name_core, f.name_keys, f.name_key_string, f.name_folds,
+                   f.name_fold_string, f.name_joined,
+                   f.{INITIALS_COLUMN},
+                   f.legal_class, f.legal_family, f.name_numbers, f.country, f.city, f.address,
+                   CASE WHEN f.address IS NULL THEN NULL
+                        ELSE list_distinct(string_split(f.address, ' ')) END AS address_tokens,
+                   f.postcode, f.tax_id
+            FROM _rf_input f
+            JOIN (SELECT {src}profile_id, count(*) AS n_records FROM _rf_records
+                  GROUP BY ALL) r
+              ON f.id = r.profile_id {"AND f.source_dataset = r.source_dataset" if source is not None else ""}
+            """
+        )
     _add_word_weights(con, min(max_block_size, RARE_WORD_BLOCK_SIZE))
-    blocking = _add_block_keys(con, max_block_size, src.rstrip(", "))
+    blocking = _add_block_keys(con, blocking_rules, max_block_size, src.rstrip(", "))
     records = con.sql(
         "SELECT row, id, profile_id, unmatchable, country FROM _rf_records ORDER BY row"
     ).to_arrow_table()
@@ -364,7 +376,9 @@ def _add_word_weights(con: duckdb.DuckDBPyConnection, rare_block_size: int) -> N
     )
 
 
-def _add_block_keys(con: duckdb.DuckDBPyConnection, cap: int, src: str) -> list[dict[str, Any]]:
+def _add_block_keys(
+    con: duckdb.DuckDBPyConnection, rules: Sequence[tuple[str, ...]], cap: int, src: str
+) -> list[dict[str, Any]]:
     """Materialize guarded key columns per blocking rule; report block statistics.
 
     ``blk_i`` holds the rule's key where its block has at most ``cap`` profiles (compared
@@ -396,7 +410,7 @@ def _add_block_keys(con: duckdb.DuckDBPyConnection, cap: int, src: str) -> list[
     stats = []
     joins = []
     half = BLOCK_WINDOW // 2
-    for i, rule in enumerate(BLOCKING_RULES):
+    for i, rule in enumerate(rules):
         cols = list(rule)
         rule_cap = cap
         not_null = " AND ".join(f"{c} IS NOT NULL" for c in cols)
@@ -445,7 +459,7 @@ def _add_block_keys(con: duckdb.DuckDBPyConnection, cap: int, src: str) -> list[
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _rf_prof_final AS SELECT * FROM _rf_prof2 {' '.join(joins)}"
     )
-    for i in range(len(BLOCKING_RULES)):
+    for i in range(len(rules)):
         con.execute(f"DROP TABLE _rf_blk_{i}")
     con.execute("DROP TABLE _rf_prof2")
     return stats

@@ -68,7 +68,6 @@ def score_pairs(
         link_type="link_only",
         prior=prior,
         blocking=[block_on("pair_keys", arrays_to_explode=["pair_keys"])],
-        term_frequencies=False,
     )
     try:
         scored = predict_pairs(linker, 0.0).as_pandas_dataframe()

@@ -31,6 +31,7 @@ from typing import Any
 
 from resolver.errors import UsageError
 from resolver.io.locks import LockBusy, hold_lock
+from resolver.version import __version__
 
 log = logging.getLogger(__name__)
 
@@ -191,8 +192,6 @@ def write_marker(
     folder: Path, files: list[str], *, complete: bool = True, formula_guarded_csv: bool = False
 ) -> None:
     """Record ``files`` as written by resolver into ``folder``."""
-    from resolver import __version__
-
     payload: dict[str, Any] = {
         "written_by": "resolver",
         "version": __version__,

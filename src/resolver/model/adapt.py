@@ -5,7 +5,6 @@ training; the pairs the rest of the model is sure of at dedupe time)."""
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Sequence
 from dataclasses import replace
 from itertools import combinations
@@ -15,9 +14,10 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from resolver.engine import Engine
+from resolver.engine import Engine, registered
 from resolver.model.params import ModelParams
 from resolver.model.predict import build_linker
+from resolver.model.scoring import gamma_sql, level_weight, logit2, pair_columns_sql, probabilities
 from resolver.model.spec import M_FLOOR, M_SURE_MIN_PAIRS, ComparisonSpec
 
 log = logging.getLogger(__name__)
@@ -49,19 +49,11 @@ def sure_match_m(
     DuckDB copy of the profiles, so every backend gets the same model; None when fewer than
     ``M_SURE_MIN_PAIRS`` pairs have data.
     """
-    levels = spec.levels()
-    cases, non_null = [], []
-    for k, level in enumerate(levels):
-        condition = level.get_comparison_level("duckdb").sql_condition
-        cases.append(f"ELSE {k}" if condition == "ELSE" else f"WHEN {condition} THEN {k}")
-        if not getattr(level, "is_null_level", False):
-            non_null.append(k)
+    non_null = [g for level, g in zip(spec.levels, spec.gammas, strict=True) if not level.is_null]
     cols = sorted({*spec.columns, *rule})
-    select = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in spec.columns)
-    con = duckdb.connect()
-    try:
-        con.register("_rf_sure_input", profiles.select(["unique_id", *cols]))
-        group = ", ".join(rule)
+    group = ", ".join(rule)
+    sure_input = {"_rf_sure_input": profiles.select(["unique_id", *cols])}
+    with duckdb.connect() as con, registered(con, sure_input):
         counts = dict(
             con.execute(
                 f"""
@@ -69,16 +61,14 @@ def sure_match_m(
                     SELECT * FROM _rf_sure_input
                     QUALIFY count(*) OVER (PARTITION BY {group}) <= ?
                 )
-                SELECT CASE {" ".join(cases)} END AS level, count(*)
-                FROM (SELECT {select} FROM p l JOIN p r
+                SELECT {gamma_sql(spec)} AS level, count(*)
+                FROM (SELECT {pair_columns_sql(spec.columns)} FROM p l JOIN p r
                       ON {rule_sql(rule)} AND l.unique_id < r.unique_id)
                 GROUP BY ALL
                 """,
                 [SURE_MAX_GROUP],
             ).fetchall()
         )
-    finally:
-        con.close()
     total = sum(counts.get(k, 0) for k in non_null)
     if total < M_SURE_MIN_PAIRS:
         return None
@@ -189,12 +179,6 @@ SURE_POSTERIOR = 0.999  # pairs the rest of the model calls matches at least thi
 _WEIGHT_TOLERANCE = 1e-6  # splink's SQL log2 against Python's, per level
 
 
-def logit2(p: float) -> float:
-    """A probability as log-odds in bits (a match weight); finite for 0 and 1."""
-    p = min(max(p, 1e-15), 1.0 - 1e-15)
-    return math.log2(p / (1.0 - p))
-
-
 def remeasure_m_on_pairs(
     pairs: pa.Table, params: ModelParams, names: Sequence[str], max_gain_bits: float
 ) -> tuple[pa.Table, dict[str, dict[str, Any]]]:
@@ -219,7 +203,7 @@ def remeasure_m_on_pairs(
         if column not in pairs.column_names or name not in params.comparisons:
             continue
         levels = params.comparisons[name]
-        weights = [math.log2(lv["m"] / lv["u"]) for lv in levels]
+        weights = [level_weight(lv["m"], lv["u"]) for lv in levels]
         if min(abs(a - b) for a, b in combinations([*weights, 0.0], 2)) < _WEIGHT_TOLERANCE:
             log.info("%s: two levels share a weight; m not re-measured", name)
             continue
@@ -232,7 +216,7 @@ def remeasure_m_on_pairs(
         m = [max(c / sum(counts), M_FLOOR) for c in counts]
         m = [v / sum(m) for v in m]
         gains = [
-            min(math.log2(v / lv["u"]) - w, max_gain_bits)
+            min(level_weight(v, lv["u"]) - w, max_gain_bits)
             for v, lv, w in zip(m, levels, weights, strict=True)
         ]
         shift = np.zeros_like(total)
@@ -252,7 +236,7 @@ def remeasure_m_on_pairs(
             pa.array(
                 np.where(
                     changed,
-                    1.0 / (1.0 + np.exp2(-total)),
+                    probabilities(total),
                     pairs.column("match_probability").to_numpy(zero_copy_only=False),
                 )
             ),

@@ -18,6 +18,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from resolver.model.scoring import gamma_sql, pair_columns_sql
 from resolver.model.spec import COMPARISONS, M_FLOOR, ComparisonSpec
 
 log = logging.getLogger(__name__)
@@ -38,18 +39,6 @@ class LevelCounts:
     true_pairs: int = 0
     profiles: int = 0
     matches_per_profile: float = 0.0
-
-
-def level_case_sql(spec: ComparisonSpec) -> tuple[str, list[int]]:
-    """A DuckDB CASE giving the level index of a pair (columns ``<col>_l`` / ``<col>_r``), and
-    the indices of the comparison's null levels."""
-    cases, nulls = [], []
-    for k, level in enumerate(spec.levels()):
-        condition = level.get_comparison_level("duckdb").sql_condition
-        cases.append(f"ELSE {k}" if condition == "ELSE" else f"WHEN {condition} THEN {k}")
-        if getattr(level, "is_null_level", False):
-            nulls.append(k)
-    return f"CASE {' '.join(cases)} END", nulls
 
 
 def count_levels(
@@ -115,21 +104,22 @@ _PAIR_SCHEMA = pa.schema([("a", pa.string()), ("b", pa.string())])
 def _counts(
     con: duckdb.DuckDBPyConnection, spec: ComparisonSpec, pairs: str, columns: Sequence[str]
 ) -> list[int]:
-    """Pairs of table ``pairs`` at each non-null level of ``spec``."""
-    case, nulls = level_case_sql(spec)
+    """Pairs of table ``pairs`` at each scored (non-null) level of ``spec``, in level order."""
     cols = [c for c in columns if c != "unique_id"]
-    sides = ", ".join(f'l."{c}" AS "{c}_l", r."{c}" AS "{c}_r"' for c in cols)
     rows = con.sql(
         f"""
-        SELECT {case} AS level, count(*) FROM (
-            SELECT {sides} FROM {pairs} p
+        SELECT {gamma_sql(spec)} AS gamma, count(*) FROM (
+            SELECT {pair_columns_sql(cols)} FROM {pairs} p
             JOIN _lab_profiles l ON l.unique_id = p.a JOIN _lab_profiles r ON r.unique_id = p.b
         ) GROUP BY ALL
         """
     ).fetchall()
     found = dict(rows)
-    n_levels = len(spec.levels())
-    return [int(found.get(k, 0)) for k in range(n_levels) if k not in nulls]
+    return [
+        int(found.get(g, 0))
+        for level, g in zip(spec.levels, spec.gammas, strict=True)
+        if not level.is_null
+    ]
 
 
 def mixture(

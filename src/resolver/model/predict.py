@@ -1,18 +1,67 @@
-"""Score candidate pairs with a trained model on any backend (settings regenerated per dialect)."""
+"""The model as splink comparisons, and a splink linker to score candidate pairs on any backend."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 import pyarrow as pa
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
+from splink.internals.comparison_level_creator import ComparisonLevelCreator
+from splink.internals.dialects import SplinkDialect
 
 from resolver.engine import Engine
 from resolver.errors import ModelError
+from resolver.model.blocking import BLOCKING_RULES
+from resolver.model.levels import Level
 from resolver.model.params import ModelParams
-from resolver.model.spec import BLOCKING_RULES, comparison
+from resolver.model.spec import ComparisonSpec, comparison
 
 log = logging.getLogger(__name__)
+
+
+class _SplinkLevel(ComparisonLevelCreator):
+    """A resolver level as splink sees it: its SQL for the backend's dialect and its label."""
+
+    def __init__(self, level: Level, label: str):
+        self.level, self.label = level, label
+        if level.is_null:
+            self.is_null_level = True
+
+    def create_sql(self, sql_dialect: SplinkDialect) -> str:
+        return self.level.sql(sql_dialect.sql_dialect_str)
+
+    def create_label_for_charts(self) -> str:
+        return self.label
+
+
+def splink_comparison(
+    spec: ComparisonSpec, parameters: Sequence[dict] | None = None
+) -> cl.CustomComparison:
+    """The splink comparison of ``spec``, with the saved m and u of each level when given."""
+    saved = {lv["id"]: lv for lv in parameters or ()}
+    if parameters is not None:
+        missing = [lv.id for lv in spec.scored_levels if lv.id not in saved]
+        if missing:
+            raise ModelError(
+                f"model comparison '{spec.name}' has no m/u for {', '.join(missing)}; retrain it"
+            )
+    creators: list[ComparisonLevelCreator] = []
+    for level in spec.levels:
+        label = spec.label(level)
+        creator = (
+            cll.ElseLevel().configure(label_for_charts=label)
+            if level.is_else
+            else _SplinkLevel(level, label)
+        )
+        if level.id in saved:
+            creator.configure(
+                m_probability=saved[level.id]["m"], u_probability=saved[level.id]["u"]
+            )
+        creators.append(creator)
+    return cl.CustomComparison(comparison_levels=creators, output_column_name=spec.name)
 
 
 def build_linker(
@@ -23,7 +72,6 @@ def build_linker(
     link_type: str,
     prior: float,
     blocking: list | None = None,
-    term_frequencies: bool = True,
 ) -> Linker:
     """A splink linker holding the model's comparisons with their trained m/u."""
     creators = []
@@ -32,7 +80,7 @@ def build_linker(
             spec = comparison(name)
         except KeyError:
             raise ModelError(f"model has unknown comparison '{name}'; retrain it") from None
-        creators.append(spec.creator(levels, term_frequencies=term_frequencies))
+        creators.append(splink_comparison(spec, levels))
     if blocking is None:
         blocking = [block_on(f"blk_{i}") for i in range(len(BLOCKING_RULES))]
         blocking += [block_on(f"win_{i}") for i in range(len(BLOCKING_RULES))]

@@ -12,15 +12,15 @@ from splink import Linker, SettingsCreator, block_on
 from resolver.engine import Engine
 from resolver.features import FeatureSet
 from resolver.model.adapt import rule_has_data, rule_sql, sure_match_m
+from resolver.model.blocking import NAME_COLUMN_FOR_EXCLUSION, PRIOR_RULES, TRAINING_RULES
 from resolver.model.params import ModelParams
+from resolver.model.predict import splink_comparison
 from resolver.model.spec import (
     COMPARISONS,
     M_FLOOR,
     M_FROM_SURE_MATCHES,
-    NAME_COLUMN_FOR_EXCLUSION,
-    PRIOR_RULES,
-    TRAINING_RULES,
     ComparisonSpec,
+    comparison,
 )
 
 log = logging.getLogger(__name__)
@@ -43,11 +43,11 @@ def present_comparisons(profiles: pa.Table) -> list[ComparisonSpec]:
 def _level_params(linker: Linker) -> dict[str, list[dict[str, Any]]]:
     """Trained m/u per non-null level; untrained values become neutral (m = u) rather than guesses."""
     out: dict[str, list[dict[str, Any]]] = {}
-    for comparison in linker._settings_obj.comparisons:
+    for trained in linker._settings_obj.comparisons:
+        spec = comparison(trained.output_column_name)
+        scored = [lv for lv in trained.comparison_levels if not lv.is_null_level]
         levels = []
-        for level in comparison.comparison_levels:
-            if level.is_null_level:
-                continue
+        for level, defined in zip(scored, spec.scored_levels, strict=True):
             m, u = level.m_probability, level.u_probability
             if m is None and u is None:
                 m = u = 0.5
@@ -55,25 +55,21 @@ def _level_params(linker: Linker) -> dict[str, list[dict[str, Any]]]:
                 m = u
             elif u is None:
                 u = m
-            levels.append(
-                {"label": level.label_for_charts, "m": max(float(m), M_FLOOR), "u": float(u)}
-            )
+            levels.append({"id": defined.id, "m": max(float(m), M_FLOOR), "u": float(u)})
         for key in ("m", "u"):  # probabilities over a comparison's levels sum to one
             total = sum(lv[key] for lv in levels)
             for lv in levels:
                 lv[key] = lv[key] / total
-        out[comparison.output_column_name] = levels
+        out[spec.name] = levels
     return out
 
 
 def _u_not_observed(linker: Linker) -> dict[str, list[int]]:
     """Indices (among non-null levels) of the levels random sampling never saw, per comparison."""
     out: dict[str, list[int]] = {}
-    for comparison in linker._settings_obj.comparisons:
-        levels = [lv for lv in comparison.comparison_levels if not lv.is_null_level]
-        out[comparison.output_column_name] = [
-            k for k, lv in enumerate(levels) if not lv._u_is_trained
-        ]
+    for trained in linker._settings_obj.comparisons:
+        levels = [lv for lv in trained.comparison_levels if not lv.is_null_level]
+        out[trained.output_column_name] = [k for k, lv in enumerate(levels) if not lv._u_is_trained]
     return out
 
 
@@ -94,7 +90,7 @@ def train(
         raise InputError("training data has no usable names (all blank after normalization)")
     settings = SettingsCreator(
         link_type="dedupe_only",
-        comparisons=[spec.creator() for spec in specs],
+        comparisons=[splink_comparison(spec) for spec in specs],
         blocking_rules_to_generate_predictions=[],
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=False,

@@ -7,7 +7,7 @@ Bump NORMALIZATION_VERSION whenever any output can change: it is saved in model 
 
 from __future__ import annotations
 
-from resolver.normalize.addresses import normalize_address, normalize_city
+from resolver.normalize.addresses import normalize_address, normalize_city, normalize_postcode
 from resolver.normalize.countries import normalize_country
 from resolver.normalize.ids import normalize_tax_id
 from resolver.normalize.legal_forms import legal_family
@@ -24,5 +24,6 @@ __all__ = [
     "normalize_address",
     "normalize_city",
     "normalize_country",
+    "normalize_postcode",
     "normalize_tax_id",
 ]

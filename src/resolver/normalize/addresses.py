@@ -9,7 +9,7 @@ from functools import cache, lru_cache
 from resolver.normalize._resources import read_table
 from resolver.normalize.translit import latin_tokens, latin_tokens_memo, token_key
 
-__all__ = ["normalize_address", "normalize_city"]
+__all__ = ["normalize_address", "normalize_city", "normalize_postcode"]
 
 # Leading/trailing words that only say "this is a city": г. Москва, City of London, 深圳市 (市
 # is already dropped by the Han romanizer).
@@ -18,6 +18,11 @@ _CITY_PREFIXES = frozenset({"g", "gor", "gorod", "city"})
 _CITY_SUFFIXES = frozenset({"city", "gorod", "shi", "sehri"})
 
 _Words = tuple[str, ...]
+POSTCODE_JUNK = re.compile(r"[^0-9A-Z]")  # what a postcode loses after upper-casing
+# Country-wide codes that forms require and places without postcodes fill in (Hong Kong's
+# 999077); codes of one repeated digit (000000) are placeholders too.
+PLACEHOLDER_POSTCODES = frozenset({"999077", "999078"})
+PLACEHOLDER_POSTCODE_RE = r"^(0+|1+|2+|3+|4+|5+|6+|7+|8+|9+)$"
 
 
 @cache
@@ -185,3 +190,14 @@ def normalize_address(raw: str | None) -> str:
     if raw is None or not isinstance(raw, str):
         return ""
     return _normalize_address(raw[:1000])
+
+
+def normalize_postcode(raw: str | None) -> str | None:
+    """Upper-case alphanumerics only; None when nothing is left or the code is a placeholder,
+    which would make unrelated parties "same postcode"."""
+    if raw is None:
+        return None
+    value = POSTCODE_JUNK.sub("", raw.upper())
+    if not value or value in PLACEHOLDER_POSTCODES or re.match(PLACEHOLDER_POSTCODE_RE, value):
+        return None
+    return value

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
-from resolver.screening.screen import FLOOR, Match, Screener, ScreenResult
+from resolver.screening.batch import FLOOR, ScreenResult
+from resolver.screening.realtime import Match
+from resolver.screening.screener import Screener
 
 __all__ = ["FLOOR", "Match", "ScreenResult", "Screener"]

@@ -9,6 +9,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from resolver.engine import registered
 from resolver.normalize import normalize_country
 from resolver.tradeflows.controlled import ControlledGoods
 from resolver.tradeflows.shipments import Shipments
@@ -66,9 +67,8 @@ def shipment_facts(
 def build_flows(con: duckdb.DuckDBPyConnection, facts: pa.Table, entities: pa.Table) -> pa.Table:
     """One row per (shipper entity, consignee entity) with names, countries, counts, value,
     first and last date and the 4-digit HS headings, largest flows first."""
-    con.register("_fl_facts", facts)
-    con.register("_fl_ent", entities.select(["entity_id", "name", "countries"]))
-    try:
+    tables = {"_fl_facts": facts, "_fl_ent": entities.select(["entity_id", "name", "countries"])}
+    with registered(con, tables):
         return con.sql(
             """
             WITH f AS (
@@ -94,6 +94,3 @@ def build_flows(con: duckdb.DuckDBPyConnection, facts: pa.Table, entities: pa.Ta
                      shipper_entity_id, consignee_entity_id
             """
         ).to_arrow_table()
-    finally:
-        con.unregister("_fl_facts")
-        con.unregister("_fl_ent")

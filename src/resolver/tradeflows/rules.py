@@ -18,6 +18,8 @@ from collections.abc import Iterable
 import duckdb
 import pyarrow as pa
 
+from resolver.engine import registered
+
 _FACT_TABLE, _LISTED_TABLE = "_rl_facts", "_rl_listed"
 
 
@@ -28,13 +30,8 @@ def _run(
     sql: str,
     params: list | None = None,
 ) -> pa.Table:
-    con.register(_FACT_TABLE, facts)
-    con.register(_LISTED_TABLE, listed)
-    try:
+    with registered(con, {_FACT_TABLE: facts, _LISTED_TABLE: listed}):
         return con.sql(sql, params=params).to_arrow_table()
-    finally:
-        con.unregister(_FACT_TABLE)
-        con.unregister(_LISTED_TABLE)
 
 
 # shared aggregates of an evidence group of shipments ``f``

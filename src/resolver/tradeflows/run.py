@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from resolver.engine import registered
 from resolver.errors import InputError, UsageError
 from resolver.io.writers import staged_output_dir, write_json, write_table
 from resolver.tradeflows import rules
@@ -135,38 +136,41 @@ def flows(
     lap("dedupe")
 
     step("screening entities")
-    con = screener.engine.con
-    reps, rep_of = _distinct_parties(con, clusters)
-    n_screened = reps.num_rows
-    screened = screener.screen(reps, progress=lambda s: step(f"screening entities: {s}"))
-    matches = _matches_per_mention(con, screened.matches, rep_of, clusters)
-    listings = _listings(screened.entity_matches)
-    del reps, rep_of
-    _release_memory()
-    lap("screen")
+    # a connection of its own: the Screener (perhaps the caller's) may serve other threads
+    with screener.engine.session() as con:
+        reps, rep_of = _distinct_parties(con, clusters)
+        n_screened = reps.num_rows
+        screened = screener.screen(reps, progress=lambda s: step(f"screening entities: {s}"))
+        matches = _matches_per_mention(con, screened.matches, rep_of, clusters)
+        listings = _listings(screened.entity_matches)
+        del reps, rep_of
+        _release_memory()
+        lap("screen")
 
-    step("building the network")
-    entity_ids = {f"{r}_entity_id": _role_column(ships, clusters, r, "entity_id") for r in ROLES}
-    consignee_country = iso2_column(_role_column(ships, clusters, "consignee", "country"))
-    facts = shipment_facts(
-        ships,
-        {r: entity_ids[f"{r}_entity_id"] for r in ("shipper", "consignee")},
-        consignee_country,
-        goods,
-    )
-    flow_table = build_flows(con, facts, deduped.entities)
-    lap("network")
+        step("building the network")
+        entity_ids = {
+            f"{r}_entity_id": _role_column(ships, clusters, r, "entity_id") for r in ROLES
+        }
+        consignee_country = iso2_column(_role_column(ships, clusters, "consignee", "country"))
+        facts = shipment_facts(
+            ships,
+            {r: entity_ids[f"{r}_entity_id"] for r in ("shipper", "consignee")},
+            consignee_country,
+            goods,
+        )
+        flow_table = build_flows(con, facts, deduped.entities)
+        lap("network")
 
-    step("alert rules")
-    listed = pa.table({"entity_id": pa.array(sorted(listings), pa.string())})
-    builder = AlertBuilder(_parties(deduped.entities), listings, window_days, goods.label)
-    found = [
-        *builder.direct(rules.direct_listed(con, facts, listed)),
-        *builder.via(rules.via_intermediary(con, facts, listed, window_days)),
-        *builder.controlled(rules.controlled_goods(con, facts, listed, restricted_iso2)),
-    ]
-    alerts = alerts_table(found)
-    lap("alerts")
+        step("alert rules")
+        listed = pa.table({"entity_id": pa.array(sorted(listings), pa.string())})
+        builder = AlertBuilder(_parties(deduped.entities), listings, window_days, goods.label)
+        found = [
+            *builder.direct(rules.direct_listed(con, facts, listed)),
+            *builder.via(rules.via_intermediary(con, facts, listed, window_days)),
+            *builder.controlled(rules.controlled_goods(con, facts, listed, restricted_iso2)),
+        ]
+        alerts = alerts_table(found)
+        lap("alerts")
 
     out_shipments = ships.raw
     for name, ids in entity_ids.items():
@@ -234,25 +238,21 @@ def _distinct_parties(con: Any, clusters: pa.Table) -> tuple[pa.Table, pa.Table]
     """One record per distinct (party fields, entity) for screening, and each mention's
     representative: identical records get identical scores, so each is screened once."""
     keys = ", ".join(f'"{c}"' for c in _SCREEN_KEYS)
-    con.register("_fl_clusters", clusters.select(["id", *_SCREEN_KEYS, "entity_id"]))
-    try:
+    with registered(con, {"_fl_clusters": clusters.select(["id", *_SCREEN_KEYS, "entity_id"])}):
         rep_of = con.sql(
             f"""
             SELECT id, min(id) OVER (PARTITION BY {keys}, entity_id) AS rep
             FROM _fl_clusters
             """
         ).to_arrow_table()
-        con.register("_fl_rep", rep_of)
-        reps = con.sql(
-            f"""
-            SELECT c.id, {", ".join(f'c."{k}"' for k in _SCREEN_KEYS)}, c.entity_id
-            FROM _fl_clusters c JOIN _fl_rep r ON r.id = c.id AND r.rep = c.id
-            ORDER BY c.id
-            """
-        ).to_arrow_table()
-    finally:
-        con.unregister("_fl_clusters")
-        con.unregister("_fl_rep")
+        with registered(con, {"_fl_rep": rep_of}):
+            reps = con.sql(
+                f"""
+                SELECT c.id, {", ".join(f'c."{k}"' for k in _SCREEN_KEYS)}, c.entity_id
+                FROM _fl_clusters c JOIN _fl_rep r ON r.id = c.id AND r.rep = c.id
+                ORDER BY c.id
+                """
+            ).to_arrow_table()
     return reps, rep_of
 
 
@@ -260,10 +260,12 @@ def _matches_per_mention(
     con: Any, matches: pa.Table, rep_of: pa.Table, clusters: pa.Table
 ) -> pa.Table:
     """The screening matches of each representative copied to every mention it stands for."""
-    con.register("_fl_m", matches)
-    con.register("_fl_rep", rep_of)
-    con.register("_fl_cl", clusters.select(["id", "entity_id", SHIPMENT_ID, "role"]))
-    try:
+    tables = {
+        "_fl_m": matches,
+        "_fl_rep": rep_of,
+        "_fl_cl": clusters.select(["id", "entity_id", SHIPMENT_ID, "role"]),
+    }
+    with registered(con, tables):
         return con.sql(
             """
             SELECT r.id, m.* EXCLUDE (id), c.entity_id, c.shipment_id, c.role
@@ -271,9 +273,6 @@ def _matches_per_mention(
             ORDER BY r.id, m.score DESC, m.list_id
             """
         ).to_arrow_table()
-    finally:
-        for name in ("_fl_m", "_fl_rep", "_fl_cl"):
-            con.unregister(name)
 
 
 def _listings(entity_matches: pa.Table) -> dict[str, Listing]:

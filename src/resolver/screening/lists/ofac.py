@@ -173,6 +173,15 @@ def _ent_num(path: Path, line: int, value: str | None) -> str:
     return value
 
 
+def companion_files(path: str | Path) -> list[Path]:
+    """The alt.csv and add.csv that ``load`` reads beside a path naming an sdn.csv file (a
+    folder's files are all its own)."""
+    path = Path(path)
+    if path.is_dir() or path.name.lower() != "sdn.csv":
+        return []
+    return [f for name in ("alt.csv", "add.csv") if (f := _find(path.parent, name)) is not None]
+
+
 def load(path: str | Path, *, allow_partial: bool = False) -> pa.Table:
     """Load an OFAC SDN folder (or its sdn.csv) into the canonical list table.
 

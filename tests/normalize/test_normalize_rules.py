@@ -3,11 +3,8 @@ spellings with inner particles, country abbreviations, and the name levels that 
 
 from __future__ import annotations
 
-import duckdb
 import pytest
-from splink.internals.dialects import SplinkDialect
 
-from resolver.model.levels import INITIALS_COLUMN, InitialismLevel, NearEqualLevel, word_initials
 from resolver.normalize import name_features
 from resolver.normalize.legal_forms import legal_family
 from resolver.normalize.tokens import read_numbers, remove_stopwords
@@ -125,39 +122,3 @@ def test_country_abbreviations():
         name_features("UK Export Finance").core
         == name_features("United Kingdom Export Finance").core
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# Name levels (SQL evaluated on DuckDB)
-# ---------------------------------------------------------------------------------------------
-
-
-def _holds(level, left: str, right: str) -> bool:
-    sql = level.create_sql(SplinkDialect.from_string("duckdb"))
-    con = duckdb.connect()
-    return bool(
-        con.execute(
-            f"SELECT {sql} FROM (SELECT ? AS name_core_l, ? AS name_core_r, "
-            f"? AS {INITIALS_COLUMN}_l, ? AS {INITIALS_COLUMN}_r)",
-            [left, right, word_initials(left), word_initials(right)],
-        ).fetchone()[0]
-    )
-
-
-def test_near_equal_level():
-    one = NearEqualLevel("name_core", 1)
-    assert _holds(one, "toyota motor", "tayota motor")
-    assert _holds(one, "blackstone real estate partners iv", "blackstone real estate partners v")
-    assert not _holds(one, "nabc", "abc")  # short names must be equal
-    assert not _holds(one, "china railroad engineering", "china railway engineering")
-    two = NearEqualLevel("name_core", 2, min_chars=10)
-    assert _holds(two, "kim yong chol", "kim yong chun")
-    assert not _holds(two, "sigma", "cigna")
-
-
-def test_initialism_level():
-    level = InitialismLevel()
-    assert _holds(level, "pla", "peoples liberation army")
-    assert _holds(level, "bnp paribas", "banque nationale paris")
-    assert not _holds(level, "national bank", "nb")  # two letters are too few
-    assert not _holds(level, "abc trading", "abc trade")

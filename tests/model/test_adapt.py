@@ -1,4 +1,4 @@
-"""Model evidence: the tax id levels, their m from near-certain matches, and u adaptation."""
+"""Parameters measured on data: tax id m from near-certain matches, u adapted to the data, m re-measured on scored pairs."""
 
 from __future__ import annotations
 
@@ -7,26 +7,7 @@ import pytest
 
 from resolver.model.adapt import sure_match_m
 from resolver.model.params import ModelParams
-from resolver.model.spec import M_FLOOR, M_SURE_MIN_PAIRS, comparison, level_label
-from resolver.screening.realtime import compile_level
-
-
-def test_tax_id_levels_in_order_and_evaluable_in_real_time():
-    levels = comparison("tax_id").levels()
-    assert [level_label(lv) for lv in levels[1:]] == [
-        "tax id: same",
-        "tax id: within 2 edits (typo)",
-        "tax id: both present, different",
-    ]
-    preds = [compile_level(lv) for lv in levels]
-
-    def first(x, y):
-        return next(k for k, p in enumerate(preds) if p({"tax_id": x}, {"tax_id": y}))
-
-    assert first(None, "7701234567") == 0  # missing on one side: the null level
-    assert first("7701234567", "7701234567") == 1
-    assert first("7701234567", "7701243567") == 2  # two digits swapped
-    assert first("7701234567", "5003112233") == 3
+from resolver.model.spec import M_FLOOR, M_SURE_MIN_PAIRS, comparison
 
 
 def _pairs(same: int, typo: int, differ: int, one_missing: int) -> pa.Table:
@@ -67,21 +48,21 @@ def test_tax_id_m_needs_enough_near_certain_pairs():
 
 
 def test_shipped_model_gives_a_different_tax_id_negative_evidence():
-    from resolver.api import default_model_path
+    from resolver.model.params import default_model_path
 
     params = ModelParams.load(default_model_path())
     same, typo, different = params.comparisons["tax_id"]
     assert same["m"] / same["u"] > 100
     assert different["m"] / different["u"] < 0.5  # real evidence against, not the old -0.5 bits
-    assert typo["label"] == "tax id: within 2 edits (typo)"
+    assert typo["id"] == "tax_id.within_2_edits"
 
 
 def test_adapted_u_never_raised_on_match_evidence(synth_dir):
-    from resolver.api import default_model_path
     from resolver.engine import Engine
     from resolver.features import build_features
     from resolver.io.readers import read_records
     from resolver.model.adapt import U_CAP_RATIO, adapt_u_to_data
+    from resolver.model.params import default_model_path
 
     params = ModelParams.load(default_model_path())
     engine = Engine(backend="duckdb")
@@ -96,7 +77,7 @@ def test_adapted_u_never_raised_on_match_evidence(synth_dir):
         assert sum(lv["u"] for lv in new) == pytest.approx(1.0)
         for old, lv in zip(levels, new, strict=True):
             if old["m"] >= U_CAP_RATIO * old["u"] and lv["u"] > old["u"]:
-                pytest.fail(f"{name} / {old['label']}: u raised {old['u']:.3g} -> {lv['u']:.3g}")
+                pytest.fail(f"{name} / {old['id']}: u raised {old['u']:.3g} -> {lv['u']:.3g}")
 
 
 def test_sure_match_groups_too_large_are_left_out():
@@ -131,9 +112,9 @@ def _scored_pairs(rows: list[tuple[float, float]]) -> pa.Table:
 
 
 _TAX = [
-    {"label": "tax id: same", "m": 0.99, "u": 0.001},
-    {"label": "tax id: within 2 edits (typo)", "m": 0.004, "u": 0.002},
-    {"label": "tax id: both present, different", "m": 0.006, "u": 0.997},
+    {"id": "tax_id.same", "m": 0.99, "u": 0.001},
+    {"id": "tax_id.within_2_edits", "m": 0.004, "u": 0.002},
+    {"id": "tax_id.different", "m": 0.006, "u": 0.997},
 ]
 
 
@@ -190,10 +171,10 @@ def test_tax_id_m_not_remeasured_on_too_few_pairs_or_ambiguous_weights():
 def test_dedupe_reports_remeasured_tax_id_m_and_consistent_scores(synth_dir):
     import numpy as np
 
-    from resolver.api import default_model_path
     from resolver.dedupe import dedupe
     from resolver.engine import Engine
     from resolver.io.readers import read_records
+    from resolver.model.params import default_model_path
 
     params = ModelParams.load(default_model_path())
     engine = Engine(backend="duckdb")

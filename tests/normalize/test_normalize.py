@@ -192,7 +192,7 @@ def test_vendored_territories_match_installed_rigour():
     """territories_rigour.tsv must be exactly what the installed rigour builds (drift guard;
     regenerate with scripts/vendor_rigour_territories.py)."""
     _rigour_or_skip()
-    script = Path(__file__).resolve().parents[1] / "scripts/vendor_rigour_territories.py"
+    script = Path(__file__).resolve().parents[2] / "scripts/vendor_rigour_territories.py"
     spec = importlib.util.spec_from_file_location("vendor_rigour_territories", script)
     vendor = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(vendor)
