@@ -398,7 +398,7 @@ def _add_block_keys(
                kw.rare[1] AS name_rare1, kw.rare[2] AS name_rare2,
                array_to_string(list_sort(kw.ranked[1:2]), ' ') AS name_rare_pair,
                akw.address_kw, coalesce(akw.address_w_total, 0.0) AS address_w_total,
-               coalesce(akw.address_info, 0.0) AS address_info,
+               akw.address_info,
                CASE WHEN p.tax_id IS NOT NULL THEN true END AS tax_id_present
         FROM _rf_prof p LEFT JOIN _rf_kw kw USING (_pk) LEFT JOIN _rf_akw akw USING (_pk)
         """

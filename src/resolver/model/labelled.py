@@ -72,7 +72,11 @@ def count_levels(
     b = pool[rng.integers(0, len(pool), RANDOM_PAIRS)] if len(pool) else pool
     keep = [x != y and profile_entity[x] != profile_entity[y] for x, y in zip(a, b, strict=True)]
     out = LevelCounts(source, true_pairs=len(left), profiles=len(ids))
-    sizes = np.array([len(m) for m in by_entity.values()], dtype=np.float64)
+    # matches per profile as the pairs are counted: at most MAX_PROFILES_PER_ENTITY per entity,
+    # so a few parties with hundreds of spellings do not set the prior of every data set
+    sizes = np.array(
+        [min(len(m), MAX_PROFILES_PER_ENTITY) for m in by_entity.values()], dtype=np.float64
+    )
     out.matches_per_profile = float((sizes * (sizes - 1)).sum() / max(sizes.sum(), 1.0))
     wanted = set(comparisons) if comparisons is not None else None
     con = duckdb.connect()
