@@ -2,20 +2,30 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+CKSUM  := $(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# two install levels: the demo needs only resolver's own dependencies (binary wheels, no
+# compiler); the tests add the dev extras (pytest, ruff, pyspark, rigour)
+RUN_STAMP := $(VENV)/.installed-run-$(CKSUM)
+DEV_STAMP := $(VENV)/.installed-dev-$(CKSUM)
 
-.PHONY: venv demo test lint format model bench bench-smoke clean
+.PHONY: venv venv-run demo test lint format model bench bench-smoke browser screenshot clean
 
-$(STAMP): pyproject.toml
+$(RUN_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --only-binary :all: -e .
+	rm -f $(VENV)/.installed-run-*; touch $(RUN_STAMP)
+
+$(DEV_STAMP): $(RUN_STAMP)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	rm -f $(VENV)/.installed-*; touch $(STAMP)
+	rm -f $(VENV)/.installed-dev-*; touch $(DEV_STAMP)
 
-venv: $(STAMP)
+venv-run: $(RUN_STAMP)
+
+venv: $(DEV_STAMP)
 
 ## demo: generate a small sample of trade records, dedupe it with the shipped model, score it
-demo: venv
+demo: venv-run
 	$(BIN)/resolver synth --entities 400 --seed 7 --out demo/data --overwrite
 	$(BIN)/resolver dedupe demo/data/parties.csv --out demo/out --overwrite
 	$(BIN)/resolver evaluate demo/out/clusters.csv --truth demo/data/truth.csv
