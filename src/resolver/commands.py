@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
@@ -16,11 +16,11 @@ out = Console()
 err = Console(stderr=True)
 
 
-@contextlib.contextmanager
-def _progress(title: str) -> Iterator:
-    """A spinner on stderr that shows the current stage of a long run."""
-    with err.status(title) as status:
-        yield lambda stage: status.update(f"{title}: {stage}")
+def _progress(args: argparse.Namespace, title: str, steps: Sequence[str]):
+    """A progress bar on stderr over the run's steps (none with --quiet or off a terminal)."""
+    from resolver.progress import step_progress
+
+    return step_progress(title, steps, err, quiet=args.quiet)
 
 
 def _engine_options(args: argparse.Namespace) -> dict:
@@ -57,7 +57,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     if target.suffix.lower() != ".json":
         raise UsageError(f"--out {target}: the model file must end in .json")
     check_model_path(target, args.overwrite, flag="--overwrite")
-    with _progress("training"):
+    with _progress(args, "training", ["training"]) as step:
+        step("training")
         resolver = Resolver.train(
             args.input,
             mapping=args.mapping,
@@ -90,7 +91,12 @@ def cmd_dedupe(args: argparse.Namespace) -> int:
     from resolver.io.writers import check_csv_columns
 
     _check_threshold(args.threshold)
-    with _claimed_output(args, [args.input, args.model], space_factor=2) as out_dir:
+    steps = ["reading", "features", "predict", "cluster", "outputs", "writing"]
+    with (
+        _claimed_output(args, [args.input, args.model], space_factor=2) as out_dir,
+        _progress(args, "dedupe", steps) as step,
+    ):
+        step("reading")
         records = read_records(
             args.input, mapping=args.mapping, encoding=args.encoding, delimiter=args.delimiter
         )
@@ -103,15 +109,14 @@ def cmd_dedupe(args: argparse.Namespace) -> int:
                 f"{resolver.params.metadata['path']}: threshold {threshold} is not between 0 "
                 "and 1 (exclusive); fix the model or pass --threshold"
             )
-        with _progress("dedupe") as step:
-            result = resolver.dedupe(
-                records,
-                threshold=args.threshold,
-                max_block_size=args.max_block_size or DEFAULT_MAX_BLOCK_SIZE,
-                progress=step,
-            )
-            step("writing")
-            result.save(out_dir, fmt=args.format, overwrite=args.overwrite)
+        result = resolver.dedupe(
+            records,
+            threshold=args.threshold,
+            max_block_size=args.max_block_size or DEFAULT_MAX_BLOCK_SIZE,
+            progress=step,
+        )
+        step("writing")
+        result.save(out_dir, fmt=args.format, overwrite=args.overwrite)
     s = result.summary
     table = Table(title="resolver dedupe")
     table.add_column("")
@@ -144,7 +149,17 @@ def cmd_screen(args: argparse.Namespace) -> int:
 
     _check_threshold(args.threshold)
     inputs = [args.input, *args.lists, args.model]
-    with _claimed_output(args, inputs, space_factor=1) as out_dir, _progress("screening") as step:
+    steps = [
+        "loading lists",
+        *(["dedupe"] if args.entities else []),
+        "features",
+        "outputs",
+        "writing",
+    ]
+    with (
+        _claimed_output(args, inputs, space_factor=1) as out_dir,
+        _progress(args, "screening", steps) as step,
+    ):
         step("loading lists")
         screener = Screener.load(
             *args.lists,
@@ -203,7 +218,19 @@ def cmd_flows(args: argparse.Namespace) -> int:
     if args.list_threshold is not None and not 0.0 < args.list_threshold < 1.0:
         raise UsageError(f"--list-threshold must be between 0 and 1, got {args.list_threshold}")
     inputs = [args.input, *args.lists, args.model, args.controlled_hs]
-    with _claimed_output(args, inputs, space_factor=3) as out_dir, _progress("flows") as step:
+    steps = [
+        "reading shipments",
+        "loading lists",
+        "resolving parties",
+        "screening entities",
+        "building the network",
+        "alert rules",
+        "writing",
+    ]
+    with (
+        _claimed_output(args, inputs, space_factor=3) as out_dir,
+        _progress(args, "flows", steps) as step,
+    ):
         result = flows(
             args.input,
             args.lists,
@@ -258,9 +285,10 @@ def cmd_synth(args: argparse.Namespace) -> int:
         staged_output_dir(
             args.out, args.overwrite, flag="--overwrite", formula_guarded_csv=False
         ) as stage,
-        _progress("generating") as step,
+        _progress(args, "generating", ["parties", "shipments"]) as step,
     ):
         if args.entities is not None:
+            step("parties")
             summaries.append(
                 generate(stage, n_entities=args.entities, seed=args.seed, mentions=args.mentions)
             )

@@ -1,0 +1,26 @@
+"""``report.html`` of each run: one self-contained page an analyst can open and read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from resolver.io.outputs import atomic_path
+
+if TYPE_CHECKING:  # pragma: no cover
+    from resolver.dedupe import DedupeResult
+
+REPORT_FILE = "report.html"
+
+
+def _write(text: str, target: Path) -> Path:
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return target
+
+
+def write_dedupe_report(result: DedupeResult, target: Path) -> Path:
+    """Write the dedupe report to ``target`` atomically."""
+    from resolver.report.dedupe import dedupe_report
+
+    return _write(dedupe_report(result), target)
