@@ -32,12 +32,22 @@ demo: venv-run
 	@echo "demo outputs: demo/out/ (clusters.csv, entities.csv, pairs.parquet, summary.json)"
 
 ## test: lint and run the test suite
-test: venv lint
+test: venv lint browser
 	$(BIN)/python -m pytest
 
 lint: venv
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/ruff format --check src tests benchmarks scripts
+
+## browser: Chromium (Debian package) for the report tests; they are skipped, with a message,
+## where it cannot be installed (not root and no password-less sudo, or no apt-get)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo "sudo -n")
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1 || \
+	  ($(SUDO) apt-get update -q >/dev/null 2>&1 && \
+	   $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1) || \
+	  echo "make browser: could not install chromium with apt-get: the report's browser tests will be skipped"
 
 format: venv
 	$(BIN)/ruff format src tests benchmarks scripts

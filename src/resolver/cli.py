@@ -205,6 +205,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="random seed")
     _overwrite(p, "the generated files")
 
+    p = sub.add_parser(
+        "explain", help="the evidence for one pair of a run, step by step (a waterfall)"
+    )
+    p.add_argument("out", help="output folder of resolver dedupe (or screen)")
+    p.add_argument("id1", help="a record id")
+    p.add_argument("id2", help="another record id (dedupe) or a list_id (screen)")
+
     p = sub.add_parser("evaluate", help="pairwise and B-cubed scores of clusters against truth")
     p.add_argument("clusters", help="clusters.csv (or .parquet) from resolver dedupe")
     p.add_argument("--truth", required=True, help="CSV with id,entity_id")

@@ -138,8 +138,8 @@ def cmd_dedupe(args: argparse.Namespace) -> int:
     if missing:
         out.print(f"no data in: {', '.join(missing)} (matched on the remaining evidence)")
     out.print(
-        f"outputs: {args.out}/clusters.{args.format}, entities.{args.format}, pairs.parquet, "
-        "summary.json"
+        f"outputs: {args.out}/clusters.{args.format}, entities.{args.format}, "
+        f"links.{args.format}, pairs.parquet, model.json, summary.json, report.html"
     )
     return 0
 
@@ -323,5 +323,33 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         f"scored {pw['n_records']:,} ids in both files ({coverage:.1%}); "
         f"{pw['n_only_predicted']:,} only in {args.clusters}, "
         f"{pw['n_only_truth']:,} only in {args.truth}"
+    )
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from resolver.review.explain import explain_pair
+
+    with _progress(args, "explain", ["explaining"]) as step:
+        step("explaining")
+        ex = explain_pair(args.out, args.id1, args.id2)
+    for record in ex.records:
+        fields = ", ".join(f"{k}={v}" for k, v in record.items() if v not in (None, ""))
+        out.print(fields, highlight=False, markup=False)
+    table = Table(title=f"evidence ({ex.source})")
+    table.add_column("comparison")
+    table.add_column("level")
+    for col in ("weight", "running total", "probability"):
+        table.add_column(col, justify="right")
+    for s in ex.steps:
+        table.add_row(
+            s.comparison, s.level, f"{s.weight:+.2f}", f"{s.total:+.2f}", f"{s.probability:.4f}"
+        )
+    out.print(table)
+    side = "at or above" if ex.probability >= ex.threshold else "below"
+    out.print(
+        f"match probability {ex.probability:.4f} (weight {ex.match_weight:+.2f} bits), {side} "
+        f"the threshold {ex.threshold:g}; " + "; ".join(ex.notes),
+        highlight=False,
     )
     return 0

@@ -1,0 +1,70 @@
+"""report.html of each run: self-contained, and its key numbers show in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+
+import pytest
+
+from resolver.cli import main
+from resolver.report.browser import find_chromium, rendered_dom, screenshot
+
+needs_chromium = pytest.mark.skipif(
+    find_chromium() is None,
+    reason="Chromium is not installed and could not be (make browser installs the Debian "
+    "package chromium with apt-get; it needs root or sudo)",
+)
+
+
+def assert_self_contained(html: str) -> None:
+    """Nothing a browser would fetch: no script, stylesheet link, image source, CSS url or
+    web address (other than the SVG namespace name, which is never fetched)."""
+    lowered = html.lower()
+    for needle in ("<script", "<link", " src=", "url(", "@import", "<iframe", "<img"):
+        assert needle not in lowered, needle
+    addresses = set(re.findall(r"https?://[^\s\"'<>]+", html))
+    assert addresses <= {"http://www.w3.org/2000/svg"}, addresses
+
+
+def png_size(path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+def text_of(dom: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", dom).split())
+
+
+@pytest.fixture(scope="module")
+def dedupe_out(tmp_path_factory, synth_dir):
+    out = tmp_path_factory.mktemp("report") / "dedupe"
+    assert main(["-q", "dedupe", str(synth_dir / "parties.csv"), "--out", str(out)]) == 0
+    return out
+
+
+def test_dedupe_report_is_written_and_self_contained(dedupe_out):
+    marker = json.loads((dedupe_out / ".resolver-output.json").read_text())
+    assert "report.html" in marker["files"]
+    assert_self_contained((dedupe_out / "report.html").read_text(encoding="utf-8"))
+
+
+@needs_chromium
+def test_dedupe_report_in_chromium(dedupe_out, tmp_path):
+    summary = json.loads((dedupe_out / "summary.json").read_text())
+    page = dedupe_out / "report.html"
+    text = text_of(rendered_dom(page))
+    for label, value in (
+        ("records", summary["records"]),
+        ("entities", summary["entities"]),
+        ("largest entity (records)", summary["largest_entity"]),
+        ("pairs at/above threshold", summary["pairs_at_or_above_threshold"]),
+    ):
+        assert f"{value:,} {label}" in text, label
+    assert f"threshold {summary['threshold']:g}" in text
+    assert "Largest entities" in text and "Most mixed entities" in text
+    shot = screenshot(page, tmp_path / "dedupe.png", width=1200, height=1600)
+    assert png_size(shot) == (1200, 1600)
+    assert shot.stat().st_size > 50_000  # a blank page compresses to a few kilobytes
