@@ -65,9 +65,13 @@ def test_dedupe_names_an_entity_by_a_complete_spelling(tmp_path):
         for i, name in rows:
             w.writerow([i, name, "Moscow", "RU", "7701234567" if i != "4" else ""])
     result = Resolver.load().dedupe(path)
-    entity_of = dict(zip(*result.clusters.select(["id", "entity_id"]).to_pydict().values()))
+    entity_of = dict(
+        zip(*result.clusters.select(["id", "entity_id"]).to_pydict().values(), strict=True)
+    )
     assert len({entity_of[i] for i in "123"}) == 1
-    names = dict(zip(*result.entities.select(["entity_id", "name"]).to_pydict().values()))
+    names = dict(
+        zip(*result.entities.select(["entity_id", "name"]).to_pydict().values(), strict=True)
+    )
     assert names[entity_of["1"]] == cut + "LITY COMPANY"
 
 

@@ -112,7 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
     _common_input(p)
     _common_engine(p)
     p.add_argument("--out", required=True, help="model JSON to write, e.g. models/mine.json")
-    p.add_argument("--labels", default=None, help="optional CSV of id,entity_id known matches")
+    p.add_argument(
+        "--labels",
+        default=None,
+        help="known matches: CSV of id,entity_id, or review decisions (id,other_id,decision)",
+    )
     p.add_argument("--seed", type=int, default=42, help="random seed of the EM sampling")
     _overwrite(p, "a model file")
 

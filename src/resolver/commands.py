@@ -81,6 +81,17 @@ def cmd_train(args: argparse.Namespace) -> int:
         f"trained on {meta['trained_on']['records']} records ({meta['trained_on']['profiles']} "
         f"distinct profiles); EM rules: {', '.join(meta['em_rules']) or 'none'}"
     )
+    labels = meta.get("labels")
+    if labels:
+        unused = labels.get("no_match_not_used", 0)
+        out.print(
+            f"labels: {labels['match_pairs']} known-match profile pairs set m"
+            + (
+                f"; {unused} no_match decisions not used (m is estimated from matches)"
+                if unused
+                else ""
+            )
+        )
     return 0
 
 
