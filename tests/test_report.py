@@ -68,3 +68,45 @@ def test_dedupe_report_in_chromium(dedupe_out, tmp_path):
     shot = screenshot(page, tmp_path / "dedupe.png", width=1200, height=1600)
     assert png_size(shot) == (1200, 1600)
     assert shot.stat().st_size > 50_000  # a blank page compresses to a few kilobytes
+
+
+@pytest.fixture(scope="module")
+def flows_out(tmp_path_factory):
+    from pathlib import Path
+
+    fixtures = Path(__file__).parent / "fixtures"
+    out = tmp_path_factory.mktemp("report") / "flows"
+    argv = ["-q", "flows", str(fixtures / "flows_seed_shipments.csv")]
+    assert main([*argv, "--list", str(fixtures / "flows_seed_list.csv"), "--out", str(out)]) == 0
+    return out
+
+
+def test_flows_report_is_written_and_self_contained(flows_out):
+    marker = json.loads((flows_out / ".resolver-output.json").read_text())
+    assert "report.html" in marker["files"]
+    assert_self_contained((flows_out / "report.html").read_text(encoding="utf-8"))
+
+
+@needs_chromium
+def test_flows_report_in_chromium_shows_each_alert_with_its_chain(flows_out, tmp_path):
+    import csv
+
+    summary = json.loads((flows_out / "summary.json").read_text())
+    with open(flows_out / "alerts.csv", newline="", encoding="utf-8") as handle:
+        alerts = list(csv.DictReader(handle))
+    page = flows_out / "report.html"
+    text = text_of(rendered_dom(page))
+    assert f"{summary['shipments']:,} shipments" in text
+    assert f"{len(alerts)} alerts, highest score first" in text
+    for kind, n in summary["alerts"].items():
+        assert f"{n:,} alerts: {kind}" in text
+    via = next(a for a in alerts if a["kind"] == "via_intermediary")
+    start = text.index(via["alert_id"])
+    block = text[start : text.index(" shipments ", start) + 200]
+    for name in via["path_names"].split("; "):  # the chain's boxes, in order
+        assert name[:27] in block, name
+    first = alerts[0]
+    for shipment in first["shipment_ids"].split(";")[:5]:  # its shipments are listed
+        assert shipment in text
+    shot = screenshot(page, tmp_path / "flows.png", width=1200, height=1600)
+    assert png_size(shot) == (1200, 1600) and shot.stat().st_size > 50_000

@@ -9,6 +9,7 @@ from resolver.io.outputs import atomic_path
 
 if TYPE_CHECKING:  # pragma: no cover
     from resolver.dedupe import DedupeResult
+    from resolver.tradeflows.run import FlowsResult
 
 REPORT_FILE = "report.html"
 
@@ -24,3 +25,10 @@ def write_dedupe_report(result: DedupeResult, target: Path) -> Path:
     from resolver.report.dedupe import dedupe_report
 
     return _write(dedupe_report(result), target)
+
+
+def write_flows_report(result: FlowsResult, target: Path) -> Path:
+    """Write the flows report to ``target`` atomically."""
+    from resolver.report.flows import flows_report
+
+    return _write(flows_report(result), target)

@@ -24,7 +24,8 @@ def _svg(width: int, height: int, body: str, label: str) -> str:
 
 def bars(labels: Sequence[str], values: Sequence[int], label: str, unit: str = "") -> str:
     """Vertical bars with their value on top and their label underneath."""
-    width, height, pad, base = max(60 * len(labels) + 40, 320), 200, 30, 170
+    slot = max(60, 7 * max((len(x) for x in labels), default=0) + 12)
+    width, height, pad, base = max(slot * len(labels) + 60, 320), 200, 30, 170
     top = max(values, default=0) or 1
     step = (width - 2 * pad) / max(len(labels), 1)
     parts = [f'<line x1="{pad}" y1="{base}" x2="{width - pad}" y2="{base}" stroke="{GREY}"/>']
@@ -132,4 +133,33 @@ def waterfall(steps: Sequence[tuple[str, float, float]], label: str) -> str:
             f"</title></rect>"
             f'<text x="{width - right + 6}" y="{y + 13}" {FONT}>{weight:+.1f}</text>'
         )
+    return _svg(width, height, "".join(parts), label)
+
+
+def chain(nodes: Sequence[tuple[str, str, bool]], legs: Sequence[str], label: str) -> str:
+    """Parties as boxes left to right (name, countries, listed or not) joined by arrows
+    labelled with what went along each leg."""
+    box_w, box_h, gap, pad = 210, 46, 120, 6
+    width = pad * 2 + len(nodes) * box_w + max(len(nodes) - 1, 0) * gap
+    height = box_h + 2 * pad + 4
+    parts = []
+    for i, (name, countries, listed) in enumerate(nodes):
+        x = pad + i * (box_w + gap)
+        stroke, fill = (RED, "#fdecea") if listed else ("#8a96a3", "#f4f6f8")
+        short = name if len(name) <= 28 else name[:27] + "…"
+        parts.append(
+            f'<rect x="{x}" y="{pad}" width="{box_w}" height="{box_h}" rx="5" fill="{fill}" '
+            f'stroke="{stroke}"><title>{esc(name)}</title></rect>'
+            f'<text x="{x + 8}" y="{pad + 19}" {FONT} font-weight="600">{esc(short)}</text>'
+            f'<text x="{x + 8}" y="{pad + 35}" {FONT} fill="#5b6570">'
+            f"{esc(countries)}{' · listed' if listed else ''}</text>"
+        )
+        if i < len(legs):
+            x1, x2, y = x + box_w + 2, x + box_w + gap - 4, pad + box_h / 2
+            parts.append(
+                f'<line x1="{x1}" y1="{y}" x2="{x2 - 6}" y2="{y}" stroke="{INK}"/>'
+                f'<path d="M{x2 - 8},{y - 5} L{x2},{y} L{x2 - 8},{y + 5} z" fill="{INK}"/>'
+                f'<text x="{(x1 + x2) / 2}" y="{y - 6}" text-anchor="middle" {FONT}>'
+                f"{esc(legs[i])}</text>"
+            )
     return _svg(width, height, "".join(parts), label)

@@ -51,13 +51,17 @@ class FlowsResult:
     flows: pa.Table
     alerts: pa.Table
     summary: dict[str, Any] = field(default_factory=dict)
+    facts: pa.Table | None = None  # per shipment: date, HS code, value, party entities (report)
 
     def save(self, out_dir: str | os.PathLike, overwrite: bool = False) -> Path:
-        """Write the six CSV tables and summary.json into ``out_dir`` atomically."""
+        """Write the six CSV tables, summary.json and report.html into ``out_dir`` atomically."""
+        from resolver.report import write_flows_report
+
         with staged_output_dir(out_dir, overwrite) as stage:
             for name in ("shipments", "entities", "clusters", "matches", "flows", "alerts"):
                 write_table(getattr(self, name), stage / f"{name}.csv", "csv")
             write_json(self.summary, stage / "summary.json")
+            write_flows_report(self, stage / "report.html")
         return Path(out_dir)
 
 
@@ -183,7 +187,9 @@ def flows(
         restricted_destinations=sorted(restricted_iso2),
         timings=timings,
     )
-    return FlowsResult(out_shipments, entities, clusters, matches, flow_table, alerts, summary)
+    return FlowsResult(
+        out_shipments, entities, clusters, matches, flow_table, alerts, summary, facts
+    )
 
 
 def _release_memory() -> None:
