@@ -29,7 +29,7 @@ demo: venv-run
 	$(BIN)/resolver synth --entities 400 --seed 7 --out demo/data --overwrite
 	$(BIN)/resolver dedupe demo/data/parties.csv --out demo/out --overwrite
 	$(BIN)/resolver evaluate demo/out/clusters.csv --truth demo/data/truth.csv
-	@echo "demo outputs: demo/out/ (clusters.csv, entities.csv, pairs.parquet, summary.json)"
+	@echo "demo outputs: demo/out/ (report.html, clusters.csv, entities.csv, links.csv, pairs.parquet, summary.json); explain a pair: .venv/bin/resolver explain demo/out ID1 ID2"
 
 ## test: lint and run the test suite
 test: venv lint browser
