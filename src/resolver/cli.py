@@ -164,6 +164,17 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also roll results up per resolved entity (runs dedupe first)",
     )
+    p.add_argument(
+        "--decisions",
+        default=None,
+        help="review decisions CSV (id, list_id, decision, note, reviewer, date): no_match "
+        "suppresses an alert, match keeps it whatever the score",
+    )
+    p.add_argument(
+        "--all-candidates",
+        action="store_true",
+        help="write every candidate to matches.csv, not only alerts and decided pairs",
+    )
     _overwrite(p, "the outputs")
 
     p = sub.add_parser(

@@ -156,12 +156,16 @@ def cmd_dedupe(args: argparse.Namespace) -> int:
 
 
 def cmd_screen(args: argparse.Namespace) -> int:
+    from resolver.review.decisions import read_decisions
+    from resolver.review.screen_run import screen_for_review
     from resolver.screening import Screener
 
     _check_threshold(args.threshold)
-    inputs = [args.input, *args.lists, args.model]
+    decisions = read_decisions(args.decisions) if args.decisions else None
+    inputs = [args.input, *args.lists, args.model, args.decisions]
     steps = [
         "loading lists",
+        "reading",
         *(["dedupe"] if args.entities else []),
         "features",
         "outputs",
@@ -179,10 +183,13 @@ def cmd_screen(args: argparse.Namespace) -> int:
             allow_partial_list=args.allow_partial_list,
             **_engine_options(args),
         )
-        result = screener.screen(
+        result = screen_for_review(
+            screener,
             args.input,
             mapping=args.mapping,
             entities=args.entities,
+            decisions=decisions,
+            all_candidates=args.all_candidates,
             encoding=args.encoding,
             delimiter=args.delimiter,
             progress=step,
@@ -210,6 +217,14 @@ def cmd_screen(args: argparse.Namespace) -> int:
     ]
     if "entities_with_match" in s:
         rows.append(("entities matching a listed party", s["entities_with_match"]))
+    if "decisions" in s:
+        d = s["decisions"]
+        rows += [
+            ("alerts not yet decided", s["alerts"]),
+            ("confirmed matches (decisions)", d["confirmed"]),
+            ("suppressed: judged no match (decisions)", d["suppressed"]),
+            ("decisions not among this run's candidates", d["not_among_candidates"]),
+        ]
     rows += [("threshold", s["threshold"]), ("seconds", s["timings"]["total_s"])]
     for label, value in rows:
         table.add_row(label, str(value))
@@ -218,6 +233,7 @@ def cmd_screen(args: argparse.Namespace) -> int:
         "matches.csv",
         *(["entity_matches.csv"] if result.entity_matches is not None else []),
         "summary.json",
+        "report.html",
     ]
     out.print(f"outputs: {args.out}/{', '.join(files)}")
     return 0
@@ -360,7 +376,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     side = "at or above" if ex.probability >= ex.threshold else "below"
     out.print(
         f"match probability {ex.probability:.4f} (weight {ex.match_weight:+.2f} bits), {side} "
-        f"the threshold {ex.threshold:g}; " + "; ".join(ex.notes),
+        f"the threshold {ex.threshold:g}" + "".join(f"; {n}" for n in ex.notes),
         highlight=False,
     )
     return 0

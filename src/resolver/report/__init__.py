@@ -9,6 +9,7 @@ from resolver.io.outputs import atomic_path
 
 if TYPE_CHECKING:  # pragma: no cover
     from resolver.dedupe import DedupeResult
+    from resolver.review.screen_run import ReviewedScreen
     from resolver.tradeflows.run import FlowsResult
 
 REPORT_FILE = "report.html"
@@ -32,3 +33,10 @@ def write_flows_report(result: FlowsResult, target: Path) -> Path:
     from resolver.report.flows import flows_report
 
     return _write(flows_report(result), target)
+
+
+def write_screen_report(result: ReviewedScreen, target: Path) -> Path:
+    """Write the screening report to ``target`` atomically."""
+    from resolver.report.screen import screen_report
+
+    return _write(screen_report(result), target)

@@ -51,6 +51,8 @@ def histogram(
     bin_width: float = 1.0,
     lowest: float = -20.0,
     highest: float = 50.0,
+    axis: str = "match weight (bits)",
+    counted: str = "pairs",
 ) -> str:
     """Counts of ``values`` in bins of ``bin_width`` (values beyond ``lowest``/``highest`` go to
     the end bins), bars at or above the first marker in colour, each marker a dashed line."""
@@ -72,9 +74,10 @@ def histogram(
     cut = markers[0][0] if markers else math.inf
     parts = [
         f'<line x1="{left}" y1="{base}" x2="{width - right}" y2="{base}" stroke="{GREY}"/>',
-        f'<text x="12" y="{base - 70}" transform="rotate(-90 12 {base - 70})" {FONT}>pairs</text>',
+        f'<text x="12" y="{base - 70}" transform="rotate(-90 12 {base - 70})" {FONT}>'
+        f"{esc(counted)}</text>",
         f'<text x="{(left + width - right) / 2}" y="{height - 6}" text-anchor="middle" {FONT}>'
-        "match weight (bits)</text>",
+        f"{esc(axis)}</text>",
     ]
     for i, c in enumerate(counts):
         start = lo + i * bin_width
@@ -83,7 +86,7 @@ def histogram(
         parts.append(
             f'<rect x="{x_of(start) + 0.5:.1f}" y="{base - h:.1f}" '
             f'width="{max(bin_width * scale - 1, 1):.1f}" height="{h:.1f}" fill="{colour}">'
-            f"<title>{start:g} to {start + bin_width:g} bits: {c:,} pairs</title></rect>"
+            f"<title>{start:g} to {start + bin_width:g}: {c:,} {esc(counted)}</title></rect>"
         )
     tick = 5 if hi - lo > 20 else 1
     for t in range(int(math.ceil(lo / tick) * tick), int(hi) + 1, tick):

@@ -83,18 +83,22 @@ def waterfall(
     prior: float,
 ) -> list[Step]:
     """The prior, then each comparison's level and weight in the model's order, with the
-    running match weight (a missing field is a level too, weighing 0)."""
+    running match weight (a missing field is a level too, weighing 0). ``gammas`` and
+    ``weights`` are keyed by comparison name."""
     from resolver.screening.explain import readable
 
     total = logit2(prior)
     steps = [Step("prior", "before any evidence", total, total)]
     for comp in comparisons:
-        if comp.name not in gammas:
+        if comp.name not in gammas and comp.name not in weights:
             continue
-        level = comp.level(int(gammas[comp.name]))
         weight = float(weights.get(comp.name, 0.0))
         weight = 0.0 if math.isnan(weight) else weight
         total += weight
-        text = readable(comp.name, level.label).split(": ", 1)[-1]  # without the comparison
+        if comp.name in gammas:
+            label = comp.level(int(gammas[comp.name])).label
+            text = readable(comp.name, label).split(": ", 1)[-1]  # without the comparison
+        else:
+            text = "(a weight of no single level)"
         steps.append(Step(comp.name, text, weight, total))
     return steps

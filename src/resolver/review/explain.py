@@ -4,6 +4,10 @@ For a dedupe folder the two ids are records. The pair is taken from ``pairs.parq
 run scored it (as the run scored it); a pair the run did not score (not blocked together, or
 below the pairs floor) is scored now with the model the run used (``model.json``) and the
 run's prior, on features rebuilt from ``clusters`` (the same records give the same features).
+
+For a screening folder the ids are a record and a ``list_id``: the record (read again from the
+run's input, recorded in ``summary.json``) is scored against the run's lists with its model,
+threshold and prior by screening's one-record path, which scores as the batch does.
 """
 
 from __future__ import annotations
@@ -64,9 +68,11 @@ def explain_pair(
     files = set(marker["files"])
     if "pairs.parquet" in files:
         return _explain_dedupe(folder, files, id1, id2, engine)
+    if "matches.csv" in files and "summary.json" in files:
+        return _explain_screen(folder, id1, id2)
     raise InputError(
-        f"{folder}: explain reads the output of 'resolver dedupe' (clusters, pairs.parquet, "
-        f"{MODEL_FILE}); this folder holds {', '.join(sorted(files))}"
+        f"{folder}: explain reads the output of 'resolver dedupe' or 'resolver screen'; this "
+        f"folder holds {', '.join(sorted(files))}"
     )
 
 
@@ -188,3 +194,80 @@ def _score_now(
         engine.release(linker)
     row = scored.iloc[0]
     return {c.removeprefix("mw_"): float(row[c]) for c in scored.columns if c.startswith("mw_")}
+
+
+def _explain_screen(folder: Path, record_id: str, list_id: str) -> PairExplanation:
+    from resolver.review.screen_run import pair_waterfall, read_screen_input
+    from resolver.screening import Screener
+
+    summary = _read_json(folder / "summary.json")
+    source = summary.get("input") or {}
+    if not source.get("path"):
+        raise InputError(
+            f"{folder}: the run's input is not recorded (screened from Python); explain "
+            "needs the records: screen from a file with resolver screen"
+        )
+    model = summary.get("model")
+    if not model or model == "in-memory":
+        raise InputError(f"{folder}: the run's model is not a file; explain needs it")
+    table, _ = read_screen_input(
+        source["path"], source.get("mapping"), source.get("encoding"), source.get("delimiter")
+    )
+    hit = pc.index(table.column("id"), record_id).as_py()
+    if hit < 0:
+        raise InputError(f"{source['path']}: no record with id '{record_id}'")
+    record = table.slice(hit, 1).to_pylist()[0]
+    screener = Screener.load(
+        *summary["lists"]["files"],
+        model=model,
+        threshold=summary["threshold"],
+        prior=summary["prior"],
+        allow_partial_list=True,  # the run accepted these lists as they are
+    )
+    try:
+        listed = screener.lists.filter(pc.equal(screener.lists.column("list_id"), list_id))
+        if listed.num_rows == 0:
+            raise InputError(f"{folder}: no listed party '{list_id}' in the run's lists")
+        steps = pair_waterfall(screener, record, list_id)
+    finally:
+        screener.engine.close()
+    if steps is None:
+        raise InputError(
+            f"{record_id} and {list_id}: not candidates for each other (no name word, tax id "
+            "or address in common that screening looks up), so never scored"
+        )
+    notes = [_status_in_run(folder / "matches.csv", record_id, list_id)]
+    party = listed.slice(0, 1).to_pylist()[0]
+    shown = {"id": record_id, **{f: record.get(f) for f in SHOWN_FIELDS}}
+    listed_fields = {
+        "list_id": list_id,
+        "name": party.get("list_name"),
+        **{f: party.get(f) for f in ("address", "city", "postcode", "country", "tax_id")},
+    }
+    return PairExplanation(
+        "screen",
+        [shown, listed_fields],
+        steps,
+        float(summary["threshold"]),
+        "scored now against the run's lists with its model, threshold and prior",
+        notes,
+    )
+
+
+def _status_in_run(matches_csv: Path, record_id: str, list_id: str) -> str:
+    """What the run's matches.csv says of the pair."""
+    from resolver.io.readers import read_table
+
+    matches = read_table(matches_csv)
+    hit = matches.filter(
+        pc.and_(
+            pc.equal(matches.column("id"), record_id),
+            pc.equal(matches.column("list_id"), list_id),
+        )
+    )
+    if hit.num_rows == 0:
+        return "not in the run's matches.csv (a candidate below the threshold, or below the floor)"
+    row = hit.to_pylist()[0]
+    status = row.get("status") or ("match" if row.get("match") == "true" else "no match")
+    note = row.get("decision_note")
+    return f"in the run's matches.csv: {status}" + (f" ({note})" if note else "")
