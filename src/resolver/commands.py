@@ -294,7 +294,7 @@ def cmd_flows(args: argparse.Namespace) -> int:
     out.print(table)
     out.print(
         f"outputs: {out_dir}/shipments.csv, entities.csv, clusters.csv, matches.csv, "
-        "flows.csv, alerts.csv, summary.json"
+        "flows.csv, alerts.csv, summary.json, report.html"
     )
     return 0
 
