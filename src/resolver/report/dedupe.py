@@ -68,7 +68,9 @@ def dedupe_report(result: DedupeResult) -> str:
         items = spellings.get(entity, Counter()).most_common()
         return Raw(
             '<ul class="sp">'
-            + "".join(f"<li><bdi>{esc(n)}</bdi> <span class='muted'>×{c}</span></li>" for n, c in items)
+            + "".join(
+                f"<li><bdi>{esc(n)}</bdi> <span class='muted'>×{c}</span></li>" for n, c in items
+            )
             + "</ul>"
         )
 

@@ -13,7 +13,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 TOP_ALERTS = 25
 SHIPMENTS_PER_ALERT = 30
-OPEN_ALERTS = 3  # the first alerts show their shipments, the others on a click
+OPEN_ALERTS = 1  # the first alert shows its shipments, the others on a click
 KIND_TEXT = {
     "direct_listed": "shipped directly to a listed party",
     "via_intermediary": "through an intermediary to a listed party",
@@ -72,7 +72,7 @@ def flows_report(result: FlowsResult) -> str:
                 i,
                 facts[i]["date"],
                 facts[i]["hs_code"],
-                facts[i]["value_usd"],
+                None if facts[i]["value_usd"] is None else f"{facts[i]['value_usd']:,.2f}",
                 name(facts[i]["shipper"]),
                 name(facts[i]["consignee"]),
             ]
@@ -99,7 +99,27 @@ def flows_report(result: FlowsResult) -> str:
             + more
             + "</details>"
         )
-    alerts_body = shown(len(blocks), len(alerts), "alerts, highest score first") + "".join(blocks)
+    overview_rows = [
+        [
+            a["alert_id"],
+            a["kind"],
+            a["score"],
+            a["path_names"],
+            len([i for i in (a["shipment_ids"] or "").split(";") if i]),
+            a["first_date"],
+            a["last_date"],
+        ]
+        for a in alerts[:TOP_ALERTS]
+    ]
+    alerts_body = (
+        shown(len(blocks), len(alerts), "alerts, highest score first")
+        + table(
+            ["alert", "kind", "score", "path (listed party last)", "shipments", "first", "last"],
+            overview_rows,
+            numeric=(2, 4),
+        )
+        + "".join(blocks)
+    )
     listed = [e for e in entities.values() if e["list_id"]]
     listed_table = table(
         ["entity", "name", "countries", "list_id"],
