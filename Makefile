@@ -24,12 +24,14 @@ venv-run: $(RUN_STAMP)
 
 venv: $(DEV_STAMP)
 
-## demo: generate a small sample of trade records, dedupe it with the shipped model, score it
+## demo: generate a small sample of trade records, dedupe it with the shipped model, score it,
+## screen its entities against the generated watch list
 demo: venv-run
 	$(BIN)/resolver synth --entities 400 --seed 7 --out demo/data --overwrite
 	$(BIN)/resolver dedupe demo/data/parties.csv --out demo/out --overwrite
 	$(BIN)/resolver evaluate demo/out/clusters.csv --truth demo/data/truth.csv
-	@echo "demo outputs: demo/out/ (report.html, clusters.csv, entities.csv, links.csv, pairs.parquet, summary.json); explain a pair: .venv/bin/resolver explain demo/out ID1 ID2"
+	$(BIN)/resolver screen demo/out --list demo/data/list.csv --out demo/screen --overwrite
+	@echo "demo outputs: demo/out/ (report.html, clusters.csv, entities.csv, links.csv, pairs.parquet, summary.json) and demo/screen/ (report.html, matches.csv, entity_matches.csv); explain a pair: .venv/bin/resolver explain demo/out ID1 ID2"
 
 ## test: lint and run the test suite
 test: venv lint browser
