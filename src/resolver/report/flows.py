@@ -94,7 +94,7 @@ def flows_report(result: FlowsResult) -> str:
             + table(
                 ["shipment", "date", "HS code", "value USD", "shipper", "consignee"],
                 rows,
-                numeric=(3,),
+                numeric=(1, 3),
             )
             + more
             + "</details>"
@@ -116,7 +116,7 @@ def flows_report(result: FlowsResult) -> str:
         + table(
             ["alert", "kind", "score", "path (listed party last)", "shipments", "first", "last"],
             overview_rows,
-            numeric=(2, 4),
+            numeric=(2, 4, 5, 6),
         )
         + "".join(blocks)
     )
