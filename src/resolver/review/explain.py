@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from resolver.engine import Engine
 from resolver.errors import InputError
-from resolver.io.outputs import read_marker
+from resolver.io.outputs import MARKER, read_marker
 from resolver.review.evidence import (
     MODEL_FILE,
     Step,
@@ -55,19 +55,17 @@ class PairExplanation:
         return self.steps[-1].probability
 
 
-def explain_pair(
-    out_dir: str | os.PathLike, id1: str, id2: str, *, engine: Engine | None = None
-) -> PairExplanation:
+def explain_pair(out_dir: str | os.PathLike, id1: str, id2: str) -> PairExplanation:
     """Explain the pair (``id1``, ``id2``) of the run whose output folder is ``out_dir``."""
     if id1 == id2:
         raise InputError(f"give two different ids (got '{id1}' twice)")
     folder = Path(out_dir)
     marker = read_marker(folder) if folder.is_dir() else None
     if marker is None:
-        raise InputError(f"{folder}: not a resolver output folder (no {'.resolver-output.json'})")
+        raise InputError(f"{folder}: not a resolver output folder (no {MARKER})")
     files = set(marker["files"])
     if "pairs.parquet" in files:
-        return _explain_dedupe(folder, files, id1, id2, engine)
+        return _explain_dedupe(folder, files, id1, id2)
     if "matches.csv" in files and "summary.json" in files:
         return _explain_screen(folder, id1, id2)
     raise InputError(
@@ -83,18 +81,16 @@ def _read_json(path: Path) -> dict[str, Any]:
         raise InputError(f"{path}: cannot read ({exc})") from None
 
 
-def _explain_dedupe(
-    folder: Path, files: set[str], id1: str, id2: str, engine: Engine | None
-) -> PairExplanation:
-    from resolver.features import build_features
+def _explain_dedupe(folder: Path, files: set[str], id1: str, id2: str) -> PairExplanation:
+    from resolver.features import DEFAULT_MAX_BLOCK_SIZE, build_features
     from resolver.io.readers import read_records, read_table
     from resolver.io.schema import RESERVED_OUTPUT_COLUMNS
     from resolver.model.params import ModelParams
 
     if MODEL_FILE not in files:
         raise InputError(
-            f"{folder}: has no {MODEL_FILE} (written by dedupe since resolver can explain "
-            "pairs); run the dedupe again to explain its pairs"
+            f"{folder}: has no {MODEL_FILE} (the model the run used; an older resolver did not "
+            "write it): run the dedupe again to explain its pairs"
         )
     summary = _read_json(folder / "summary.json")
     model = ModelParams.load(folder / MODEL_FILE)
@@ -113,22 +109,15 @@ def _explain_dedupe(
         {"id": r["id"], **{f: r.get(f) for f in SHOWN_FIELDS}, "entity_id": r.get("entity_id")}
         for r in rows
     ]
-    notes = []
-    same = records[0]["entity_id"] == records[1]["entity_id"]
-    notes.append(
-        f"same entity {records[0]['entity_id']}"
-        if same
-        else f"different entities ({records[0]['entity_id']}, {records[1]['entity_id']})"
-    )
-
-    own = engine is None
-    engine = engine or Engine()
+    e1, e2 = records[0]["entity_id"], records[1]["entity_id"]
+    notes = [f"same entity {e1}" if e1 == e2 else f"different entities ({e1}, {e2})"]
+    engine = Engine()
     try:
         table = read_records(
             raw.drop_columns([c for c in RESERVED_OUTPUT_COLUMNS if c in raw.column_names])
         )
         features = build_features(
-            table, engine.con, max_block_size=summary.get("max_block_size", 300)
+            table, engine.con, max_block_size=summary.get("max_block_size", DEFAULT_MAX_BLOCK_SIZE)
         )
         profile_of = dict(
             zip(
@@ -153,8 +142,7 @@ def _explain_dedupe(
             )
             source = f"scored now with the run's model and prior: {why}"
     finally:
-        if own:
-            engine.close()
+        engine.close()
     steps = waterfall(
         comparisons, gammas_from_weights(comparisons, weights), weights, summary["prior"]
     )
