@@ -37,19 +37,7 @@ def runs(tmp_path_factory, synth_dir):
 def test_matches_name_the_record_and_hold_alerts_only(runs, synth_dir):
     inputs = {r["id"]: r for r in rows_of(synth_dir / "parties.csv")}
     alerts = rows_of(runs / "alerts" / "matches.csv")
-    assert list(alerts[0]) == [
-        "id",
-        "name",
-        "country",
-        "list_id",
-        "list_source",
-        "list_name",
-        "matched_name",
-        "score",
-        "match",
-        "status",
-        "explanation",
-    ]
+    assert {"name", "country", "status"} <= set(alerts[0])  # the order: test_dedupe's CLI test
     summary = json.loads((runs / "alerts" / "summary.json").read_text())
     assert len(alerts) == summary["matches"] == summary["alerts"] > 0
     for row in alerts:
