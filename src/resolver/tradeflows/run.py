@@ -151,6 +151,7 @@ def flows(
             all_candidates=True,
             progress=lambda s: step(f"screening entities: {s}"),
         )
+        screened.evidence = None  # the pairs' waterfalls are not an output here
         # screening's own columns: the party fields and entity are the mention's (below)
         screened_matches = screened.matches.select(list(MATCH_COLUMNS))
         matches = _matches_per_mention(con, screened_matches, rep_of, clusters)
