@@ -82,7 +82,7 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def _explain_dedupe(folder: Path, files: set[str], id1: str, id2: str) -> PairExplanation:
-    from resolver.features import DEFAULT_MAX_BLOCK_SIZE, build_features
+    from resolver.features import build_features
     from resolver.io.readers import read_records, read_table
     from resolver.io.schema import RESERVED_OUTPUT_COLUMNS
     from resolver.model.params import ModelParams
@@ -116,9 +116,7 @@ def _explain_dedupe(folder: Path, files: set[str], id1: str, id2: str) -> PairEx
         table = read_records(
             raw.drop_columns([c for c in RESERVED_OUTPUT_COLUMNS if c in raw.column_names])
         )
-        features = build_features(
-            table, engine.con, max_block_size=summary.get("max_block_size", DEFAULT_MAX_BLOCK_SIZE)
-        )
+        features = build_features(table, engine.con)  # profiles only: no blocking keys
         profile_of = dict(
             zip(
                 features.records.column("id").to_pylist(),
