@@ -191,7 +191,8 @@ def screen_flags(screener: Any, load_s: float, queries_csv: Path) -> dict[str, A
         "list_load_s": load_s,
         "screen_s": screen_s,
         "peak_mb": peak,
-        "candidates": len(matches),
+        # from the summary: matches holds only the alerts since issue 19 (the baseline may not)
+        "candidates": result.summary["candidates_listed"],
         "threshold": screener.threshold,
     }
 

@@ -209,12 +209,15 @@ def test_cli_screen_writes_matches_against_generated_list(tmp_path, synth_dir, t
     rows = read_csv_rows(out / "matches.csv")
     assert list(rows[0]) == [
         "id",
+        "name",
+        "country",
         "list_id",
         "list_source",
         "list_name",
         "matched_name",
         "score",
         "match",
+        "status",
         "explanation",
     ]
     summary = json.loads((out / "summary.json").read_text())

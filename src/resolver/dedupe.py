@@ -30,6 +30,9 @@ from resolver.model.predict import build_linker, predict_pairs
 from resolver.model.prior import MAX_FACTOR, estimate_prior, level_weights, names_only
 from resolver.model.scoring import logit2
 from resolver.model.spec import M_FROM_SURE_MATCHES
+from resolver.review.evidence import MODEL_FILE, comparisons_of, model_in_use
+from resolver.review.links import record_links
+from resolver.review.spelling import representative_names
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +52,25 @@ class DedupeResult:
     entities: pa.Table
     pairs: pa.Table
     summary: dict[str, Any] = field(default_factory=dict)
+    links: pa.Table | None = None  # per record: the neighbour holding it in its entity, and why
+    model: ModelParams | None = None  # the model in use (adapted to the data), for explain
 
     def save(self, out_dir: str | Path, fmt: str = "csv", overwrite: bool = False) -> Path:
-        """Write clusters/entities (CSV or Parquet), pairs.parquet and summary.json atomically."""
+        """Write clusters/entities/links (CSV or Parquet), pairs.parquet, summary.json, the
+        model in use and report.html atomically."""
+        from resolver.report import REPORT_FILE
+        from resolver.report.dedupe import write_dedupe_report
+
         with staged_output_dir(out_dir, overwrite) as stage:
             write_table(self.clusters, stage / f"clusters.{fmt}", fmt)
             write_table(self.entities, stage / f"entities.{fmt}", fmt)
+            if self.links is not None:
+                write_table(self.links, stage / f"links.{fmt}", fmt)
             write_table(self.pairs, stage / "pairs.parquet", "parquet")
+            if self.model is not None:
+                self.model.save(stage / MODEL_FILE)
             write_json(self.summary, stage / "summary.json")
+            write_dedupe_report(self, stage / REPORT_FILE)
         return Path(out_dir)
 
 
@@ -118,7 +132,9 @@ def dedupe(
         params, prior, prior_method = found.params, found.prior, found.method
     pairs = _pairs_table(engine, pairs_sdf, features.profiles, names, reweigh=reweigh, floor=floor)
     engine.release(linker)
-    pairs, rescored = _score_within_groups(engine, params, features.profiles, pairs, prior, threshold)
+    pairs, rescored = _score_within_groups(
+        engine, params, features.profiles, pairs, prior, threshold
+    )
     remeasured: dict[str, Any] = {}
     if adapt:
         pairs, remeasured = remeasure_m_on_pairs(
@@ -142,6 +158,15 @@ def dedupe(
         .append_column("unmatchable", assigned.column("unmatchable"))
     )
     entities = _entities_table(engine, table, assigned, features.records)
+    in_use = model_in_use(params, remeasured)
+    links = record_links(
+        engine.con,
+        features.records,
+        table.column("name"),
+        assigned.column("entity_id"),
+        pairs,
+        comparisons_of(in_use),
+    )
     timings["outputs_s"] = time.perf_counter() - t3
     timings["total_s"] = time.perf_counter() - t0
 
@@ -175,7 +200,7 @@ def dedupe(
         "backend": engine.backend,
         "model": params.metadata.get("path", "in-memory"),
     }
-    return DedupeResult(out_clusters, entities, pairs, summary)
+    return DedupeResult(out_clusters, entities, pairs, summary, links, in_use)
 
 
 def _splink_source(engine: Engine, pairs_sdf, columns: list[str]) -> tuple[str, dict]:
@@ -198,8 +223,7 @@ def _weight_patterns(
     with registered(engine.con, tables):
         rows = engine.con.sql(f"SELECT {cols}, count(*) FROM {source} GROUP BY ALL").fetchall()
     return [
-        ({c: float(v) for c, v in zip(names, row[:-1], strict=True)}, int(row[-1]))
-        for row in rows
+        ({c: float(v) for c, v in zip(names, row[:-1], strict=True)}, int(row[-1])) for row in rows
     ]
 
 
@@ -269,29 +293,31 @@ def _pairs_table(
 def _entities_table(
     engine: Engine, table: pa.Table, assigned: pa.Table, records: pa.Table
 ) -> pa.Table:
-    """One row per entity: id, most frequent name (ties: smallest), record count, countries."""
+    """One row per entity: id, its most common complete spelling (``review.spelling``),
+    record count, countries."""
+    con = engine.con
     cols = {
         "entity_id": assigned.column("entity_id"),
         "name": table.column("name"),
         "country": records.column("country"),
     }
-    with registered(engine.con, {"_ent": pa.table(cols)}):
-        return engine.con.sql(
-            """
-            WITH names AS (
-                SELECT entity_id, name, count(*) AS n FROM _ent WHERE name IS NOT NULL GROUP BY ALL
-            ), best AS (
-                SELECT entity_id, arg_min(name, (-n, name)) AS name FROM names GROUP BY entity_id
-            ), agg AS (
-                SELECT entity_id, count(*) AS n_records,
-                       string_agg(DISTINCT country, ';' ORDER BY country) AS countries
-                FROM _ent GROUP BY entity_id
-            )
-            SELECT agg.entity_id, best.name, agg.n_records, agg.countries
-            FROM agg LEFT JOIN best USING (entity_id)
-            ORDER BY agg.n_records DESC, agg.entity_id
-            """
+    with registered(con, {"_ent": pa.table(cols)}):
+        spellings = con.sql(
+            "SELECT entity_id, name, count(*) AS n FROM _ent WHERE name IS NOT NULL GROUP BY ALL"
         ).to_arrow_table()
+        with registered(con, {"_ent_names": representative_names(spellings)}):
+            return con.sql(
+                """
+                WITH agg AS (
+                    SELECT entity_id, count(*) AS n_records,
+                           string_agg(DISTINCT country, ';' ORDER BY country) AS countries
+                    FROM _ent GROUP BY entity_id
+                )
+                SELECT agg.entity_id, n.name, agg.n_records, agg.countries
+                FROM agg LEFT JOIN _ent_names n USING (entity_id)
+                ORDER BY agg.n_records DESC, agg.entity_id
+                """
+            ).to_arrow_table()
 
 
 def _score_within_groups(

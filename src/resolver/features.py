@@ -306,7 +306,15 @@ def build_features(
     ).to_arrow_table()
     order = "source_dataset, unique_id" if source is not None else "unique_id"
     profiles = con.sql(f"SELECT * FROM _rf_prof_final ORDER BY {order}").to_arrow_table()
-    for t in ("_rf_records", "_rf_prof", "_rf_prof_final", "_rf_kw", "_rf_akw", "_rf_kstat", "_rf_fstat"):
+    for t in (
+        "_rf_records",
+        "_rf_prof",
+        "_rf_prof_final",
+        "_rf_kw",
+        "_rf_akw",
+        "_rf_kstat",
+        "_rf_fstat",
+    ):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     log.info("features: %d records -> %d profiles", table.num_rows, profiles.num_rows)
     return FeatureSet(records, profiles, evidence, blocking, max_block_size)

@@ -23,7 +23,7 @@ def test_record_without_legal_form_is_not_penalised(small_screener: Screener) ->
             {"id": "b", "name": "Sunrise LLC", "country": "AE"},
         ]
     )
-    batch = small_screener.screen(records).matches.to_pandas()
+    batch = small_screener.screen(records, all_candidates=True).matches.to_pandas()
     for rid, match in (("a", best), ("b", alias)):
         row = batch[(batch.id == rid) & (batch.list_id == "list:L2")].iloc[0]
         assert row.score == match.score and row.explanation == match.explanation

@@ -226,7 +226,11 @@ def remeasure_m_on_pairs(
                 changed |= mask
         total = total + shift
         pairs = pairs.set_column(pairs.column_names.index(column), column, pa.array(weight + shift))
-        measured[name] = {"m": [round(v, 6) for v in m], "sure_pairs": sum(counts)}
+        measured[name] = {
+            "m": [round(v, 6) for v in m],
+            "sure_pairs": sum(counts),
+            "level_weights": [w + g for w, g in zip(weights, gains, strict=True)],  # as scored
+        }
     if measured:
         pairs = pairs.set_column(
             pairs.column_names.index("match_weight"), "match_weight", pa.array(total)

@@ -398,7 +398,10 @@ class ContainedName(Condition):
         if names is None:
             return False
         kw_l, kw_r, folds_l, folds_r, total_l, total_r = names
-        for kw, folds, total, side in ((kw_l, folds_r, total_l, left), (kw_r, folds_l, total_r, right)):
+        for kw, folds, total, side in (
+            (kw_l, folds_r, total_l, left),
+            (kw_r, folds_l, total_r, right),
+        ):
             rarity = side["name_rarity"]
             if (
                 rarity is not None

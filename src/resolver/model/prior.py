@@ -16,7 +16,6 @@ matches the model puts at those levels, kept within ``MAX_FACTOR`` of the model'
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
