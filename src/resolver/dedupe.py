@@ -106,20 +106,19 @@ def dedupe(
     model_prior = prior = params.prior_for(n_profiles)
     floor = min(PAIRS_FLOOR, threshold)
     adapting = adapt and n_profiles >= U_MIN_PROFILES
-    # a prior estimated from the data when it holds names only (``resolver.model.prior``)
-    estimating = adapting and names_only(features.evidence)
+    only_names = names_only(features.evidence)
     prior_method = "model"
     model_params = params
     if adapting:
         observed = observed_level_rates(params, features.profiles, prior)
         params = u_from_observed(params, observed, prior)
     linker = build_linker(engine, params, [features.profiles], link_type="dedupe_only", prior=prior)
-    # with an estimate to come, pairs are kept that could reach the floor at the highest prior
-    # the estimate may choose
-    pairs_sdf = predict_pairs(linker, floor / MAX_FACTOR if estimating else floor)
+    # with a names-only estimate to come, pairs are kept that could reach the floor at the
+    # highest prior it may choose (an estimate from other evidence only lowers the prior)
+    pairs_sdf = predict_pairs(linker, floor / MAX_FACTOR if adapting and only_names else floor)
     names = list(params.comparisons)
     reweigh = None
-    if estimating:
+    if adapting:
         found = estimate_prior(
             model_params,
             observed,
@@ -127,6 +126,7 @@ def dedupe(
             params,
             n_profiles * (n_profiles - 1) / 2,
             model_prior,
+            only_names,
         )
         reweigh = (level_weights(params), level_weights(found.params), found.prior)
         params, prior, prior_method = found.params, found.prior, found.method
