@@ -17,6 +17,7 @@ from resolver.errors import InputError
 from resolver.features import DEFAULT_MAX_BLOCK_SIZE, build_features
 from resolver.io.outputs import check_output_file
 from resolver.io.readers import read_records
+from resolver.model.blocking import BLOCKING_RULES
 from resolver.model.params import ModelParams, default_model_path, is_model_file
 from resolver.model.scoring import check_threshold
 from resolver.model.train import train
@@ -53,6 +54,7 @@ class Resolver:
         *,
         mapping: str | Mapping[str, str] | None = None,
         labels: DataLike | None = None,
+        base: str | os.PathLike | ModelParams | None = None,
         seed: int = 42,
         encoding: str | None = None,
         delimiter: str | None = None,
@@ -60,15 +62,19 @@ class Resolver:
         memory_limit: str | None = None,
         spark: Any = None,
     ) -> Resolver:
-        """Train a model on records (unsupervised EM); ``labels`` refine m if given: a table or
-        file of ``id, entity_id``, or a review decisions file (``id, other_id, decision``)."""
+        """A model fitted to the records, starting from ``base`` (the shipped model when None):
+        EM on the data's candidate pairs moves m only as far as the data supports
+        (``resolver.model.train``); ``labels`` count as known matches: a table or file of
+        ``id, entity_id``, or a review decisions file (``id, other_id, decision``)."""
         table = read_records(data, mapping=mapping, encoding=encoding, delimiter=delimiter)
+        if not isinstance(base, ModelParams):
+            base = cls.load(base).params
         engine = Engine(backend=backend, memory_limit=memory_limit, spark=spark)
-        features = build_features(table, engine.con)
+        features = build_features(table, engine.con, blocking_rules=BLOCKING_RULES)
         label_pairs, label_info = (None, None)
         if labels is not None:
             label_pairs, label_info = _label_pairs(labels, features)
-        params = train(engine, features, seed=seed, label_pairs=label_pairs)
+        params = train(engine, features, base, seed=seed, label_pairs=label_pairs)
         source = str(data) if isinstance(data, (str, os.PathLike)) else type(data).__name__
         params.metadata["trained_on"]["source"] = source
         if label_info is not None:
@@ -127,7 +133,7 @@ def check_model_path(
 def _label_pairs(labels: DataLike, features) -> tuple[pa.Table, dict[str, Any]]:
     """Known-match profile pairs, and what was used: from review decisions (``id, other_id,
     decision``: the ``match`` pairs) or from ``id, entity_id`` labels (every pair of an
-    entity's profiles, at most 50 profiles per entity)."""
+    entity's profiles, at most 10 profiles per entity, so a few large entities do not decide m alone)."""
     from resolver.review.decisions import is_decisions_file
 
     if isinstance(labels, (str, os.PathLike)) and is_decisions_file(labels):
@@ -144,7 +150,7 @@ def _label_pairs(labels: DataLike, features) -> tuple[pa.Table, dict[str, Any]]:
             )
             SELECT a.profile_id AS unique_id_l, b.profile_id AS unique_id_r
             FROM ranked a JOIN ranked b ON a.entity_id = b.entity_id AND a.profile_id < b.profile_id
-            WHERE a.k <= 50 AND b.k <= 50
+            WHERE a.k <= 10 AND b.k <= 10
             ORDER BY 1, 2
             """
         ).to_arrow_table()

@@ -108,10 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    p = sub.add_parser("train", help="train a matching model (EM, optional labels)")
+    p = sub.add_parser(
+        "train", help="fit a model to your data, starting from the shipped one (optional labels)"
+    )
     _common_input(p)
     _common_engine(p)
     p.add_argument("--out", required=True, help="model JSON to write, e.g. models/mine.json")
+    p.add_argument("--model", default=None, help="model to start from (default: the shipped one)")
     p.add_argument(
         "--labels",
         default=None,

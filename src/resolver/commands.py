@@ -58,6 +58,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             args.input,
             mapping=args.mapping,
             labels=args.labels,
+            base=args.model,
             seed=args.seed,
             encoding=args.encoding,
             delimiter=args.delimiter,
@@ -72,9 +73,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     for name, levels in resolver.params.comparisons.items():
         table.add_row(name, str(len(levels)))
     out.print(table)
+    trained = meta["trained_on"]
     out.print(
-        f"trained on {meta['trained_on']['records']} records ({meta['trained_on']['profiles']} "
-        f"distinct profiles); EM rules: {', '.join(meta['em_rules']) or 'none'}"
+        f"fitted to {trained['records']} records ({trained['profiles']} distinct profiles, "
+        f"{trained['candidate_pairs']} candidate pairs; {trained['em_iterations']} EM rounds) "
+        f"from {meta['base_model']}"
     )
     labels = meta.get("labels")
     if labels:

@@ -26,7 +26,7 @@ from resolver.model.adapt import (
 )
 from resolver.model.blocking import BLOCKING_RULES
 from resolver.model.params import ModelParams
-from resolver.model.predict import build_linker, predict_pairs
+from resolver.model.predict import build_linker, predict_pairs, splink_source, weight_patterns
 from resolver.model.prior import MAX_FACTOR, estimate_prior, level_weights, names_only
 from resolver.model.scoring import logit2
 from resolver.model.spec import M_FROM_SURE_MATCHES
@@ -122,7 +122,7 @@ def dedupe(
         found = estimate_prior(
             model_params,
             observed,
-            _weight_patterns(engine, pairs_sdf, names),
+            weight_patterns(engine, pairs_sdf, names),
             params,
             n_profiles * (n_profiles - 1) / 2,
             model_prior,
@@ -203,30 +203,6 @@ def dedupe(
     return DedupeResult(out_clusters, entities, pairs, summary, links, in_use)
 
 
-def _splink_source(engine: Engine, pairs_sdf, columns: list[str]) -> tuple[str, dict]:
-    """A name the local DuckDB connection reads splink's scored pairs under, and the tables to
-    register for it (none on DuckDB: splink's table is read in place, no copy in memory)."""
-    if engine.backend == "duckdb":
-        return f'"{pairs_sdf.physical_name}"', {}
-    raw = pa.Table.from_pandas(pairs_sdf.as_pandas_dataframe()[columns], preserve_index=False)
-    return "_pairs_raw", {"_pairs_raw": raw}
-
-
-def _weight_patterns(
-    engine: Engine, pairs_sdf, comparison_names: list[str]
-) -> list[tuple[dict[str, float], int]]:
-    """Distinct combinations of per-comparison match weights among scored pairs, with counts."""
-    available = {c.unquote().name for c in pairs_sdf.columns}
-    names = [c for c in comparison_names if f"mw_{c}" in available]
-    source, tables = _splink_source(engine, pairs_sdf, [f"mw_{c}" for c in names])
-    cols = ", ".join(f'"mw_{c}"' for c in names)
-    with registered(engine.con, tables):
-        rows = engine.con.sql(f"SELECT {cols}, count(*) FROM {source} GROUP BY ALL").fetchall()
-    return [
-        ({c: float(v) for c, v in zip(names, row[:-1], strict=True)}, int(row[-1])) for row in rows
-    ]
-
-
 def _reweighed_sql(column: str, old: list[float], new: list[float]) -> str:
     """SQL mapping a comparison's match weights under one parameter set to another's."""
     cases = " ".join(
@@ -255,7 +231,7 @@ def _pairs_table(
     names = [c for c in comparison_names if f"mw_{c}" in available]
     keep = ["unique_id_l", "unique_id_r", "match_probability", "match_weight"]
     keep += [f"mw_{c}" for c in names]
-    source, tables = _splink_source(engine, pairs_sdf, keep)
+    source, tables = splink_source(engine, pairs_sdf, keep)
     # pid numbers the profiles of a dedupe in unique_id order: sorting on it is sorting on
     # (id_l, id_r) without comparing strings
     tables["_pairs_sizes"] = profiles.select(["unique_id", "n_records", "pid"])

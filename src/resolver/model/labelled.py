@@ -126,6 +126,28 @@ def _counts(
     ]
 
 
+def pair_level_counts(
+    profiles: pa.Table, pairs: pa.Table, comparisons: Iterable[str]
+) -> dict[str, list[int]]:
+    """Per comparison, the given profile pairs (``unique_id_l``, ``unique_id_r``) at each scored
+    level, in level order."""
+    table = pa.table(
+        {"a": pairs.column("unique_id_l"), "b": pairs.column("unique_id_r")}, schema=_PAIR_SCHEMA
+    )
+    wanted = set(comparisons)
+    con = duckdb.connect()
+    try:
+        con.register("_lab_profiles", profiles)
+        con.register("_lab_pairs", table)
+        return {
+            spec.name: _counts(con, spec, "_lab_pairs", profiles.column_names)
+            for spec in COMPARISONS
+            if spec.name in wanted and all(c in profiles.column_names for c in spec.columns)
+        }
+    finally:
+        con.close()
+
+
 def mixture(
     counts: Sequence[LevelCounts], which: str, weights: Mapping[str, float] | None = None
 ) -> dict[str, list[float] | None]:

@@ -75,6 +75,26 @@ def _level_index(weights: Sequence[float], weight: float) -> int | None:
     return hits[0] if len(hits) == 1 else None
 
 
+def pattern_levels(
+    patterns: Sequence[tuple[Mapping[str, float], int]],
+    weights: Mapping[str, Sequence[float]],
+    names: Sequence[str],
+) -> tuple[np.ndarray, np.ndarray]:
+    """(level index per pattern and comparison, -1 for the null level; pairs per pattern) of
+    weight patterns scored with ``weights``; ValueError when two levels share a weight."""
+    rows, counts = [], []
+    for pattern, count in patterns:
+        row = [_level_index(weights[n], float(pattern.get(n, 0.0))) for n in names]
+        if None in row:
+            raise ValueError("two levels of one comparison share a weight")
+        rows.append(row)
+        counts.append(count)
+    return (
+        np.array(rows, dtype=np.int64).reshape(len(rows), len(names)),
+        np.array(counts, dtype=np.float64),
+    )
+
+
 def estimate_prior(
     params: ModelParams,
     observed: Mapping[str, list[float | None]],
@@ -89,19 +109,13 @@ def estimate_prior(
     of all profile pairs, ``observed`` the data's random-pair level rates (u is re-estimated with
     the new prior). The model's prior where the patterns cannot be read."""
     names = list(params.comparisons)
-    weights = level_weights(scored_with)
-    rows, counts = [], []
-    for pattern, count in patterns:
-        row = [_level_index(weights[n], float(pattern.get(n, 0.0))) for n in names]
-        if None in row:
-            log.info("prior: two levels of one comparison share a weight; the model's stands")
-            return PriorEstimate(model_prior, scored_with, "model (levels not distinguishable)")
-        rows.append(row)
-        counts.append(count)
-    if not rows or n_pairs < 1:
+    try:
+        levels, counts_arr = pattern_levels(patterns, level_weights(scored_with), names)
+    except ValueError:
+        log.info("prior: two levels of one comparison share a weight; the model's stands")
+        return PriorEstimate(model_prior, scored_with, "model (levels not distinguishable)")
+    if not len(levels) or n_pairs < 1:
         return PriorEstimate(model_prior, scored_with, "model (no candidate pairs)")
-    levels = np.array(rows, dtype=np.int64)
-    counts_arr = np.array(counts, dtype=np.float64)
     low = model_prior / MAX_FACTOR
     if names_only_data:
         prior = _decisive_name_prior(params, names, levels, counts_arr, n_pairs)
