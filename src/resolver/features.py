@@ -38,6 +38,7 @@ from resolver.normalize.addresses import (
     PLACEHOLDER_POSTCODE_RE,
     PLACEHOLDER_POSTCODES,
     POSTCODE_JUNK,
+    place_in_address,
 )
 
 log = logging.getLogger(__name__)
@@ -182,6 +183,21 @@ def _name_table(values: list[str | None]) -> pa.Table:
     )
 
 
+def _address_table(values: list[str | None]) -> pa.Table:
+    """Normalized addresses, and the city an address states (``place_in_address``); an address
+    that is only a place name is no street address (None)."""
+    addresses, cities = [], []
+    for value in values:
+        place_only, city = place_in_address(value) if value is not None else (False, "")
+        addresses.append(
+            None if value is None or place_only else _blank_to_none(normalize_address(value))
+        )
+        cities.append(city or None)
+    return pa.table(
+        {"value": pa.array(addresses, pa.string()), "city": pa.array(cities, pa.string())}
+    )
+
+
 def _simple_table(fn: Callable[[str], str | None], values: list[str | None]) -> pa.Table:
     """``fn`` of each value, with None and empty results as None."""
     out = [_blank_to_none(fn(v)) if v is not None else None for v in values]
@@ -232,7 +248,9 @@ def _record_features(table: pa.Table) -> pa.Table:
     }
     present = [c for c in OPTIONAL_COLUMNS if c in table.column_names]
     for name in present:
-        if name != "postcode":
+        if name == "address":
+            jobs[name] = (table.column(name), _address_table)
+        elif name != "postcode":
             jobs[name] = (table.column(name), partial(_simple_table, _NORMALIZERS[name]))
     outputs = _map_distinct(jobs)
     names = outputs["name"]
@@ -244,6 +262,8 @@ def _record_features(table: pa.Table) -> pa.Table:
             cols[name] = outputs[name].column("value")
         else:
             cols[name] = pa.nulls(table.num_rows, pa.string())
+    if "address" in present:  # a city the address states stands in for a missing city
+        cols["city"] = pc.coalesce(cols["city"], outputs["address"].column("city"))
     return pa.table(cols)
 
 
