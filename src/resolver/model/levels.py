@@ -154,6 +154,24 @@ class AtLeast(Condition):
         return v is not None and v >= self.value
 
 
+class LongEnough(Condition):
+    """Both values have at least ``min_chars`` characters."""
+
+    def __init__(self, column: str, min_chars: int):
+        self.column, self.min_chars = column, int(min_chars)
+
+    def sql(self, dialect: str) -> str:
+        _check(dialect)
+        return (
+            f"length({self.column}_l) >= {self.min_chars} "
+            f"AND length({self.column}_r) >= {self.min_chars}"
+        )
+
+    def holds(self, left: Features, right: Features) -> bool:
+        a, b = left[self.column], right[self.column]
+        return a is not None and b is not None and min(len(a), len(b)) >= self.min_chars
+
+
 class JaroWinkler(Condition):
     """Jaro-Winkler similarity of the two values is at least ``threshold`` (splink's level)."""
 

@@ -15,6 +15,7 @@ from resolver.model.levels import (
     ContainedName,
     Initialism,
     Level,
+    LongEnough,
     NearEqual,
     Same,
     WeightedOverlap,
@@ -63,6 +64,13 @@ class ComparisonSpec:
         return f"{self.title}: {level.text}"
 
 
+# The same words: the same name, or the same folded words in any order; folded words count only
+# in names of SAME_FOLDS_MIN_CHARS letters or more (Ani ~ Ane, Ayk ~ Ayc are other names).
+SAME_FOLDS_MIN_CHARS = 5
+_SAME_WORDS = Same("name_core") | (
+    Same("name_fold_string") & LongEnough("name_fold_string", SAME_FOLDS_MIN_CHARS)
+)
+
 NAME = ComparisonSpec(
     "name",
     "name",
@@ -85,14 +93,9 @@ NAME = ComparisonSpec(
         Level(
             "name.same_words_distinctive",
             "same words (any romanization, any order), distinctive",
-            (Same("name_core") | Same("name_fold_string"))
-            & AtLeast("name_rarity", "l", DISTINCTIVE_RARITY),
+            _SAME_WORDS & AtLeast("name_rarity", "l", DISTINCTIVE_RARITY),
         ),
-        Level(
-            "name.same_words_common",
-            "same words, common words only",
-            Same("name_core") | Same("name_fold_string"),
-        ),
+        Level("name.same_words_common", "same words, common words only", _SAME_WORDS),
         Level(
             "name.same_joined", "same letters when joined (split/joined words)", Same("name_joined")
         ),

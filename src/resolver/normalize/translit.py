@@ -564,7 +564,7 @@ def _compute_fold(token: str) -> str:
             parts.append(match.group() if out == "=" else out)
         i = max(match.end(), i + 1)
     fold = _collapse("".join(parts))
-    if len(fold) >= 4 and fold[-1] == "s":  # plural / final sibilant, as in the keys
+    if len(token) >= 5 and token[-1] == "s" and fold[-1:] == "s":  # plural: tools ~ tool
         fold = fold[:-1]
     return fold or token
 
