@@ -94,7 +94,7 @@ def test_train_learns_m_from_match_decisions(tmp_path, synth_dir, trained_model,
     info = meta["labels"]
     assert info["shape"] == "decisions" and 0 < info["match_pairs"] <= n
     assert info["no_match_not_used"] == 1 and "1 no_match decisions not used" in printed
-    assert f"labels ({info['match_pairs']} pairs)" in meta["em_rules"]
+    assert meta["trained_on"]["labelled_pairs"] == info["match_pairs"]
     labelled = json.loads(model.read_text())["comparisons"]
     assert labelled != json.loads(trained_model.read_text())["comparisons"]  # labels changed m
 
