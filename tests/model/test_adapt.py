@@ -193,26 +193,3 @@ def test_dedupe_reports_remeasured_tax_id_m_and_consistent_scores(synth_dir):
     assert pairs.column("match_probability").to_numpy() == pytest.approx(
         1.0 / (1.0 + np.exp2(-total))
     )
-
-
-def test_levels_reached_by_too_few_sampled_pairs_are_not_estimated(synth_dir):
-    from resolver.engine import Engine
-    from resolver.features import build_features
-    from resolver.io.readers import read_records
-    from resolver.model.adapt import U_MAX_PAIRS, U_MIN_SAMPLED, observed_level_rates
-    from resolver.model.params import default_model_path
-
-    params = ModelParams.load(default_model_path())
-    engine = Engine(backend="duckdb")
-    try:
-        features = build_features(read_records(synth_dir / "parties.csv"), engine.con)
-    finally:
-        engine.close()
-    n = features.profiles.num_rows
-    sampled = min(U_MAX_PAIRS, n * (n - 1) / 2)
-    observed = observed_level_rates(params, features.profiles, params.prior_for(n))
-    rates = [r for levels in observed.values() for r in levels]
-    # common levels (different names, another country) are measured; rare ones are left alone
-    assert any(r is not None for r in rates) and any(r is None for r in rates)
-    for rate in rates:
-        assert rate is None or rate * sampled >= U_MIN_SAMPLED - 1e-6

@@ -77,12 +77,7 @@ def sure_match_m(
 
 
 U_MIN_PROFILES = 200
-U_MAX_PAIRS = 1e5
-# A level's rate is taken from the sample only when at least U_MIN_SAMPLED pairs reach it: from
-# 5 hits a rate is known to +-45%, and with the cap below such noise can only strengthen a strong
-# level (200k generated rows: 5 of 2e5 sampled pairs with the same distinctive name put its
-# weight at 14.3 bits, where counting all 537k such pairs of the data gives about 12.3).
-U_MIN_SAMPLED = 10
+U_MAX_PAIRS = 2e5
 # On levels that are strong evidence for a match (m >= U_CAP_RATIO * u, 5 bits), adaptation may
 # lower u but never raise it above the model's: a sample's agreement there holds true matches in
 # a share the prior does not know (an OFAC alias list has about three times the model's matches
@@ -96,8 +91,7 @@ U_CAP_RATIO = 32.0
 def observed_level_rates(
     params: ModelParams, profiles: pa.Table, prior: float, seed: int = 42
 ) -> dict[str, list[float | None]]:
-    """How often random profile pairs of this data reach each non-null level (None: reached by
-    fewer than ``U_MIN_SAMPLED`` sampled pairs, too few to estimate).
+    """How often random profile pairs of this data reach each non-null level (None: never seen).
 
     Up to ``U_MAX_PAIRS`` pairs among a random sample of profiles, on a local DuckDB copy, so a
     Spark run gets exactly the same parameters as a DuckDB run.
@@ -105,16 +99,15 @@ def observed_level_rates(
     local = Engine(backend="duckdb")
     try:
         linker = build_linker(local, params, [profiles], link_type="dedupe_only", prior=prior)
-        # one chunk, no early stop: the whole sample is counted in one query per comparison
-        # (splink's default 10 chunks and a probe cost 11 queries per comparison: 10 s at 10k)
+        # min_count_per_level=None: the whole sample is counted (0 stops after splink's 1%
+        # probe); one chunk: one query per comparison, where splink's default 10 chunks and a
+        # probe make 11 (10k rows: 24 s -> 12 s under load; the counts are the same)
         linker.training.estimate_u_using_random_sampling(
             max_pairs=U_MAX_PAIRS, seed=seed, min_count_per_level=None, num_chunks=1
         )
-        n = profiles.num_rows
-        enough = U_MIN_SAMPLED / min(U_MAX_PAIRS, n * (n - 1) / 2)
         return {
             comp.output_column_name: [
-                lv.u_probability if lv._u_is_trained and lv.u_probability >= enough else None
+                lv.u_probability if lv._u_is_trained else None
                 for lv in comp._comparison_levels_excluding_null
             ]
             for comp in linker._settings_obj.comparisons
@@ -133,8 +126,8 @@ def u_from_observed(
     population over- or under-states name evidence on another. A random sample counts true
     matches as non-matches, which inflates u wherever duplicates are dense (lists of aliases);
     with m and the prior known, the expected match share of each level is removed:
-    u = (observed - prior * m) / (1 - prior), floored at one sampled pair. Levels with too few
-    sampled pairs keep the model's u, and so do strong match-evidence levels where the data's u would
+    u = (observed - prior * m) / (1 - prior), floored at one sampled pair. Levels with no sampled
+    pair keep the model's u, and so do strong match-evidence levels where the data's u would
     come out higher (see ``U_CAP_RATIO``).
     """
     floor = 1.0 / U_MAX_PAIRS
