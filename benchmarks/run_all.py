@@ -46,6 +46,7 @@ HEADERS = {
     "recall": "recall",
     "f1": "F1",
     "bcubed_f1": "B-cubed F1",
+    "pairs_completeness": "pairs completeness",
     "seconds": "wall s",
     "peak_mb": "peak MB",
     "s_per_100k": "s / 100k rows",

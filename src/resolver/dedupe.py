@@ -54,6 +54,7 @@ class DedupeResult:
     summary: dict[str, Any] = field(default_factory=dict)
     links: pa.Table | None = None  # per record: the neighbour holding it in its entity, and why
     model: ModelParams | None = None  # the model in use (adapted to the data), for explain
+    record_profiles: pa.Table | None = None  # id, profile_id: the profile ids pairs are on
 
     def save(self, out_dir: str | Path, fmt: str = "csv", overwrite: bool = False) -> Path:
         """Write clusters/entities/links (CSV or Parquet), pairs.parquet, summary.json, the
@@ -200,7 +201,15 @@ def dedupe(
         "backend": engine.backend,
         "model": params.metadata.get("path", "in-memory"),
     }
-    return DedupeResult(out_clusters, entities, pairs, summary, links, in_use)
+    return DedupeResult(
+        out_clusters,
+        entities,
+        pairs,
+        summary,
+        links,
+        in_use,
+        features.records.select(["id", "profile_id"]),
+    )
 
 
 def _reweighed_sql(column: str, old: list[float], new: list[float]) -> str:
