@@ -437,9 +437,10 @@ def run_task(task: Task, methods: Sequence[str]) -> tuple[list[dict[str, Any]], 
             continue
         result = details.pop("result", None)
         row.update(score(loaded, clusters))
-        if result is not None:
-            row["pairs_completeness"] = pairs_completeness(result, loaded.truth)
-            del result
+        row["pairs_completeness"] = (
+            None if result is None else pairs_completeness(result, loaded.truth)
+        )
+        del result
         row.update(
             seconds=seconds,
             peak_mb=peak,
