@@ -106,8 +106,10 @@ class Resolver:
         delimiter: str | None = None,
         max_block_size: int = DEFAULT_MAX_BLOCK_SIZE,
         progress: Callable[[str], None] | None = None,
+        links: bool = True,
     ) -> DedupeResult:
-        """Resolve records into entities; every input row is in ``result.clusters`` exactly once."""
+        """Resolve records into entities; every input row is in ``result.clusters`` exactly once.
+        ``links=False`` leaves out ``result.links`` (each record's neighbour and evidence)."""
         check_threshold(threshold)
         table = read_records(data, mapping=mapping, encoding=encoding, delimiter=delimiter)
         return dedupe(
@@ -117,6 +119,7 @@ class Resolver:
             threshold=threshold,
             max_block_size=max_block_size,
             progress=progress,
+            links=links,
         )
 
 

@@ -84,11 +84,13 @@ def dedupe(
     max_block_size: int = DEFAULT_MAX_BLOCK_SIZE,
     progress: Callable[[str], None] | None = None,
     adapt: bool = True,
+    links: bool = True,
 ) -> DedupeResult:
     """Resolve the canonical record table into entities with the given trained model.
 
     With ``adapt`` the model is fitted to the data first: u on random pairs of it, and m of
     id-like comparisons (tax id) on the pairs it scores (see ``resolver.model.adapt``).
+    ``links=False`` skips ``links.csv``'s table (a caller that does not write it).
     """
     threshold = params.threshold if threshold is None else float(threshold)
     step = progress or (lambda _msg: None)
@@ -160,14 +162,16 @@ def dedupe(
     )
     entities = _entities_table(engine, table, assigned, features.records)
     in_use = model_in_use(params, remeasured)
-    links = record_links(
-        engine.con,
-        features.records,
-        table.column("name"),
-        assigned.column("entity_id"),
-        pairs,
-        comparisons_of(in_use),
-    )
+    record_evidence = None
+    if links:
+        record_evidence = record_links(
+            engine.con,
+            features.records,
+            table.column("name"),
+            assigned.column("entity_id"),
+            pairs,
+            comparisons_of(in_use),
+        )
     timings["outputs_s"] = time.perf_counter() - t3
     timings["total_s"] = time.perf_counter() - t0
 
@@ -206,7 +210,7 @@ def dedupe(
         entities,
         pairs,
         summary,
-        links,
+        record_evidence,
         in_use,
         features.records.select(["id", "profile_id"]),
     )

@@ -134,9 +134,12 @@ def flows(
     resolver = Resolver(
         screener.params, backend=backend, memory_limit=memory_limit, temp_dir=temp_dir
     )
-    deduped = resolver.dedupe(mentions, progress=lambda s: step(f"resolving parties: {s}"))
+    deduped = resolver.dedupe(
+        mentions, progress=lambda s: step(f"resolving parties: {s}"), links=False
+    )
     resolver.engine.close()
     deduped.pairs = deduped.pairs.schema.empty_table()  # scored pairs are not an output here
+    deduped.record_profiles = None
     _release_memory()
     clusters = deduped.clusters
     lap("dedupe")
