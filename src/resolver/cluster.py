@@ -139,6 +139,11 @@ def cluster_profiles(pairs: pa.Table, profile_ids: pa.Array, threshold: float) -
     )
 
 
+def entity_id_sql(smallest_id: str) -> str:
+    """SQL of the entity id made from an entity's smallest record id (SQL expression)."""
+    return f"'E' || substr(sha256({smallest_id}), 1, 16)"
+
+
 def assign_entities(
     con: duckdb.DuckDBPyConnection, records: pa.Table, clusters: pa.Table
 ) -> pa.Table:
@@ -149,14 +154,13 @@ def assign_entities(
     """
     with registered(con, {"_cl_records": records, "_cl_clusters": clusters}):
         return con.sql(
-            """
+            f"""
             WITH rc AS (
                 SELECT r.row, r.id, r.unmatchable,
                        coalesce(c.cluster_id, r.profile_id) AS cid
                 FROM _cl_records r LEFT JOIN _cl_clusters c ON c.unique_id = r.profile_id
             )
-            SELECT row,
-                   'E' || substr(sha256(min(id) OVER (PARTITION BY cid)), 1, 16) AS entity_id,
+            SELECT row, {entity_id_sql("min(id) OVER (PARTITION BY cid)")} AS entity_id,
                    count(*) OVER (PARTITION BY cid) AS cluster_size,
                    unmatchable
             FROM rc ORDER BY row

@@ -14,9 +14,14 @@ import pyarrow.compute as pc
 
 from resolver.cluster import assign_entities, cluster_profiles
 from resolver.engine import Engine, registered
-from resolver.features import DEFAULT_MAX_BLOCK_SIZE, build_features
+from resolver.features import DEFAULT_MAX_BLOCK_SIZE, FeatureSet, build_features
 from resolver.io.writers import staged_output_dir, write_json, write_table
-from resolver.model.adapt import U_MIN_PROFILES, adapt_u_to_data, remeasure_m_on_pairs
+from resolver.model.adapt import (
+    U_MIN_PROFILES,
+    adapt_u_to_data,
+    params_with_measured_m,
+    remeasure_m_on_pairs,
+)
 from resolver.model.blocking import BLOCKING_RULES
 from resolver.model.params import ModelParams
 from resolver.model.predict import build_linker, predict_pairs
@@ -29,6 +34,16 @@ PAIRS_FLOOR = 0.01
 
 
 @dataclass
+class DedupeInternals:
+    """What a dedupe run worked with, kept on request for incremental resolution to go on from."""
+
+    features: FeatureSet
+    params: ModelParams  # as the pairs were scored: u adapted, m measured on the pairs
+    prior: float
+    profile_clusters: pa.Table  # unique_id, cluster_id per profile
+
+
+@dataclass
 class DedupeResult:
     """Outputs of a dedupe run: Arrow tables plus a JSON-able summary."""
 
@@ -36,15 +51,20 @@ class DedupeResult:
     entities: pa.Table
     pairs: pa.Table
     summary: dict[str, Any] = field(default_factory=dict)
+    internals: DedupeInternals | None = field(default=None, repr=False)
 
     def save(self, out_dir: str | Path, fmt: str = "csv", overwrite: bool = False) -> Path:
         """Write clusters/entities (CSV or Parquet), pairs.parquet and summary.json atomically."""
         with staged_output_dir(out_dir, overwrite) as stage:
-            write_table(self.clusters, stage / f"clusters.{fmt}", fmt)
-            write_table(self.entities, stage / f"entities.{fmt}", fmt)
-            write_table(self.pairs, stage / "pairs.parquet", "parquet")
-            write_json(self.summary, stage / "summary.json")
+            self.write(stage, fmt)
         return Path(out_dir)
+
+    def write(self, folder: Path, fmt: str = "csv") -> None:
+        """Write the output files into ``folder`` (a staging folder: ``save`` swaps it in)."""
+        write_table(self.clusters, folder / f"clusters.{fmt}", fmt)
+        write_table(self.entities, folder / f"entities.{fmt}", fmt)
+        write_table(self.pairs, folder / "pairs.parquet", "parquet")
+        write_json(self.summary, folder / "summary.json")
 
 
 def dedupe(
@@ -56,11 +76,13 @@ def dedupe(
     max_block_size: int = DEFAULT_MAX_BLOCK_SIZE,
     progress: Callable[[str], None] | None = None,
     adapt: bool = True,
+    keep_internals: bool = False,
 ) -> DedupeResult:
     """Resolve the canonical record table into entities with the given trained model.
 
     With ``adapt`` the model is fitted to the data first: u on random pairs of it, and m of
     id-like comparisons (tax id) on the pairs it scores (see ``resolver.model.adapt``).
+    ``keep_internals``: the result also holds the features, fitted model and profile clusters.
     """
     threshold = params.threshold if threshold is None else float(threshold)
     step = progress or (lambda _msg: None)
@@ -106,7 +128,7 @@ def dedupe(
         .append_column("cluster_size", assigned.column("cluster_size"))
         .append_column("unmatchable", assigned.column("unmatchable"))
     )
-    entities = _entities_table(engine, table, assigned, features.records)
+    entities = entities_table(engine, table, assigned, features.records)
     timings["outputs_s"] = time.perf_counter() - t3
     timings["total_s"] = time.perf_counter() - t0
 
@@ -137,7 +159,11 @@ def dedupe(
         "backend": engine.backend,
         "model": params.metadata.get("path", "in-memory"),
     }
-    return DedupeResult(out_clusters, entities, pairs, summary)
+    internals = None
+    if keep_internals:
+        fitted = params_with_measured_m(params, remeasured)
+        internals = DedupeInternals(features, fitted, prior, clusters)
+    return DedupeResult(out_clusters, entities, pairs, summary, internals)
 
 
 def _pairs_table(
@@ -172,7 +198,7 @@ def _pairs_table(
         ).to_arrow_table()
 
 
-def _entities_table(
+def entities_table(
     engine: Engine, table: pa.Table, assigned: pa.Table, records: pa.Table
 ) -> pa.Table:
     """One row per entity: id, most frequent name (ties: smallest), record count, countries."""

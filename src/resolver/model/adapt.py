@@ -202,6 +202,7 @@ def remeasure_m_on_pairs(
             min(level_weight(v, lv["u"]) - w, max_gain_bits)
             for v, lv, w in zip(m, levels, weights, strict=True)
         ]
+        applied = [w + g for w, g in zip(weights, gains, strict=True)]
         shift = np.zeros_like(total)
         for mask, gain in zip(at_level, gains, strict=True):
             if gain:
@@ -209,7 +210,11 @@ def remeasure_m_on_pairs(
                 changed |= mask
         total = total + shift
         pairs = pairs.set_column(pairs.column_names.index(column), column, pa.array(weight + shift))
-        measured[name] = {"m": [round(v, 6) for v in m], "sure_pairs": sum(counts)}
+        measured[name] = {
+            "m": [round(v, 6) for v in m],
+            "sure_pairs": sum(counts),
+            "weights": applied,  # per level, the weight the pairs now carry
+        }
     if measured:
         pairs = pairs.set_column(
             pairs.column_names.index("match_weight"), "match_weight", pa.array(total)
@@ -225,3 +230,15 @@ def remeasure_m_on_pairs(
             ),
         )
     return pairs, measured
+
+
+def params_with_measured_m(params: ModelParams, measured: dict[str, dict[str, Any]]) -> ModelParams:
+    """The model whose levels carry the weights ``remeasure_m_on_pairs`` gave the pairs (m set
+    to u * 2^weight), so that pairs scored later weigh the evidence as the run did."""
+    comparisons = dict(params.comparisons)
+    for name, result in measured.items():
+        comparisons[name] = [
+            {**level, "m": level["u"] * 2.0**weight}
+            for level, weight in zip(params.comparisons[name], result["weights"], strict=True)
+        ]
+    return replace(params, comparisons=comparisons)

@@ -1,0 +1,727 @@
+"""A batch joining a state: new profiles, word statistics, blocking, scoring, re-clustering.
+
+1. Features of the new records only; a record identical to a stored profile joins it, the
+   others form new profiles.
+2. Word statistics grow with the new profiles (``words.py``); the weights of every profile
+   scored below come from the grown counts. The stored pairs of profiles holding a word whose
+   weight drifted beyond the tolerance are scored again.
+3. Blocking (``keys.py``) of the changed profiles (new ones, stored ones whose rare-word keys
+   changed, stored ones that got a smaller record id) against every profile; stored pairs that
+   no rule blocks any more are dropped.
+4. splink's predict on exactly those pairs (``score.py``) with the state's model. Stored pairs
+   keep their probability while the data set's prior stays within ``prior_tolerance_bits`` of
+   the prior they were scored at; beyond it every pair is weighed again with the new prior.
+5. The regions the batch touched (every region after a prior change) are clustered again as a
+   full run clusters them and reconciled with the stored entities (``recluster.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from resolver.dedupe import DedupeResult, entities_table
+from resolver.engine import Engine, registered
+from resolver.errors import InputError
+from resolver.features import DERIVED_COLUMNS, WordCounts, build_features, rare_word_cap
+from resolver.features import weigh_profiles as weigh_with_counts
+from resolver.incremental import keys as keymod
+from resolver.incremental.first import check_reserved, record_segment, stored_pairs
+from resolver.incremental.lineage import SPLIT_PROPOSED
+from resolver.incremental.recluster import recluster
+from resolver.incremental.score import score_profile_pairs, weight_columns
+from resolver.incremental.state import (
+    COUNTRY,
+    ENTITIES,
+    PID,
+    PROPOSED,
+    RECORD_COLUMNS,
+    ROW,
+    STATUS,
+    UNMATCHABLE,
+    State,
+    files_param,
+    latest_pairs_sql,
+    now,
+    profile_hash_sql,
+)
+from resolver.incremental.store import (
+    KEEP_PROFILE,
+    Prepared,
+    read_lineage,
+    read_words,
+)
+from resolver.incremental.words import apply_batch, batch_counts
+from resolver.model.scoring import logit2, total_weights
+
+log = logging.getLogger(__name__)
+
+
+def run_batch(
+    engine: Engine, state: State, table: pa.Table, source: str, step: Callable[[str], None]
+) -> Prepared:
+    """Join the records ``table`` to ``state``; the outputs and the new state's files."""
+    check_reserved(table, source)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    con = engine.con
+    m = state.manifest
+    params = state.params
+    batch = state.batch + 1
+    threshold = float(m["threshold"])
+    cap = int(m["max_block_size"])
+    floor = float(m["pairs_floor"])
+    columns = weight_columns(params)
+    profiles_in = files_param(state.segments("profiles"))
+
+    # ---- 1. features of the new records; profiles joined or new
+    step("features")
+    _check_new_ids(con, state, table, source)
+    feats = build_features(table, con, max_block_size=cap)
+    batch_profiles = feats.profiles.drop_columns(
+        [c for c in feats.profiles.column_names if c in DERIVED_COLUMNS or c == "pid"]
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _ib_status AS SELECT * FROM read_parquet($f)",
+        {"f": str(state.path(STATUS))},
+    )
+    with registered(con, {"_ib_bprof": batch_profiles}):
+        matched = con.sql(
+            f"""
+            WITH h AS (SELECT unique_id, {profile_hash_sql()} AS phash FROM _ib_bprof
+                       WHERE name_core IS NOT NULL)
+            SELECT h.unique_id AS batch_uid, s.pid
+            FROM h JOIN read_parquet($files) s ON s.phash = h.phash
+            """,
+            params=profiles_in,
+        ).to_arrow_table()
+    joined = dict(
+        zip(matched.column("batch_uid").to_pylist(), matched.column("pid").to_pylist(), strict=True)
+    )
+    next_pid = int(m["next_pid"])
+    new_uids = sorted(u for u in batch_profiles.column("unique_id").to_pylist() if u not in joined)
+    new_pid = {u: next_pid + i for i, u in enumerate(new_uids)}
+    new_base = batch_profiles.filter(
+        pc.is_in(batch_profiles.column("unique_id"), pa.array(new_uids, pa.string()))
+    )
+    new_base = new_base.append_column(
+        "pid", pa.array([new_pid[u] for u in new_base.column("unique_id").to_pylist()], pa.int64())
+    ).sort_by("pid")
+    records = record_segment(table, feats.records, {**joined, **new_pid}, int(m["records"]))
+    with registered(con, {"_ib_recs": records.select([PID, "id"])}):
+        grown = con.sql(
+            f"""
+            SELECT r."{PID}" AS pid, count(*) AS added, min(r.id) AS smallest
+            FROM _ib_recs r WHERE r."{PID}" < $next GROUP BY ALL
+            """,
+            params={"next": next_pid},
+        ).to_arrow_table()
+    with registered(con, {"_ib_grown": grown}):
+        smaller_id = con.sql(
+            "SELECT s.pid FROM _ib_status s JOIN _ib_grown g USING (pid) "
+            "WHERE g.smallest < s.unique_id"
+        ).to_arrow_table()
+    timings["features_s"] = time.perf_counter() - t0
+
+    # ---- 2. word statistics
+    step("word statistics")
+    t1 = time.perf_counter()
+    words = read_words(state)
+    with registered(con, {"_ib_new": new_base}):
+        known = con.sql(
+            """
+            WITH cores AS (
+                SELECT DISTINCT name_core, name_keys FROM read_parquet($files)
+                WHERE name_core IN (SELECT name_core FROM _ib_new)
+            ), addrs AS (
+                SELECT DISTINCT address FROM read_parquet($files)
+                WHERE address IN (SELECT address FROM _ib_new)
+            )
+            SELECT n.pid,
+                   c.name_core IS NOT NULL AS core_known, a.address IS NOT NULL AS address_known
+            FROM _ib_new n
+            LEFT JOIN cores c ON c.name_core = n.name_core AND c.name_keys = n.name_keys
+            LEFT JOIN addrs a ON a.address = n.address
+            """,
+            params=profiles_in,
+        ).to_arrow_table()
+    drift = apply_batch(con, words, batch_counts(con, new_base, known), float(m["drift_tolerance"]))
+    counts = drift.words.counts()
+    rare_cap = rare_word_cap(cap)
+
+    def weigh(profiles: pa.Table) -> pa.Table:
+        return weigh_with_counts(con, profiles, _counts_for(con, counts, profiles), rare_cap)
+
+    # stored profiles whose rare-word keys may change (they hold a word the batch counted that
+    # was rare), and those holding a drifted word (their stored pairs are scored again)
+    tables = {
+        "_ib_touched": drift.touched_names,
+        "_ib_before": words.names.select(["k", "pf"]),
+        "_ib_dn": drift.drifted_names,
+        "_ib_da": drift.drifted_addresses,
+    }
+    with registered(con, tables):
+        holders = con.sql(
+            """
+            WITH wanted AS (
+                SELECT k, 'rekey' AS why FROM _ib_touched JOIN _ib_before USING (k)
+                WHERE pf <= $cap
+                UNION ALL SELECT k, 'drift' FROM _ib_dn
+            ), nk AS (SELECT pid, unnest(name_keys) AS k FROM read_parquet($files)
+                      WHERE name_keys IS NOT NULL),
+               ak AS (SELECT pid, unnest(address_keys) AS k FROM read_parquet($files)
+                      WHERE address_keys IS NOT NULL)
+            SELECT DISTINCT pid, why FROM nk JOIN wanted USING (k)
+            UNION SELECT DISTINCT pid, 'drift' AS why FROM ak JOIN _ib_da USING (k)
+            """,
+            params={**profiles_in, "cap": rare_cap},
+        ).to_arrow_table()
+    rekey_pids = _pids_where(holders, "rekey")
+    drift_pids = _pids_where(holders, "drift")
+    timings["words_s"] = time.perf_counter() - t1
+
+    # ---- 3. blocking
+    step("blocking")
+    t2 = time.perf_counter()
+    dynamic = keymod.dynamic_rules()
+    static = keymod.static_rules()
+    dyn_cols = [keymod.key_column(i) for i in dynamic]
+    static_cols = [keymod.key_column(i) for i in static]
+    new_weighted = weigh(new_base)
+    new_keys = keymod.profile_keys(con, new_weighted, dynamic + static)
+    rekeyed = keymod.profile_keys(
+        con, weigh(_fetch_profiles(con, state, rekey_pids, "_ib_status")), dynamic
+    )
+    with registered(con, {"_ib_rk": rekeyed, "_ib_nk": new_keys, "_ib_nb": new_base}):
+        changed_keys = con.sql(
+            f"""
+            SELECT r.pid FROM _ib_rk r JOIN _ib_status s USING (pid)
+            WHERE {" OR ".join(f"r.{c} IS DISTINCT FROM s.{c}" for c in dyn_cols)}
+            """
+        ).to_arrow_table()
+        keep_or_new = ", ".join(
+            f"CASE WHEN r.pid IS NULL THEN s.{c} ELSE r.{c} END AS {c}" for c in dyn_cols
+        )
+        with registered(con, {"_ib_grown_t": grown}):
+            con.execute(
+                f"""
+                CREATE OR REPLACE TEMP TABLE _ib_status2 AS
+                SELECT s.pid, least(s.unique_id, g.smallest) AS unique_id,
+                       s.n_records + coalesce(g.added, 0) AS n_records, s.n_records AS n_before,
+                       s.entity_id, s.region, {keep_or_new}
+                FROM _ib_status s LEFT JOIN _ib_grown_t g USING (pid)
+                LEFT JOIN _ib_rk r USING (pid)
+                UNION ALL
+                SELECT b.pid, b.unique_id, b.n_records, 0 AS n_before, NULL AS entity_id,
+                       b.pid AS region, {", ".join(f"k.{c}" for c in dyn_cols)}
+                FROM _ib_nb b JOIN _ib_nk k USING (pid)
+                """
+            )
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE {keymod.STATIC} AS
+            SELECT pid, {", ".join(static_cols)} FROM read_parquet($files)
+            UNION ALL SELECT pid, {", ".join(static_cols)} FROM _ib_nk
+            """,
+            profiles_in,
+        )
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {keymod.DYNAMIC} AS "
+        f"SELECT pid, {', '.join(dyn_cols)} FROM _ib_status2"
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {keymod.UIDS} AS SELECT pid, unique_id FROM _ib_status2"
+    )
+    changed = pc.unique(
+        pa.concat_arrays(
+            [
+                new_base.column("pid").combine_chunks(),
+                changed_keys.column("pid").combine_chunks().cast(pa.int64()),
+                smaller_id.column("pid").combine_chunks().cast(pa.int64()),
+            ]
+        )
+    )
+    candidates, crowded = keymod.candidate_pairs(con, changed, cap)
+    checked_ends = pc.unique(pa.concat_arrays([changed, crowded.cast(pa.int64())]))
+    near_ends = pc.unique(pa.concat_arrays([checked_ends, drift_pids]))
+    pairs_in = files_param(state.segments("pairs"))
+    ends = {"_ib_ends": pa.table({"pid": near_ends}), "_ib_check": pa.table({"pid": checked_ends})}
+    with registered(con, ends):
+        near = con.sql(
+            latest_pairs_sql(
+                "pid_a IN (SELECT pid FROM _ib_ends) OR pid_b IN (SELECT pid FROM _ib_ends)"
+            ),
+            params=pairs_in,
+        ).to_arrow_table()
+        with registered(con, {"_ib_near_all": near}):
+            checked = con.sql(
+                "SELECT pid_a, pid_b FROM _ib_near_all WHERE pid_a IN (SELECT pid FROM _ib_check) "
+                "OR pid_b IN (SELECT pid FROM _ib_check)"
+            ).to_arrow_table()
+    blocked = keymod.still_blocked(con, checked, cap)
+    tables = {
+        "_ib_cand": candidates,
+        "_ib_near": near.select(["pid_a", "pid_b"]),
+        "_ib_checked": checked,
+        "_ib_blocked": blocked,
+        "_ib_drift": pa.table({"pid": drift_pids}),
+    }
+    with registered(con, tables):
+        dropped = con.sql(
+            "SELECT * FROM _ib_checked ANTI JOIN _ib_blocked USING (pid_a, pid_b)"
+        ).to_arrow_table()
+        fresh = con.sql(
+            "SELECT c.pid_a, c.pid_b FROM _ib_cand c ANTI JOIN _ib_near p USING (pid_a, pid_b)"
+        ).to_arrow_table()
+        with registered(con, {"_ib_dropped": dropped}):
+            rescore = con.sql(
+                """
+                SELECT n.pid_a, n.pid_b FROM _ib_near n ANTI JOIN _ib_dropped d USING (pid_a, pid_b)
+                WHERE n.pid_a IN (SELECT pid FROM _ib_drift) OR n.pid_b IN (SELECT pid FROM _ib_drift)
+                """
+            ).to_arrow_table()
+    timings["blocking_s"] = time.perf_counter() - t2
+
+    # ---- 4. scoring
+    step("predict")
+    t3 = time.perf_counter()
+    n_profiles = int(con.execute("SELECT count(*) FROM _ib_status2").fetchall()[0][0])
+    prior_now = params.prior_for(n_profiles)
+    scoring_prior = float(m["scoring_prior"])
+    refresh = abs(logit2(prior_now) - logit2(scoring_prior)) > float(m["prior_tolerance_bits"])
+    prior = prior_now if refresh else scoring_prior
+    to_score = pa.concat_tables([fresh, rescore.cast(fresh.schema)])
+    involved = pc.unique(
+        pa.concat_arrays([c.combine_chunks() for c in to_score.select(["pid_a", "pid_b"]).columns])
+    )
+    stored_involved = pc.filter(involved, pc.invert(pc.is_in(involved, new_base.column("pid"))))
+    stored_weighted = weigh(_fetch_profiles(con, state, stored_involved, "_ib_status2"))
+    involved_profiles = pa.concat_tables(
+        [stored_weighted, new_weighted.select(stored_weighted.column_names)]
+    )
+    scored = score_profile_pairs(engine, params, prior, involved_profiles, to_score)
+    total, prob = total_weights(
+        prior, [scored.column(c).to_numpy() for c in columns], scored.num_rows
+    )
+    scored = scored.append_column("match_probability", pa.array(prob)).set_column(
+        scored.column_names.index("match_weight"), "match_weight", pa.array(total)
+    )
+    is_rescore = pc.is_in(_pair_key(scored), value_set=_pair_key(rescore)).to_numpy(
+        zero_copy_only=False
+    )
+    kept = scored.filter(pa.array((prob >= floor) | is_rescore))
+    tombstones = pa.table(
+        {
+            "pid_a": dropped.column("pid_a"),
+            "pid_b": dropped.column("pid_b"),
+            **{
+                c: pa.nulls(dropped.num_rows, pa.float64()) for c in [*columns, "match_probability"]
+            },
+        }
+    )
+    segment = stored_pairs(
+        pa.concat_tables(
+            [kept.select(["pid_a", "pid_b", *columns, "match_probability"]), tombstones]
+        ),
+        batch,
+    )
+    timings["predict_s"] = time.perf_counter() - t3
+
+    # ---- 5. re-clustering of the touched regions
+    step("cluster")
+    t4 = time.perf_counter()
+    with registered(con, {"_ib_seg": segment}):
+        if refresh:  # every stored pair weighed with the new prior; the segment holds them all
+            every = con.sql(
+                f"""
+                SELECT * FROM ({latest_pairs_sql()}) p ANTI JOIN _ib_seg s USING (pid_a, pid_b)
+                """,
+                params=pairs_in,
+            ).to_arrow_table()
+            _, again = total_weights(
+                prior, [every.column(c).to_numpy() for c in columns], every.num_rows
+            )
+            every = every.set_column(
+                every.column_names.index("match_probability"), "match_probability", pa.array(again)
+            )
+            segment = pa.concat_tables(
+                [
+                    segment.filter(pc.is_valid(segment.column("match_probability"))),
+                    stored_pairs(every.select(segment.column_names[:-1]), batch),
+                ]
+            )
+            region_pids = None
+        else:
+            # what can change a region's clusters: a new profile, a smaller record id (node
+            # order), a pair at the threshold now, or a changed pair inside a region
+            changed_pairs = pa.concat_tables(
+                [
+                    segment.select(["pid_a", "pid_b", "match_probability"]),
+                    dropped.append_column(
+                        "match_probability", pa.nulls(dropped.num_rows, pa.float64())
+                    ),
+                ]
+            )
+            seeds = pa.concat_arrays(
+                [
+                    new_base.column("pid").combine_chunks(),
+                    smaller_id.column("pid").combine_chunks().cast(pa.int64()),
+                ]
+            )
+            with registered(
+                con, {"_ib_changed": changed_pairs, "_ib_seeds": pa.table({"pid": seeds})}
+            ):
+                region_pids = (
+                    con.sql(
+                        """
+                        WITH ends AS (
+                            SELECT c.pid_a, c.pid_b FROM _ib_changed c
+                            JOIN _ib_status2 a ON a.pid = c.pid_a
+                            JOIN _ib_status2 b ON b.pid = c.pid_b
+                            WHERE c.match_probability >= $threshold OR a.region = b.region
+                        ), touched AS (
+                            SELECT pid_a AS pid FROM ends UNION SELECT pid_b FROM ends
+                            UNION SELECT pid FROM _ib_seeds
+                        )
+                        SELECT pid FROM _ib_status2 WHERE region IN (
+                            SELECT region FROM _ib_status2 WHERE pid IN (SELECT pid FROM touched))
+                        """,
+                        params={"threshold": threshold},
+                    )
+                    .to_arrow_table()
+                    .column("pid")
+                    .combine_chunks()
+                )
+    if region_pids is None:
+        region_pairs = segment.filter(pc.is_valid(segment.column("match_probability")))
+        nodes = con.sql(
+            "SELECT pid, unique_id, n_before, n_records, entity_id FROM _ib_status2"
+        ).to_arrow_table()
+    else:
+        region = {"_ib_region": pa.table({"pid": region_pids}), "_ib_seg": segment}
+        with registered(con, region):
+            inside = (
+                "pid_a IN (SELECT pid FROM _ib_region) AND pid_b IN (SELECT pid FROM _ib_region)"
+            )
+            region_pairs = con.sql(
+                f"""
+                SELECT p.* FROM ({latest_pairs_sql(inside)}) p ANTI JOIN _ib_seg s USING (pid_a, pid_b)
+                UNION ALL BY NAME
+                SELECT * EXCLUDE (batch) FROM _ib_seg WHERE match_probability IS NOT NULL AND {inside}
+                """,
+                params=pairs_in,
+            ).to_arrow_table()
+            nodes = con.sql(
+                "SELECT pid, unique_id, n_before, n_records, entity_id FROM _ib_status2 "
+                "WHERE pid IN (SELECT pid FROM _ib_region)"
+            ).to_arrow_table()
+    region_pairs = region_pairs.filter(
+        pc.greater_equal(region_pairs.column("match_probability"), floor)
+    )
+    date = now()
+    redone = recluster(con, nodes, region_pairs, threshold, date=date, batch=batch)
+    with registered(con, {"_ib_redone": redone.nodes}):
+        status = con.sql(
+            f"""
+            SELECT s.pid, s.unique_id, s.n_records, coalesce(r.entity_id, s.entity_id) AS entity_id,
+                   coalesce(r.region, s.region) AS region, {", ".join(f"s.{c}" for c in dyn_cols)}
+            FROM _ib_status2 s LEFT JOIN _ib_redone r USING (pid) ORDER BY s.pid
+            """
+        ).to_arrow_table()
+        # entities to compute again: those of the re-clustered profiles (before and after) and
+        # those records joined
+        with registered(con, {"_ib_grown_pids": grown.select(["pid"])}):
+            stale_entities = con.sql(
+                """
+                SELECT entity_id FROM _ib_status2 WHERE pid IN (SELECT pid FROM _ib_redone)
+                UNION SELECT entity_id FROM _ib_redone
+                UNION SELECT entity_id FROM _ib_status2
+                      WHERE pid IN (SELECT pid FROM _ib_grown_pids)
+                """
+            ).to_arrow_table()
+        stale_entities = stale_entities.filter(pc.is_valid(stale_entities.column("entity_id")))
+    timings["cluster_s"] = time.perf_counter() - t4
+
+    # ---- 6. outputs
+    step("outputs")
+    t5 = time.perf_counter()
+    previous_lineage = read_lineage(state)
+    new_rows = _drop_repeated_splits(redone.lineage, previous_lineage)
+    lineage = pa.concat_tables([previous_lineage, new_rows])
+    previous_parts = pq.read_table(state.path(PROPOSED))
+    parts = pa.concat_tables(
+        [
+            previous_parts.filter(
+                pc.invert(pc.is_in(previous_parts.column("pid"), redone.nodes.column("pid")))
+            ),
+            redone.split_parts,
+        ]
+    )
+    clusters, entities, proposed = _outputs(engine, state, records, status, parts, stale_entities)
+    pairs_out = _pairs_output(con, scored, status)
+    timings["outputs_s"] = time.perf_counter() - t5
+    timings["total_s"] = time.perf_counter() - t0
+
+    sizes = pc.value_counts(clusters.column("entity_id")).field("counts")
+    summary = {
+        "records": clusters.num_rows,
+        "profiles": n_profiles,
+        "entities": entities.num_rows,
+        "entities_with_several_records": int(pc.sum(pc.greater(sizes, 1)).as_py() or 0),
+        "largest_entity": int(pc.max(sizes).as_py() or 0),
+        "unmatchable_records": int(pc.sum(clusters.column("unmatchable")).as_py() or 0),
+        "pairs_written": pairs_out.num_rows,
+        "threshold": threshold,
+        "pairs_floor": floor,
+        "prior": prior,
+        "incremental": {
+            "batch": batch,
+            "first_run": False,
+            "batch_records": table.num_rows,
+            "batch_records_joining_stored_profiles": sum(
+                1 for p in records.column(PID).to_pylist() if p < next_pid
+            ),
+            "new_profiles": new_base.num_rows,
+            "stored_profiles_with_new_rare_word_keys": changed_keys.num_rows,
+            "stored_profiles_with_a_smaller_record_id": smaller_id.num_rows,
+            "new_pairs_scored": fresh.num_rows,
+            "old_pairs_rescored": rescore.num_rows,
+            "old_pairs_no_longer_blocked": dropped.num_rows,
+            "drifted_name_words": drift.drifted_names.num_rows,
+            "drifted_address_tokens": drift.drifted_addresses.num_rows,
+            "drift_tolerance": float(m["drift_tolerance"]),
+            "prior_of_this_size": prior_now,
+            "prior_refreshed": refresh,
+            "profiles_reclustered": redone.nodes.num_rows,
+            "new_entities": redone.new_entities,
+            "merges": redone.merges,
+            "split_proposals": int(
+                pc.sum(pc.equal(new_rows.column("reason"), SPLIT_PROPOSED)).as_py() or 0
+            ),
+            "entities_kept_whole": len(set(proposed.column("entity_id").to_pylist())),
+        },
+        "max_block_size": cap,
+        "timings": {k: round(v, 3) for k, v in timings.items()},
+        "backend": engine.backend,
+        "model": str(state.folder / "state-model.json"),
+    }
+    manifest = json.loads(json.dumps(m))
+    manifest.update(
+        records=int(m["records"]) + table.num_rows,
+        profiles=n_profiles,
+        next_pid=next_pid + len(new_uids),
+        n_cores=drift.words.n_cores,
+        n_addresses=drift.words.n_addresses,
+        scoring_prior=prior,
+    )
+    manifest["batches"].append(
+        {"batch": batch, "date": date, "records": table.num_rows, "source": source}
+    )
+    profile_segment = _profile_segment(con, new_base, new_keys)
+    for t in ("_ib_status", "_ib_status2", keymod.STATIC):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+    for v in (keymod.DYNAMIC, keymod.UIDS):
+        con.execute(f"DROP VIEW IF EXISTS {v}")
+    return Prepared(
+        DedupeResult(clusters, entities, pairs_out, summary),
+        batch=batch,
+        manifest=manifest,
+        segments={"records": records, "profiles": profile_segment, "pairs": segment},
+        tables={STATUS: status, ENTITIES: entities, PROPOSED: parts},
+        words=drift.words,
+        lineage=lineage,
+        proposed=proposed,
+        pairs_replaced=refresh,
+    )
+
+
+def _check_new_ids(con, state: State, table: pa.Table, source: str) -> None:
+    """Record ids must be unique over all batches."""
+    with registered(con, {"_ib_ids": table.select(["id"])}):
+        seen = con.sql(
+            "SELECT r.id FROM read_parquet($files, union_by_name = true) r SEMI JOIN _ib_ids "
+            "USING (id) ORDER BY r.id LIMIT 1",
+            params=files_param(state.segments("records")),
+        ).fetchall()
+    if seen:
+        first = seen[0][0]
+        row = table.column("id").to_pylist().index(first) + 1
+        raise InputError(
+            f"{source}: row {row}: id '{first}' is already in the state {state.folder}; record "
+            "ids must be unique over all batches"
+        )
+
+
+def _counts_for(con, counts: WordCounts, profiles: pa.Table) -> WordCounts:
+    """``counts`` restricted to the words of ``profiles`` (weights need no others)."""
+    with registered(
+        con,
+        {
+            "_ib_kc": counts.names,
+            "_ib_ac": counts.addresses,
+            "_ib_p": profiles.select(["name_keys", "address_keys"]),
+        },
+    ):
+        names = con.sql(
+            "SELECT * FROM _ib_kc WHERE k IN (SELECT unnest(name_keys) FROM _ib_p)"
+        ).to_arrow_table()
+        addresses = con.sql(
+            "SELECT * FROM _ib_ac WHERE k IN (SELECT unnest(address_keys) FROM _ib_p)"
+        ).to_arrow_table()
+    return WordCounts(names, addresses, counts.n_cores, counts.n_addresses)
+
+
+def _pids_where(holders: pa.Table, why: str) -> pa.Array:
+    chosen = holders.filter(pc.equal(holders.column("why"), why)).column("pid")
+    return pc.unique(chosen.combine_chunks()).cast(pa.int64())
+
+
+def _fetch_profiles(con, state: State, pids: pa.Array, status: str) -> pa.Table:
+    """The stored base features of the profiles ``pids``, with their smallest record id and
+    record count from the status table ``status``."""
+    skip = ["phash", *(keymod.key_column(i) for i in keymod.static_rules())]
+    with registered(con, {"_ib_pids": pa.table({"pid": pa.array(pids, pa.int64())})}):
+        return con.sql(
+            f"""
+            SELECT p.pid, s.unique_id, s.n_records, p.* EXCLUDE (pid, {", ".join(skip)})
+            FROM read_parquet($files, union_by_name = true) p
+            JOIN {status} s USING (pid)
+            WHERE p.pid IN (SELECT pid FROM _ib_pids)
+            ORDER BY p.pid
+            """,
+            params=files_param(state.segments("profiles")),
+        ).to_arrow_table()
+
+
+def _profile_segment(con, base: pa.Table, keys: pa.Table) -> pa.Table:
+    """The stored form of new profiles: pid, identity hash, base features, static keys."""
+    columns = [c for c in base.column_names if c not in KEEP_PROFILE]
+    static = ", ".join(f"k.{keymod.key_column(i)}" for i in keymod.static_rules())
+    with registered(con, {"_ib_sb": base, "_ib_sk": keys}):
+        return con.sql(
+            f"""
+            SELECT b.pid, CASE WHEN b.name_core IS NOT NULL THEN {profile_hash_sql("b")} END
+                       AS phash,
+                   {", ".join(f"b.{c}" for c in columns)}, {static}
+            FROM _ib_sb b JOIN _ib_sk k USING (pid) ORDER BY b.pid
+            """
+        ).to_arrow_table()
+
+
+def _pair_key(pairs: pa.Table) -> pa.Array:
+    key = pc.add(pc.multiply(pairs.column("pid_a"), 2**32), pairs.column("pid_b"))
+    return key.combine_chunks() if isinstance(key, pa.ChunkedArray) else key
+
+
+def _drop_repeated_splits(rows: pa.Table, previous: pa.Table) -> pa.Table:
+    """The batch's lineage rows, less split proposals already reported in the same words."""
+    last = {
+        old: detail
+        for reason, old, detail in zip(
+            *(previous.column(c).to_pylist() for c in ("reason", "old_id", "detail")), strict=True
+        )
+        if reason == SPLIT_PROPOSED
+    }
+    keep = [
+        not (reason == SPLIT_PROPOSED and last.get(old) == detail)
+        for reason, old, detail in zip(
+            *(rows.column(c).to_pylist() for c in ("reason", "old_id", "detail")), strict=True
+        )
+    ]
+    return rows.filter(pa.array(keep, pa.bool_()))
+
+
+def _outputs(
+    engine: Engine,
+    state: State,
+    new_records: pa.Table,
+    status: pa.Table,
+    parts: pa.Table,
+    stale: pa.Table,
+) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """clusters (every record of every batch, in order, with its entity), entities (the
+    ``stale`` ones computed again, the others kept), and the records of entities kept whole
+    with the part a full run would put them in."""
+    con = engine.con
+    internal = ", ".join(f'"{c}"' for c in RECORD_COLUMNS)
+    tables = {
+        "_ib_newrec": new_records,
+        "_ib_st": status.select(["pid", "entity_id", "n_records"]),
+        "_ib_parts": parts,
+        "_ib_prev_ent": pq.read_table(state.path(ENTITIES)),
+        "_ib_stale": stale,
+    }
+    with registered(con, tables):
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE _ib_all AS
+            SELECT * FROM read_parquet($files, union_by_name = true)
+            UNION ALL BY NAME SELECT * FROM _ib_newrec
+            """,
+            files_param(state.segments("records")),
+        )
+        clusters = con.sql(
+            f"""
+            WITH sizes AS (SELECT entity_id, sum(n_records) AS cluster_size FROM _ib_st GROUP BY ALL)
+            SELECT r.* EXCLUDE ({internal}), s.entity_id, z.cluster_size,
+                   r."{UNMATCHABLE}" AS unmatchable
+            FROM _ib_all r JOIN _ib_st s ON s.pid = r."{PID}" JOIN sizes z USING (entity_id)
+            ORDER BY r."{ROW}"
+            """
+        ).to_arrow_table()
+        changed = con.sql(
+            f"""
+            SELECT r.name, s.entity_id, r."{COUNTRY}" AS country
+            FROM _ib_all r JOIN _ib_st s ON s.pid = r."{PID}"
+            WHERE s.entity_id IN (SELECT entity_id FROM _ib_stale)
+            ORDER BY r."{ROW}"
+            """
+        ).to_arrow_table()
+        proposed = con.sql(
+            f"""
+            SELECT r.id, s.entity_id, p.part AS proposed_part
+            FROM _ib_all r JOIN _ib_parts p ON p.pid = r."{PID}" JOIN _ib_st s ON s.pid = p.pid
+            ORDER BY s.entity_id, p.part, r."{ROW}"
+            """
+        ).to_arrow_table()
+        redone_entities = entities_table(
+            engine, changed, changed.select(["entity_id"]), changed.select(["country"])
+        )
+        with registered(con, {"_ib_new_ent": redone_entities}):
+            entities = con.sql(
+                """
+                SELECT * FROM _ib_prev_ent WHERE entity_id NOT IN (SELECT entity_id FROM _ib_stale)
+                UNION ALL SELECT * FROM _ib_new_ent
+                ORDER BY n_records DESC, entity_id
+                """
+            ).to_arrow_table()
+    con.execute("DROP TABLE IF EXISTS _ib_all")
+    return clusters, entities, proposed
+
+
+def _pairs_output(con, scored: pa.Table, status: pa.Table) -> pa.Table:
+    """The pairs this batch scored, in dedupe's pairs.parquet form (ids are the profiles'
+    smallest record ids, the smaller on the left)."""
+    columns = [c for c in scored.column_names if c.startswith("mw_")]
+    weights = ", ".join(f'p."{c}"' for c in columns)
+    ids = status.select(["pid", "unique_id", "n_records"])
+    with registered(con, {"_ib_sp": scored, "_ib_pst": ids}):
+        return con.sql(
+            f"""
+            SELECT least(a.unique_id, b.unique_id) AS id_l,
+                   greatest(a.unique_id, b.unique_id) AS id_r,
+                   CASE WHEN a.unique_id < b.unique_id THEN a.n_records ELSE b.n_records END
+                       AS n_records_l,
+                   CASE WHEN a.unique_id < b.unique_id THEN b.n_records ELSE a.n_records END
+                       AS n_records_r,
+                   p.match_probability, p.match_weight, {weights}
+            FROM _ib_sp p JOIN _ib_pst a ON a.pid = p.pid_a JOIN _ib_pst b ON b.pid = p.pid_b
+            ORDER BY id_l, id_r
+            """
+        ).to_arrow_table()

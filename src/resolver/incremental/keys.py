@@ -1,0 +1,166 @@
+"""Blocking keys of stored profiles, and the candidate pairs of the profiles a batch changed.
+
+Every profile keeps a stable hash of its key for each dedupe blocking rule (``key_<i>``; the
+key expression is ``features.block_key_sql``). Rules on columns derived from word statistics
+(the rare-word keys) are *dynamic*: their keys can change when a batch changes the counts, so
+they live in the profile status; the others never change and stay in the profile segments.
+
+A changed profile meets the profiles sharing one of its keys as in a full run: all of them
+when the block (stored and new profiles together) has at most ``max_block_size`` profiles,
+else only the block's representative, its profile with the smallest record id (and the
+representative meets every member). A stored pair that no rule blocks any more (a key
+changed, its block outgrew the cap or got another representative) is dropped, as a full run
+would not score it.
+
+The batch provides the keys of every profile as two temp tables, ``DYNAMIC`` and ``STATIC``
+(``pid`` and the ``key_<i>`` of their rules), and ``UIDS`` (``pid``, ``unique_id``).
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from resolver.engine import registered
+from resolver.features import WEIGHT_COLUMNS, block_key_sql
+from resolver.incremental.state import KEY_HASH_SQL
+from resolver.model.blocking import BLOCKING_RULES
+
+DYNAMIC, STATIC, UIDS = "_ik_dynamic", "_ik_static", "_ik_uid"
+
+
+def dynamic_rules() -> list[int]:
+    """Rules whose key depends on word statistics."""
+    return [i for i, rule in enumerate(BLOCKING_RULES) if set(rule) & set(WEIGHT_COLUMNS)]
+
+
+def static_rules() -> list[int]:
+    dynamic = set(dynamic_rules())
+    return [i for i in range(len(BLOCKING_RULES)) if i not in dynamic]
+
+
+def key_column(i: int) -> str:
+    return f"key_{i}"
+
+
+def profile_keys(con: duckdb.DuckDBPyConnection, profiles: pa.Table, rules: list[int]) -> pa.Table:
+    """``pid`` and the stable key hash of each rule of ``rules`` (NULL where a rule column is
+    empty) for weighted profiles."""
+    parts = []
+    for i in rules:
+        key, not_null = block_key_sql(BLOCKING_RULES[i])
+        parts.append(f"CASE WHEN {not_null} THEN {KEY_HASH_SQL.format(key)} END AS {key_column(i)}")
+    with registered(con, {"_ik_prof": profiles}):
+        return con.sql(
+            f"SELECT pid, {', '.join(parts)} FROM _ik_prof ORDER BY pid"
+        ).to_arrow_table()
+
+
+def _key_rows(condition: str) -> str:
+    """``(pid, rule, key)`` rows of every rule's keys meeting ``condition`` (``{i}`` is the rule,
+    ``{key}`` its key column)."""
+    dynamic = set(dynamic_rules())
+    parts = []
+    for i in range(len(BLOCKING_RULES)):
+        source = DYNAMIC if i in dynamic else STATIC
+        key = key_column(i)
+        where = condition.format(i=i, key=key)
+        parts.append(
+            f"SELECT pid, {i} AS rule, {key} AS key FROM {source} WHERE {key} IS NOT NULL AND {where}"
+        )
+    return " UNION ALL ".join(parts)
+
+
+def candidate_pairs(
+    con: duckdb.DuckDBPyConnection, changed: pa.Array, cap: int
+) -> tuple[pa.Table, pa.Array]:
+    """Pairs ``(pid_a < pid_b)`` of the ``changed`` profiles with the profiles they are blocked
+    with; and the members of the blocks over ``cap`` whose stored pairs may have lost their
+    reason (the block just outgrew the cap or got another representative)."""
+    with registered(con, {"_ik_q": pa.table({"pid": pa.array(changed, pa.int64())})}):
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _ik_qkeys AS "
+            + _key_rows("pid IN (SELECT pid FROM _ik_q)")
+        )
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _ik_members AS "
+            + _key_rows("{key} IN (SELECT key FROM _ik_qkeys WHERE rule = {i})")
+        )
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _ik_blocks AS
+            SELECT m.rule, m.key, count(*) AS n, arg_min(m.pid, u.unique_id) AS rep,
+                   count(*) FILTER (WHERE m.pid NOT IN (SELECT pid FROM _ik_q)) AS n_before,
+                   arg_min(m.pid, u.unique_id) FILTER (WHERE m.pid NOT IN (SELECT pid FROM _ik_q))
+                       AS rep_before
+            FROM _ik_members m JOIN {UIDS} u USING (pid)
+            GROUP BY m.rule, m.key
+            """
+        )
+    try:
+        crowded = con.sql(
+            """
+            SELECT DISTINCT m.pid FROM _ik_members m JOIN _ik_blocks b USING (rule, key)
+            WHERE b.n > $cap AND (b.n_before <= $cap OR b.rep IS DISTINCT FROM b.rep_before)
+            """,
+            params={"cap": cap},
+        ).to_arrow_table()
+        pairs = con.sql(
+            """
+            WITH pairs AS (
+                SELECT q.pid AS a, m.pid AS b
+                FROM _ik_qkeys q JOIN _ik_blocks b USING (rule, key)
+                JOIN _ik_members m USING (rule, key)
+                WHERE m.pid <> q.pid AND (b.n <= $cap OR q.pid = b.rep)
+                UNION ALL
+                SELECT q.pid AS a, b.rep AS b
+                FROM _ik_qkeys q JOIN _ik_blocks b USING (rule, key)
+                WHERE b.n > $cap AND q.pid <> b.rep
+            )
+            SELECT DISTINCT least(a, b) AS pid_a, greatest(a, b) AS pid_b FROM pairs
+            """,
+            params={"cap": cap},
+        ).to_arrow_table()
+        return pairs, crowded.column("pid").combine_chunks()
+    finally:
+        for t in ("_ik_qkeys", "_ik_members", "_ik_blocks"):
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+def still_blocked(con: duckdb.DuckDBPyConnection, pairs: pa.Table, cap: int) -> pa.Table:
+    """The pairs of ``pairs`` (pid_a, pid_b) a full run would still compare: they share a key
+    whose block has at most ``cap`` profiles, or one of them is that block's representative."""
+    ends = pa.table({"pid": pa.concat_arrays([c.combine_chunks() for c in pairs.columns[:2]])})
+    with registered(con, {"_ik_check": pairs.select(["pid_a", "pid_b"]), "_ik_ends": ends}):
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _ik_ckeys AS "
+            + _key_rows("pid IN (SELECT pid FROM _ik_ends)")
+        )
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE _ik_shared AS
+            SELECT c.pid_a, c.pid_b, ka.rule, ka.key
+            FROM _ik_check c JOIN _ik_ckeys ka ON ka.pid = c.pid_a
+            JOIN _ik_ckeys kb ON kb.pid = c.pid_b AND kb.rule = ka.rule AND kb.key = ka.key
+            """
+        )
+    try:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _ik_members AS "
+            + _key_rows("{key} IN (SELECT key FROM _ik_shared WHERE rule = {i})")
+        )
+        return con.sql(
+            f"""
+            WITH blocks AS (
+                SELECT m.rule, m.key, count(*) AS n, arg_min(m.pid, u.unique_id) AS rep
+                FROM _ik_members m JOIN {UIDS} u USING (pid)
+                GROUP BY m.rule, m.key
+            )
+            SELECT DISTINCT s.pid_a, s.pid_b FROM _ik_shared s JOIN blocks b USING (rule, key)
+            WHERE b.n <= $cap OR b.rep = s.pid_a OR b.rep = s.pid_b
+            """,
+            params={"cap": cap},
+        ).to_arrow_table()
+    finally:
+        for t in ("_ik_ckeys", "_ik_shared", "_ik_members"):
+            con.execute(f"DROP TABLE IF EXISTS {t}")
