@@ -24,6 +24,7 @@ from resolver.incremental import StateError
 from resolver.incremental.lineage import MERGED, SPLIT_PROPOSED, reconcile
 from resolver.io.readers import read_records
 from resolver.model.params import ModelParams
+from resolver.model.scoring import total_weights
 
 
 def batches(table: pa.Table, k: int) -> list[pa.Table]:
@@ -248,3 +249,85 @@ def test_segments_are_shared_not_copied(tmp_path, records, resolver):
     inode = segment.stat().st_ino
     resolver.update(state, second)
     assert segment.stat().st_ino == inode
+
+
+def test_a_small_batch_reclusters_only_its_regions_as_a_full_clustering_would(
+    tmp_path, records, resolver
+):
+    """A small batch re-clusters only the regions it touched or whose margin the prior's fall
+    used up: the result (with the proposed splits applied) is the clustering of every stored
+    pair at the prior of the grown data set."""
+    state = tmp_path / "state"
+    n = records.num_rows
+    resolver.update(state, records.slice(0, n - 40))
+    result = resolver.update(state, records.slice(n - 40))
+    inc = result.summary["incremental"]
+    assert 0 < inc["profiles_reclustered"] < result.summary["profiles"] / 2
+    applied = entity_of(result)
+    proposed = read_csv(state / "proposed_splits.csv")
+    applied.update(zip(proposed.id, proposed.entity_id + "/" + proposed.proposed_part, strict=True))
+    assert _same_partition(applied, _clustering_of_stored_pairs(state))
+
+
+def _clustering_of_stored_pairs(state: Path) -> dict[str, str]:
+    import duckdb
+    import pyarrow.parquet as pq
+
+    from resolver.cluster import cluster_pairs
+    from resolver.incremental.state import latest_pairs_sql
+
+    manifest = json.loads((state / "state.json").read_text())
+    con = duckdb.connect()
+    files = {k: [str(state / n) for n in manifest["segments"][k]] for k in ("pairs", "records")}
+    pairs = con.sql(latest_pairs_sql(), params={"files": files["pairs"]}).to_arrow_table()
+    status = pq.read_table(state / "state-profile-status.parquet").sort_by("unique_id")
+    params = ModelParams.load(state / "state-model.json")
+    weights = [pairs.column(f"mw_{c}").to_numpy() for c in params.comparisons]
+    _, prob = total_weights(params.prior_for(status.num_rows), weights, pairs.num_rows)
+    keep = prob >= manifest["pairs_floor"]
+    pids = status.column("pid").to_numpy()
+    rank = np.empty(pids.max() + 1, np.int64)
+    rank[pids] = np.arange(len(pids))
+    left = rank[pairs.column("pid_a").to_numpy()[keep]]
+    right = rank[pairs.column("pid_b").to_numpy()[keep]]
+    reps = cluster_pairs(
+        len(pids),
+        np.minimum(left, right),
+        np.maximum(left, right),
+        prob[keep],
+        manifest["threshold"],
+    )
+    cluster_of = dict(zip(pids.tolist(), reps.tolist(), strict=True))
+    stored = con.sql(
+        "SELECT id, _resolver_pid AS pid FROM read_parquet($files, union_by_name = true)",
+        params={"files": files["records"]},
+    ).to_arrow_table()
+    pids_of = stored.column("pid").to_pylist()
+    return dict(
+        zip(stored.column("id").to_pylist(), [str(cluster_of[p]) for p in pids_of], strict=True)
+    )
+
+
+def test_a_batch_of_known_spellings_joins_their_entities(tmp_path, records, resolver):
+    """Records identical to stored ones (new ids, a new column, a blank name) join the stored
+    profiles' entities; the new column is carried, empty for the earlier records."""
+    state = tmp_path / "state"
+    first = resolver.update(state, records)
+    again = records.slice(0, 30)
+    again = again.set_column(0, "id", pa.array([f"again-{i}" for i in range(30)]))
+    again = again.append_column("source", pa.array(["feed-2"] * 30))
+    blank = again.slice(0, 1).set_column(0, "id", pa.array(["blank"]))
+    blank = blank.set_column(blank.column_names.index("name"), "name", pa.array(["  "]))
+    result = resolver.update(state, pa.concat_tables([again, blank]))
+    before = entity_of(first)
+    after = entity_of(result)
+    assert result.summary["incremental"]["new_profiles"] == 1  # the blank name only
+    for i, record in enumerate(records.column("id").to_pylist()[:30]):
+        assert after[f"again-{i}"] == after[record] == before[record]
+    clusters = read_csv(state / "clusters.csv")
+    assert clusters.source.tolist()[-31:] == ["feed-2"] * 31
+    assert set(clusters.source.tolist()[:-31]) == {""}
+    assert clusters.set_index("id").loc["blank", "unmatchable"] == "true"
+    entities = read_csv(state / "entities.csv").set_index("entity_id")
+    sizes = clusters.groupby("entity_id").size()
+    assert (entities.n_records.astype(int) == sizes.reindex(entities.index)).all()

@@ -132,14 +132,10 @@ def dedupe(
     timings["outputs_s"] = time.perf_counter() - t3
     timings["total_s"] = time.perf_counter() - t0
 
-    sizes = pc.value_counts(assigned.column("entity_id")).field("counts")
     summary = {
         "records": table.num_rows,
         "profiles": n_profiles,
-        "entities": entities.num_rows,
-        "entities_with_several_records": int(pc.sum(pc.greater(sizes, 1)).as_py() or 0),
-        "largest_entity": int(pc.max(sizes).as_py() or 0),
-        "unmatchable_records": int(pc.sum(assigned.column("unmatchable")).as_py() or 0),
+        **entity_counts(assigned, entities),
         "pairs_written": pairs.num_rows,
         "pairs_at_or_above_threshold": int(
             pc.sum(pc.greater_equal(pairs.column("match_probability"), threshold)).as_py() or 0
@@ -164,6 +160,17 @@ def dedupe(
         fitted = params_with_measured_m(params, remeasured)
         internals = DedupeInternals(features, fitted, prior, clusters)
     return DedupeResult(out_clusters, entities, pairs, summary, internals)
+
+
+def entity_counts(clusters: pa.Table, entities: pa.Table) -> dict[str, int]:
+    """The summary's counts of entities, from per record ``entity_id`` and ``unmatchable``."""
+    sizes = pc.value_counts(clusters.column("entity_id")).field("counts")
+    return {
+        "entities": entities.num_rows,
+        "entities_with_several_records": int(pc.sum(pc.greater(sizes, 1)).as_py() or 0),
+        "largest_entity": int(pc.max(sizes).as_py() or 0),
+        "unmatchable_records": int(pc.sum(clusters.column("unmatchable")).as_py() or 0),
+    }
 
 
 def _pairs_table(

@@ -8,11 +8,12 @@
 3. Blocking (``keys.py``) of the changed profiles (new ones, stored ones whose rare-word keys
    changed, stored ones that got a smaller record id) against every profile; stored pairs that
    no rule blocks any more are dropped.
-4. splink's predict on exactly those pairs (``score.py``) with the state's model. Stored pairs
-   keep their probability while the data set's prior stays within ``prior_tolerance_bits`` of
-   the prior they were scored at; beyond it every pair is weighed again with the new prior.
-5. The regions the batch touched (every region after a prior change) are clustered again as a
-   full run clusters them and reconciled with the stored entities (``recluster.py``).
+4. splink's predict on exactly those pairs (``score.py``) with the state's model and the prior
+   of the grown data set; stored pairs get their probability from their stored weights and
+   the same prior.
+5. The regions the batch touched, and those whose margin the prior's fall used up, are
+   clustered again as a full run clusters them and reconciled with the stored entities
+   (``recluster.py``): the result is the clustering of every pair.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from resolver.dedupe import DedupeResult, entities_table
+from resolver.dedupe import DedupeResult, entities_table, entity_counts
 from resolver.engine import Engine, registered
 from resolver.errors import InputError
 from resolver.features import DERIVED_COLUMNS, WordCounts, build_features, rare_word_cap
@@ -37,11 +38,13 @@ from resolver.incremental.lineage import SPLIT_PROPOSED
 from resolver.incremental.recluster import recluster
 from resolver.incremental.score import score_profile_pairs, weight_columns
 from resolver.incremental.state import (
+    BATCH,
     COUNTRY,
     ENTITIES,
     PID,
     PROPOSED,
     RECORD_COLUMNS,
+    REMOVED,
     ROW,
     STATUS,
     UNMATCHABLE,
@@ -214,12 +217,13 @@ def run_batch(
                 CREATE OR REPLACE TEMP TABLE _ib_status2 AS
                 SELECT s.pid, least(s.unique_id, g.smallest) AS unique_id,
                        s.n_records + coalesce(g.added, 0) AS n_records, s.n_records AS n_before,
-                       s.entity_id, s.region, {keep_or_new}
+                       s.entity_id, s.region, s.margin, s.clustered_at, {keep_or_new}
                 FROM _ib_status s LEFT JOIN _ib_grown_t g USING (pid)
                 LEFT JOIN _ib_rk r USING (pid)
                 UNION ALL
                 SELECT b.pid, b.unique_id, b.n_records, 0 AS n_before, NULL AS entity_id,
-                       b.pid AS region, {", ".join(f"k.{c}" for c in dyn_cols)}
+                       b.pid AS region, 'inf'::DOUBLE AS margin, 0.0 AS clustered_at,
+                       {", ".join(f"k.{c}" for c in dyn_cols)}
                 FROM _ib_nb b JOIN _ib_nk k USING (pid)
                 """
             )
@@ -292,10 +296,7 @@ def run_batch(
     step("predict")
     t3 = time.perf_counter()
     n_profiles = int(con.execute("SELECT count(*) FROM _ib_status2").fetchall()[0][0])
-    prior_now = params.prior_for(n_profiles)
-    scoring_prior = float(m["scoring_prior"])
-    refresh = abs(logit2(prior_now) - logit2(scoring_prior)) > float(m["prior_tolerance_bits"])
-    prior = prior_now if refresh else scoring_prior
+    prior = params.prior_for(n_profiles)
     to_score = pa.concat_tables([fresh, rescore.cast(fresh.schema)])
     involved = pc.unique(
         pa.concat_arrays([c.combine_chunks() for c in to_score.select(["pid_a", "pid_b"]).columns])
@@ -305,122 +306,84 @@ def run_batch(
     involved_profiles = pa.concat_tables(
         [stored_weighted, new_weighted.select(stored_weighted.column_names)]
     )
-    scored = score_profile_pairs(engine, params, prior, involved_profiles, to_score)
-    total, prob = total_weights(
-        prior, [scored.column(c).to_numpy() for c in columns], scored.num_rows
-    )
-    scored = scored.append_column("match_probability", pa.array(prob)).set_column(
-        scored.column_names.index("match_weight"), "match_weight", pa.array(total)
+    scored = _with_probability(
+        score_profile_pairs(engine, params, prior, involved_profiles, to_score), columns, prior
     )
     is_rescore = pc.is_in(_pair_key(scored), value_set=_pair_key(rescore)).to_numpy(
         zero_copy_only=False
     )
+    prob = scored.column("match_probability").to_numpy()
     kept = scored.filter(pa.array((prob >= floor) | is_rescore))
-    tombstones = pa.table(
+    removed = pa.table(
         {
             "pid_a": dropped.column("pid_a"),
             "pid_b": dropped.column("pid_b"),
-            **{
-                c: pa.nulls(dropped.num_rows, pa.float64()) for c in [*columns, "match_probability"]
-            },
+            **{c: pa.nulls(dropped.num_rows, pa.float64()) for c in columns},
         }
     )
-    segment = stored_pairs(
-        pa.concat_tables(
-            [kept.select(["pid_a", "pid_b", *columns, "match_probability"]), tombstones]
-        ),
-        batch,
+    segment = pa.concat_tables(
+        [
+            stored_pairs(kept.select(["pid_a", "pid_b", *columns]), batch),
+            stored_pairs(removed, batch, removed=True),
+        ]
     )
     timings["predict_s"] = time.perf_counter() - t3
 
-    # ---- 5. re-clustering of the touched regions
+    # ---- 5. re-clustering of the regions the batch touched or whose margin is used up
     step("cluster")
     t4 = time.perf_counter()
-    with registered(con, {"_ib_seg": segment}):
-        if refresh:  # every stored pair weighed with the new prior; the segment holds them all
-            every = con.sql(
-                f"""
-                SELECT * FROM ({latest_pairs_sql()}) p ANTI JOIN _ib_seg s USING (pid_a, pid_b)
-                """,
-                params=pairs_in,
-            ).to_arrow_table()
-            _, again = total_weights(
-                prior, [every.column(c).to_numpy() for c in columns], every.num_rows
+    # what can change a region's clusters: a new profile, a smaller record id (node order), a
+    # pair at the threshold now, a changed pair inside a region, the prior's fall
+    changed_pairs = pa.concat_tables(
+        [
+            kept.select(["pid_a", "pid_b", "match_probability"]),
+            dropped.append_column("match_probability", pa.nulls(dropped.num_rows, pa.float64())),
+        ]
+    )
+    seeds = pa.concat_arrays(
+        [
+            new_base.column("pid").combine_chunks(),
+            smaller_id.column("pid").combine_chunks().cast(pa.int64()),
+        ]
+    )
+    tables = {
+        "_ib_changed": changed_pairs,
+        "_ib_seeds": pa.table({"pid": seeds}),
+        "_ib_seg": segment,
+    }
+    with registered(con, tables):
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE _ib_region AS
+            WITH ends AS (
+                SELECT c.pid_a, c.pid_b FROM _ib_changed c
+                JOIN _ib_status2 a ON a.pid = c.pid_a
+                JOIN _ib_status2 b ON b.pid = c.pid_b
+                WHERE c.match_probability >= $threshold OR a.region = b.region
+            ), touched AS (
+                SELECT pid_a AS pid FROM ends UNION SELECT pid_b FROM ends
+                UNION SELECT pid FROM _ib_seeds
             )
-            every = every.set_column(
-                every.column_names.index("match_probability"), "match_probability", pa.array(again)
-            )
-            segment = pa.concat_tables(
-                [
-                    segment.filter(pc.is_valid(segment.column("match_probability"))),
-                    stored_pairs(every.select(segment.column_names[:-1]), batch),
-                ]
-            )
-            region_pids = None
-        else:
-            # what can change a region's clusters: a new profile, a smaller record id (node
-            # order), a pair at the threshold now, or a changed pair inside a region
-            changed_pairs = pa.concat_tables(
-                [
-                    segment.select(["pid_a", "pid_b", "match_probability"]),
-                    dropped.append_column(
-                        "match_probability", pa.nulls(dropped.num_rows, pa.float64())
-                    ),
-                ]
-            )
-            seeds = pa.concat_arrays(
-                [
-                    new_base.column("pid").combine_chunks(),
-                    smaller_id.column("pid").combine_chunks().cast(pa.int64()),
-                ]
-            )
-            with registered(
-                con, {"_ib_changed": changed_pairs, "_ib_seeds": pa.table({"pid": seeds})}
-            ):
-                region_pids = (
-                    con.sql(
-                        """
-                        WITH ends AS (
-                            SELECT c.pid_a, c.pid_b FROM _ib_changed c
-                            JOIN _ib_status2 a ON a.pid = c.pid_a
-                            JOIN _ib_status2 b ON b.pid = c.pid_b
-                            WHERE c.match_probability >= $threshold OR a.region = b.region
-                        ), touched AS (
-                            SELECT pid_a AS pid FROM ends UNION SELECT pid_b FROM ends
-                            UNION SELECT pid FROM _ib_seeds
-                        )
-                        SELECT pid FROM _ib_status2 WHERE region IN (
-                            SELECT region FROM _ib_status2 WHERE pid IN (SELECT pid FROM touched))
-                        """,
-                        params={"threshold": threshold},
-                    )
-                    .to_arrow_table()
-                    .column("pid")
-                    .combine_chunks()
-                )
-    if region_pids is None:
-        region_pairs = segment.filter(pc.is_valid(segment.column("match_probability")))
-        nodes = con.sql(
-            "SELECT pid, unique_id, n_before, n_records, entity_id FROM _ib_status2"
+            SELECT pid FROM _ib_status2 WHERE region IN (
+                SELECT region FROM _ib_status2
+                WHERE pid IN (SELECT pid FROM touched) OR clustered_at - $now >= margin)
+            """,
+            {"threshold": threshold, "now": logit2(prior)},
+        )
+        inside = "pid_a IN (SELECT pid FROM _ib_region) AND pid_b IN (SELECT pid FROM _ib_region)"
+        region_pairs = con.sql(
+            f"""
+            SELECT p.* FROM ({latest_pairs_sql(inside)}) p ANTI JOIN _ib_seg s USING (pid_a, pid_b)
+            UNION ALL BY NAME
+            SELECT * EXCLUDE ({BATCH}, {REMOVED}) FROM _ib_seg WHERE NOT {REMOVED} AND {inside}
+            """,
+            params=pairs_in,
         ).to_arrow_table()
-    else:
-        region = {"_ib_region": pa.table({"pid": region_pids}), "_ib_seg": segment}
-        with registered(con, region):
-            inside = (
-                "pid_a IN (SELECT pid FROM _ib_region) AND pid_b IN (SELECT pid FROM _ib_region)"
-            )
-            region_pairs = con.sql(
-                f"""
-                SELECT p.* FROM ({latest_pairs_sql(inside)}) p ANTI JOIN _ib_seg s USING (pid_a, pid_b)
-                UNION ALL BY NAME
-                SELECT * EXCLUDE (batch) FROM _ib_seg WHERE match_probability IS NOT NULL AND {inside}
-                """,
-                params=pairs_in,
-            ).to_arrow_table()
-            nodes = con.sql(
-                "SELECT pid, unique_id, n_before, n_records, entity_id FROM _ib_status2 "
-                "WHERE pid IN (SELECT pid FROM _ib_region)"
-            ).to_arrow_table()
+        nodes = con.sql(
+            "SELECT pid, unique_id, n_before, n_records, entity_id FROM _ib_status2 "
+            "WHERE pid IN (SELECT pid FROM _ib_region)"
+        ).to_arrow_table()
+    region_pairs = _with_probability(region_pairs, columns, prior)
     region_pairs = region_pairs.filter(
         pc.greater_equal(region_pairs.column("match_probability"), floor)
     )
@@ -430,9 +393,12 @@ def run_batch(
         status = con.sql(
             f"""
             SELECT s.pid, s.unique_id, s.n_records, coalesce(r.entity_id, s.entity_id) AS entity_id,
-                   coalesce(r.region, s.region) AS region, {", ".join(f"s.{c}" for c in dyn_cols)}
+                   coalesce(r.region, s.region) AS region, coalesce(r.margin, s.margin) AS margin,
+                   CASE WHEN r.pid IS NULL THEN s.clustered_at ELSE $now END AS clustered_at,
+                   {", ".join(f"s.{c}" for c in dyn_cols)}
             FROM _ib_status2 s LEFT JOIN _ib_redone r USING (pid) ORDER BY s.pid
-            """
+            """,
+            params={"now": logit2(prior)},
         ).to_arrow_table()
         # entities to compute again: those of the re-clustered profiles (before and after) and
         # those records joined
@@ -446,6 +412,7 @@ def run_batch(
                 """
             ).to_arrow_table()
         stale_entities = stale_entities.filter(pc.is_valid(stale_entities.column("entity_id")))
+    con.execute("DROP TABLE IF EXISTS _ib_region")
     timings["cluster_s"] = time.perf_counter() - t4
 
     # ---- 6. outputs
@@ -468,14 +435,10 @@ def run_batch(
     timings["outputs_s"] = time.perf_counter() - t5
     timings["total_s"] = time.perf_counter() - t0
 
-    sizes = pc.value_counts(clusters.column("entity_id")).field("counts")
     summary = {
         "records": clusters.num_rows,
         "profiles": n_profiles,
-        "entities": entities.num_rows,
-        "entities_with_several_records": int(pc.sum(pc.greater(sizes, 1)).as_py() or 0),
-        "largest_entity": int(pc.max(sizes).as_py() or 0),
-        "unmatchable_records": int(pc.sum(clusters.column("unmatchable")).as_py() or 0),
+        **entity_counts(clusters, entities),
         "pairs_written": pairs_out.num_rows,
         "threshold": threshold,
         "pairs_floor": floor,
@@ -496,8 +459,6 @@ def run_batch(
             "drifted_name_words": drift.drifted_names.num_rows,
             "drifted_address_tokens": drift.drifted_addresses.num_rows,
             "drift_tolerance": float(m["drift_tolerance"]),
-            "prior_of_this_size": prior_now,
-            "prior_refreshed": refresh,
             "profiles_reclustered": redone.nodes.num_rows,
             "new_entities": redone.new_entities,
             "merges": redone.merges,
@@ -518,7 +479,6 @@ def run_batch(
         next_pid=next_pid + len(new_uids),
         n_cores=drift.words.n_cores,
         n_addresses=drift.words.n_addresses,
-        scoring_prior=prior,
     )
     manifest["batches"].append(
         {"batch": batch, "date": date, "records": table.num_rows, "source": source}
@@ -537,7 +497,6 @@ def run_batch(
         words=drift.words,
         lineage=lineage,
         proposed=proposed,
-        pairs_replaced=refresh,
     )
 
 
@@ -612,6 +571,19 @@ def _profile_segment(con, base: pa.Table, keys: pa.Table) -> pa.Table:
             FROM _ib_sb b JOIN _ib_sk k USING (pid) ORDER BY b.pid
             """
         ).to_arrow_table()
+
+
+def _with_probability(pairs: pa.Table, columns: list[str], prior: float) -> pa.Table:
+    """``pairs`` with match_weight and match_probability from their comparison weights and the
+    prior (splink's sum and formula)."""
+    total, prob = total_weights(
+        prior, [pairs.column(c).to_numpy() for c in columns], pairs.num_rows
+    )
+    for name, values in (("match_weight", total), ("match_probability", prob)):
+        if name in pairs.column_names:
+            pairs = pairs.drop_columns([name])
+        pairs = pairs.append_column(name, pa.array(values))
+    return pairs
 
 
 def _pair_key(pairs: pa.Table) -> pa.Array:

@@ -11,13 +11,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from resolver.cluster import component_labels
 from resolver.dedupe import dedupe
 from resolver.engine import Engine, registered
 from resolver.errors import InputError
 from resolver.features import DERIVED_COLUMNS
 from resolver.incremental import keys as keymod
 from resolver.incremental.lineage import lineage_schema
+from resolver.incremental.recluster import first_margins
 from resolver.incremental.score import weight_columns
 from resolver.incremental.state import (
     BATCH,
@@ -26,6 +26,7 @@ from resolver.incremental.state import (
     PID,
     PROPOSED,
     RECORD_COLUMNS,
+    REMOVED,
     ROW,
     STATUS,
     UNMATCHABLE,
@@ -36,8 +37,7 @@ from resolver.incremental.state import (
 from resolver.incremental.store import KEEP_PROFILE, Prepared, empty_proposed
 from resolver.incremental.words import DRIFT_TOLERANCE, initial_state
 from resolver.model.params import ModelParams
-
-PRIOR_TOLERANCE_BITS = 0.1
+from resolver.model.scoring import logit2
 
 
 def check_reserved(table: pa.Table, source: str) -> None:
@@ -63,13 +63,16 @@ def record_segment(
     )
 
 
-def stored_pairs(pairs: pa.Table, batch: int) -> pa.Table:
-    """Pairs as stored: ``pid_a < pid_b``, weights, probability, the batch that scored them."""
+def stored_pairs(pairs: pa.Table, batch: int, removed: bool = False) -> pa.Table:
+    """Pairs as stored: ``pid_a < pid_b``, the comparison weights, whether the row removes the
+    pair, the batch that wrote the row."""
     a = pairs.column("pid_a").to_numpy()
     b = pairs.column("pid_b").to_numpy()
     out = pairs.set_column(0, "pid_a", pa.array(np.minimum(a, b), pa.int64()))
     out = out.set_column(1, "pid_b", pa.array(np.maximum(a, b), pa.int64()))
-    return out.append_column(BATCH, pa.array(np.full(out.num_rows, batch, np.int32)))
+    return out.append_column(REMOVED, pa.array(np.full(out.num_rows, removed))).append_column(
+        BATCH, pa.array(np.full(out.num_rows, batch, np.int32))
+    )
 
 
 def first_run(
@@ -115,9 +118,17 @@ def first_run(
     pid_a = np.fromiter((pid_of_profile[x] for x in pairs.column("id_l").to_pylist()), np.int64)
     pid_b = np.fromiter((pid_of_profile[x] for x in pairs.column("id_r").to_pylist()), np.int64)
     threshold_used = float(result.summary["threshold"])
-    strong = pairs.column("match_probability").to_numpy() >= threshold_used
     n = int(pc.max(profiles.column("pid")).as_py() or 0) + 1
-    region = component_labels(n, pid_a[strong], pid_b[strong])  # entities lie within these
+    scored = pa.table(
+        {
+            "pid_a": pid_a,
+            "pid_b": pid_b,
+            "match_probability": pairs.column("match_probability"),
+            "match_weight": pairs.column("match_weight"),
+        }
+    )
+    # pids number the profiles in order of their smallest record id, as nodes of a clustering
+    region, margin = first_margins(profiles.column("pid").to_numpy(), scored, threshold_used)
     entity_of = pa.table(
         {
             "profile_id": records.column("profile_id"),
@@ -142,8 +153,10 @@ def first_run(
             ORDER BY p.pid
             """
         ).to_arrow_table()
-    status = status.add_column(
-        4, "region", pa.array(region[status.column("pid").to_numpy()], pa.int64())
+    status = (
+        status.add_column(4, "region", pa.array(region, pa.int64()))
+        .add_column(5, "margin", pa.array(margin))
+        .add_column(6, "clustered_at", pa.array(np.full(status.num_rows, logit2(internals.prior))))
     )
     pair_segment = stored_pairs(
         pa.table(
@@ -151,7 +164,6 @@ def first_run(
                 "pid_a": pid_a,
                 "pid_b": pid_b,
                 **{c: pairs.column(c) for c in weight_columns(internals.params)},
-                "match_probability": pairs.column("match_probability"),
             }
         ),
         batch=1,
@@ -165,8 +177,6 @@ def first_run(
             "model_source": params.metadata.get("path", "in-memory"),
             "model_fingerprint": fingerprint,
             "drift_tolerance": DRIFT_TOLERANCE,
-            "prior_tolerance_bits": PRIOR_TOLERANCE_BITS,
-            "scoring_prior": internals.prior,
             "records": table.num_rows,
             "profiles": profiles.num_rows,
             "next_pid": n,

@@ -11,11 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from splink import block_on
 
 from resolver.engine import Engine, registered
 from resolver.model.params import ModelParams
-from resolver.model.predict import build_linker, predict_pairs
+from resolver.model.predict import PAIR_KEYS, build_pair_linker, predict_pairs
 
 
 def weight_columns(params: ModelParams) -> list[str]:
@@ -58,14 +57,7 @@ def score_profile_pairs(
         ]
     )
     tables = [_side(engine, features, side, index) for side in (left, right)]
-    linker = build_linker(
-        engine,
-        params,
-        tables,
-        link_type="link_only",
-        prior=prior,
-        blocking=[block_on("pair_keys", arrays_to_explode=["pair_keys"])],
-    )
+    linker = build_pair_linker(engine, params, *tables, prior=prior)
     try:
         scored = predict_pairs(linker, 0.0)
         wanted = ", ".join(f'"{c}"' for c in columns)
@@ -85,11 +77,11 @@ def _side(engine: Engine, features: pa.Table, pids: np.ndarray, index: np.ndarra
     """The profiles on one side of the pairs, each with the indices of its pairs."""
     with registered(engine.con, {"_is_side": pa.table({"unique_id": pids, "pair": index})}):
         keys = engine.con.sql(
-            "SELECT unique_id, list(pair ORDER BY pair) AS pair_keys FROM _is_side GROUP BY ALL"
+            f"SELECT unique_id, list(pair ORDER BY pair) AS {PAIR_KEYS} FROM _is_side GROUP BY ALL"
         ).to_arrow_table()
     chosen = features.filter(pc.is_in(features.column("unique_id"), keys.column("unique_id")))
     with registered(engine.con, {"_is_keys": keys, "_is_feat": chosen}):
         return engine.con.sql(
-            "SELECT f.*, k.pair_keys FROM _is_feat f JOIN _is_keys k USING (unique_id) "
+            f"SELECT f.*, k.{PAIR_KEYS} FROM _is_feat f JOIN _is_keys k USING (unique_id) "
             "ORDER BY unique_id"
         ).to_arrow_table()

@@ -8,12 +8,13 @@ Everything is in one flat folder (resolver's output marker lists every file), in
 * ``state-records-NNNNN.parquet``: the records of batch NNNNN as read, with their profile;
 * ``state-profiles-NNNNN.parquet``: the profiles batch NNNNN created: base features and the
   keys of the blocking rules that do not depend on word statistics;
-* ``state-pairs-NNNNN.parquet``: pairs scored by batch NNNNN: per comparison weights and the
-  probability at the state's scoring prior (a later row of a pair supersedes it; a row
-  without weights removes the pair);
+* ``state-pairs-NNNNN.parquet``: pairs scored by batch NNNNN: per comparison weights (a later
+  row of a pair supersedes it; a ``removed`` row removes the pair); the probability follows
+  from the weights and the prior of the data set's current size;
 * ``state-profile-status.parquet``: per profile its smallest record id, record count, entity,
-  region (the profiles linked to it by pairs at the threshold or by an entity) and the keys of
-  the rules that depend on word statistics (these change);
+  region (the profiles linked to it by pairs at the threshold or by an entity) with the
+  region's margin and the prior it was clustered at (``recluster.py``), and the keys of the
+  rules that depend on word statistics (these change);
 * ``state-entities.parquet``, ``state-proposed.parquet``: the entities, and the profiles of
   entities kept whole with the part the clustering puts them in;
 * ``state-name-words.parquet``, ``state-address-words.parquet``: word statistics;
@@ -61,6 +62,7 @@ PROPOSED = "state-proposed.parquet"
 PROPOSED_SPLITS = "proposed_splits.csv"  # records of entities kept whole, with their part
 SEGMENT_KINDS = ("records", "profiles", "pairs")
 BATCH = "batch"  # the batch that scored a pair (the latest row of a pair holds)
+REMOVED = "removed"  # a row removing its pair (no rule blocks it any more)
 ROW = "_resolver_row"  # a record's position over all batches (the order of the outputs)
 # Columns resolver adds to the stored records (an input column of that name is refused).
 PID, COUNTRY, UNMATCHABLE = "_resolver_pid", "_resolver_country", "_resolver_unmatchable"
@@ -217,10 +219,10 @@ def latest_pairs_sql(where: str = "") -> str:
     without removed pairs; ``where`` filters the rows first (on pid_a, pid_b)."""
     clause = f"WHERE {where}" if where else ""
     return f"""
-        SELECT * EXCLUDE ({BATCH}) FROM (
+        SELECT * EXCLUDE ({BATCH}, {REMOVED}) FROM (
             SELECT * FROM read_parquet($files, union_by_name = true) {clause}
             QUALIFY row_number() OVER (PARTITION BY pid_a, pid_b ORDER BY {BATCH} DESC) = 1
-        ) WHERE match_probability IS NOT NULL
+        ) WHERE NOT {REMOVED}
     """
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from resolver.incremental.state import (
     MODEL,
     NAME_WORDS,
     PROPOSED_SPLITS,
+    REMOVED,
     ROW,
     State,
     files_param,
@@ -51,8 +52,6 @@ class Prepared:
     lineage: pa.Table  # every lineage row so far
     proposed: pa.Table  # PROPOSED_COLUMNS: records of entities kept whole
     model: ModelParams | None = None  # written by the first run; later runs share its file
-    pairs_replaced: bool = False  # this batch's pair segment holds every pair (prior refresh)
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def write_state(
@@ -68,9 +67,7 @@ def write_state(
         shared.append(MODEL)
     for kind, segment in prepared.segments.items():
         names = list(previous.manifest["segments"][kind]) if previous else []
-        if kind == "pairs" and prepared.pairs_replaced:
-            names = []
-        elif len(names) >= MAX_SEGMENTS:
+        if len(names) >= MAX_SEGMENTS:
             merged = segment_name(kind, prepared.batch - 1, "-merged")
             _merge_segments(con, [previous.folder / n for n in names], stage / merged, kind)
             names = [merged]
@@ -115,7 +112,7 @@ def _merge_segments(con: duckdb.DuckDBPyConnection, paths: list[Path], target: P
         query = (
             f"SELECT * FROM (SELECT * FROM {source} QUALIFY row_number() OVER "
             f"(PARTITION BY pid_a, pid_b ORDER BY {BATCH} DESC) = 1) "
-            "WHERE match_probability IS NOT NULL ORDER BY pid_a, pid_b"
+            f"WHERE NOT {REMOVED} ORDER BY pid_a, pid_b"
         )
     elif kind == "records":
         query = f'SELECT * FROM {source} ORDER BY "{ROW}"'
