@@ -305,7 +305,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="records of the state")
     parser.add_argument("--batch", type=int, default=10_000, help="records of the batch")
-    parser.add_argument("--quick", action="store_true", help="20k + 1k, no real data (CI smoke)")
+    parser.add_argument("--quick", action="store_true", help="3k + 300, no real data (smoke run)")
     parser.add_argument("--skip-real", action="store_true", help="skip the real data sets")
     parser.add_argument("--data-root", type=Path, default=None, help="keep generated data here")
     parser.add_argument("--results-dir", type=Path, default=None, help="default results/")
@@ -316,7 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.step:
         run_step(args.step, args.work, args.work / f"{args.step}.json")
         return 0
-    rows, batch = (20_000, 1_000) if args.quick else (args.rows, args.batch)
+    rows, batch = (3_000, 300) if args.quick else (args.rows, args.batch)
     load_start = list(os.getloadavg())
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="resolver-bench-incremental-") as tmp:
@@ -325,7 +325,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\n== speed: {batch:,} records into a state of {rows:,}", flush=True)
         speed = speed_scenario(rows, batch, root, work)
         print("\n== equivalence over batches", flush=True)
-        equivalence = [generated_batches(work, 5_000 if args.quick else 50_000)]
+        equivalence = [generated_batches(work, 2_000 if args.quick else 50_000)]
         if not (args.quick or args.skip_real):
             equivalence += real_batches(work)
     runs = speed["runs"]
@@ -400,12 +400,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "seconds_met": (batch_run.get("seconds") or 1e9) < TARGET_SECONDS,
             "memory_met": (batch_run.get("peak_mb") or 1e9) < TARGET_PEAK_MB,
         },
-        "speed": speed,
         "speed_rows": speed_rows,
-        "equivalence": equivalence,
-        "equivalence_rows": eq_rows,
         "columns": list(eq_rows[0]),
         "rows": eq_rows,
+        "details": {"speed": speed, "equivalence": equivalence},
     }
     common.write_result(RESULT_NAME, payload, args.results_dir)
     return 0

@@ -29,7 +29,15 @@ from benchmarks import common
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 RESULTS_MD = HERE / "RESULTS.md"
-BENCHMARKS = ("dedupe_quality", "speed", "screening", "name_pairs", "script_names", "flows")
+BENCHMARKS = (
+    "dedupe_quality",
+    "speed",
+    "incremental",
+    "screening",
+    "name_pairs",
+    "script_names",
+    "flows",
+)
 PREFERRED = ["dataset", "data set", *common.QUALITY_COLUMNS[1:]]
 HEADERS = {
     "dataset": "data set",

@@ -183,3 +183,15 @@ def test_edinet_and_un_loaders_give_both_names_of_each_entity() -> None:
     originals = un[un["kind"] == "original"]
     assert originals["entry"].is_unique and len(originals) > 300
     assert set(un["entry"]) == set(originals["entry"])
+
+
+def test_incremental_compare_lists_differing_records() -> None:
+    incremental = importlib.import_module("benchmarks.incremental")
+    full = {"a": "1", "b": "1", "c": "2", "d": "3"}
+    same = {"a": "x", "b": "x", "c": "y", "d": "z"}
+    assert incremental.compare(same, full)["differing_records"] == 0
+    merged = {"a": "x", "b": "x", "c": "x", "d": "z"}
+    out = incremental.compare(merged, full)
+    assert out["differing_records"] == 3  # a, b and c are in another group
+    assert out["pairwise_recall"] == 1.0 and out["pairwise_precision"] < 1.0
+    assert out["examples"][0]["incremental"] == ["a", "b", "c"]

@@ -52,6 +52,12 @@ def records(synth_dir) -> pa.Table:
 
 
 @pytest.fixture(scope="module")
+def few(records) -> pa.Table:
+    """A few hundred records, for the tests of refusals and files."""
+    return records.slice(0, 300)
+
+
+@pytest.fixture(scope="module")
 def resolver(trained_model) -> Resolver:
     return Resolver.load(trained_model)
 
@@ -188,17 +194,17 @@ def _differing_records(a: dict[str, str], b: dict[str, str]) -> set[str]:
     return {r for r in a if groups_a[a[r]] != groups_b[b[r]]}
 
 
-def test_a_record_id_already_in_the_state_is_refused(tmp_path, records, resolver):
-    first, second = batches(records, 2)
+def test_a_record_id_already_in_the_state_is_refused(tmp_path, few, resolver):
+    first, second = batches(few, 2)
     resolver.update(tmp_path / "state", first)
     again = pa.concat_tables([second, first.slice(3, 1)])
     with pytest.raises(InputError, match=f"id '{first.column('id')[3]}' is already in the state"):
         resolver.update(tmp_path / "state", again)
 
 
-def test_a_state_of_another_feature_version_asks_for_a_full_run(tmp_path, records, resolver):
+def test_a_state_of_another_feature_version_asks_for_a_full_run(tmp_path, few, resolver):
     state = tmp_path / "state"
-    first, second = batches(records, 2)
+    first, second = batches(few, 2)
     resolver.update(state, first)
     manifest = json.loads((state / "state.json").read_text())
     manifest["feature_version"] = "0"
@@ -207,9 +213,9 @@ def test_a_state_of_another_feature_version_asks_for_a_full_run(tmp_path, record
         resolver.update(state, second)
 
 
-def test_a_batch_needs_the_states_model_and_threshold(tmp_path, records, resolver):
+def test_a_batch_needs_the_states_model_and_threshold(tmp_path, few, resolver):
     state = tmp_path / "state"
-    first, second = batches(records, 2)
+    first, second = batches(few, 2)
     resolver.update(state, first)
     with pytest.raises(StateError, match="another model"):
         Resolver.load().update(state, second)
@@ -217,10 +223,10 @@ def test_a_batch_needs_the_states_model_and_threshold(tmp_path, records, resolve
         resolver.update(state, second, threshold=0.5)
 
 
-def test_a_plain_dedupe_output_is_not_a_state(tmp_path, records, resolver):
-    resolver.dedupe(records).save(tmp_path / "out")
+def test_a_plain_dedupe_output_is_not_a_state(tmp_path, few, resolver):
+    resolver.dedupe(few).save(tmp_path / "out")
     with pytest.raises(StateError, match="without a state"):
-        resolver.update(tmp_path / "out", records)
+        resolver.update(tmp_path / "out", few)
 
 
 def test_cli_into_runs_batches_and_reports_them(tmp_path, records, trained_model, capsys):
@@ -240,10 +246,10 @@ def test_cli_into_runs_batches_and_reports_them(tmp_path, records, trained_model
     assert main(["dedupe", str(paths[1]), "--into", str(state), "--out", str(tmp_path / "o")]) == 2
 
 
-def test_segments_are_shared_not_copied(tmp_path, records, resolver):
+def test_segments_are_shared_not_copied(tmp_path, few, resolver):
     """An update hard-links the unchanged segments of the previous state."""
     state = tmp_path / "state"
-    first, second = batches(records, 2)
+    first, second = batches(few, 2)
     resolver.update(state, first)
     segment = state / "state-records-00001.parquet"
     inode = segment.stat().st_ino

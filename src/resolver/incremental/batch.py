@@ -3,8 +3,9 @@
 1. Features of the new records only; a record identical to a stored profile joins it, the
    others form new profiles.
 2. Word statistics grow with the new profiles (``words.py``); the weights of every profile
-   scored below come from the grown counts. The stored pairs of profiles holding a word whose
-   weight drifted beyond the tolerance are scored again.
+   scored below come from the grown counts. Stored profiles holding a word whose weight
+   drifted beyond the tolerance are blocked and scored again (their stored pairs, and the
+   pairs that were below the pairs floor before).
 3. Blocking (``keys.py``) of the changed profiles (new ones, stored ones whose rare-word keys
    changed, stored ones that got a smaller record id) against every profile; stored pairs that
    no rule blocks any more are dropped.
@@ -60,7 +61,7 @@ from resolver.incremental.store import (
     read_lineage,
     read_words,
 )
-from resolver.incremental.words import apply_batch, batch_counts
+from resolver.incremental.words import apply_batch, batch_counts, swapped_words
 from resolver.model.scoring import logit2, total_weights
 
 log = logging.getLogger(__name__)
@@ -162,12 +163,14 @@ def run_batch(
         return weigh_with_counts(con, profiles, _counts_for(con, counts, profiles), rare_cap)
 
     # stored profiles whose rare-word keys may change (they hold a word the batch counted that
-    # was rare), and those holding a drifted word (their stored pairs are scored again)
+    # was rare, or two words whose order of frequency it swapped), and those holding a drifted
+    # word (their stored pairs are scored again)
     tables = {
         "_ib_touched": drift.touched_names,
         "_ib_before": words.names.select(["k", "pf"]),
         "_ib_dn": drift.drifted_names,
         "_ib_da": drift.drifted_addresses,
+        "_ib_swap": swapped_words(con, words.names, drift.words.names, rare_cap),
     }
     with registered(con, tables):
         holders = con.sql(
@@ -176,11 +179,16 @@ def run_batch(
                 SELECT k, 'rekey' AS why FROM _ib_touched JOIN _ib_before USING (k)
                 WHERE pf <= $cap
                 UNION ALL SELECT k, 'drift' FROM _ib_dn
+                UNION ALL SELECT w, 'swap' FROM _ib_swap UNION ALL SELECT x, 'swap' FROM _ib_swap
             ), nk AS (SELECT pid, unnest(name_keys) AS k FROM read_parquet($files)
                       WHERE name_keys IS NOT NULL),
+               held AS (SELECT DISTINCT pid, k, why FROM nk JOIN wanted USING (k)),
                ak AS (SELECT pid, unnest(address_keys) AS k FROM read_parquet($files)
                       WHERE address_keys IS NOT NULL)
-            SELECT DISTINCT pid, why FROM nk JOIN wanted USING (k)
+            SELECT DISTINCT pid, why FROM held WHERE why <> 'swap'
+            UNION SELECT DISTINCT hw.pid, 'rekey' AS why
+                  FROM _ib_swap s JOIN held hw ON hw.k = s.w AND hw.why = 'swap'
+                  JOIN held hx ON hx.pid = hw.pid AND hx.k = s.x AND hx.why = 'swap'
             UNION SELECT DISTINCT pid, 'drift' AS why FROM ak JOIN _ib_da USING (k)
             """,
             params={**profiles_in, "cap": rare_cap},
@@ -251,7 +259,9 @@ def run_batch(
             ]
         )
     )
-    candidates, crowded = keymod.candidate_pairs(con, changed, cap)
+    # profiles whose word weights drifted meet their blocked profiles again: a pair scored
+    # below the pairs floor before may reach it now
+    candidates, crowded = keymod.candidate_pairs(con, changed, cap, also=drift_pids)
     checked_ends = pc.unique(pa.concat_arrays([changed, crowded.cast(pa.int64())]))
     near_ends = pc.unique(pa.concat_arrays([checked_ends, drift_pids]))
     pairs_in = files_param(state.segments("pairs"))
@@ -640,7 +650,8 @@ def _outputs(
         )
         clusters = con.sql(
             f"""
-            WITH sizes AS (SELECT entity_id, sum(n_records) AS cluster_size FROM _ib_st GROUP BY ALL)
+            WITH sizes AS (SELECT entity_id, CAST(sum(n_records) AS BIGINT) AS cluster_size
+                           FROM _ib_st GROUP BY ALL)
             SELECT r.* EXCLUDE ({internal}), s.entity_id, z.cluster_size,
                    r."{UNMATCHABLE}" AS unmatchable
             FROM _ib_all r JOIN _ib_st s ON s.pid = r."{PID}" JOIN sizes z USING (entity_id)

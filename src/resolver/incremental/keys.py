@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from resolver.engine import registered
 from resolver.features import WEIGHT_COLUMNS, block_key_sql
@@ -72,12 +73,16 @@ def _key_rows(condition: str) -> str:
 
 
 def candidate_pairs(
-    con: duckdb.DuckDBPyConnection, changed: pa.Array, cap: int
+    con: duckdb.DuckDBPyConnection, changed: pa.Array, cap: int, also: pa.Array
 ) -> tuple[pa.Table, pa.Array]:
-    """Pairs ``(pid_a < pid_b)`` of the ``changed`` profiles with the profiles they are blocked
-    with; and the members of the blocks over ``cap`` whose stored pairs may have lost their
-    reason (the block just outgrew the cap or got another representative)."""
-    with registered(con, {"_ik_q": pa.table({"pid": pa.array(changed, pa.int64())})}):
+    """Pairs ``(pid_a < pid_b)`` of the ``changed`` profiles (new, or with changed keys) and of
+    the profiles ``also`` with the profiles they are blocked with; and the members of the blocks
+    over ``cap`` whose stored pairs may have lost their reason (the block just outgrew the cap
+    or got another representative)."""
+    changed = pa.array(changed, pa.int64())
+    meeting = pc.unique(pa.concat_arrays([changed, pa.array(also, pa.int64())]))
+    tables = {"_ik_q": pa.table({"pid": meeting}), "_ik_changed": pa.table({"pid": changed})}
+    with registered(con, tables):
         con.execute(
             "CREATE OR REPLACE TEMP TABLE _ik_qkeys AS "
             + _key_rows("pid IN (SELECT pid FROM _ik_q)")
@@ -90,9 +95,10 @@ def candidate_pairs(
             f"""
             CREATE OR REPLACE TEMP TABLE _ik_blocks AS
             SELECT m.rule, m.key, count(*) AS n, arg_min(m.pid, u.unique_id) AS rep,
-                   count(*) FILTER (WHERE m.pid NOT IN (SELECT pid FROM _ik_q)) AS n_before,
-                   arg_min(m.pid, u.unique_id) FILTER (WHERE m.pid NOT IN (SELECT pid FROM _ik_q))
-                       AS rep_before
+                   count(*) FILTER (WHERE m.pid NOT IN (SELECT pid FROM _ik_changed))
+                       AS n_before,
+                   arg_min(m.pid, u.unique_id)
+                       FILTER (WHERE m.pid NOT IN (SELECT pid FROM _ik_changed)) AS rep_before
             FROM _ik_members m JOIN {UIDS} u USING (pid)
             GROUP BY m.rule, m.key
             """

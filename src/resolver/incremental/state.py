@@ -131,13 +131,6 @@ class State:
     def path(self, name: str) -> Path:
         return self.folder / name
 
-    def files(self) -> list[str]:
-        """Every state file (the dedupe outputs aside)."""
-        names = [MANIFEST, *STATE_FILES]
-        for kind in SEGMENT_KINDS:
-            names += self.manifest["segments"][kind]
-        return names
-
 
 def is_state(folder: Path) -> bool:
     return (folder / MANIFEST).is_file()

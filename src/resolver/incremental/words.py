@@ -7,8 +7,9 @@ full run over every record would compute. Weights follow from the counts (``feat
 Drift: each word keeps the weight at which the stored pairs holding it were last scored
 (``w_ref``; for name words also the largest weight then, ``wmax_ref``, the denominator of a
 name's rarity). A word *drifted* when its weight, or its weight relative to the largest, moved
-by more than ``DRIFT_TOLERANCE`` (relative) from the reference. Every stored pair of a profile
-holding a drifted word is scored again, and the word's reference becomes its current weight.
+by more than ``DRIFT_TOLERANCE`` (relative) from the reference. A profile holding a drifted
+word meets its blocked profiles again (every pair of it is scored again, and one below the
+pairs floor before may now be kept), and the word's reference becomes its current weight.
 So every stored pair was scored with weights within ``DRIFT_TOLERANCE`` of the references,
 which are within ``DRIFT_TOLERANCE`` of the current weights: a stored pair's word weights are
 off by at most about twice the tolerance, and a rare-word overlap (a ratio of weight sums) by
@@ -165,3 +166,26 @@ def apply_batch(
         con.execute("DROP TABLE IF EXISTS _iw_addresses")
     state = WordState(name_state, address_state, merged.n_cores, merged.n_addresses)
     return Drift(state, drifted_names, drifted_addresses, touched)
+
+
+def swapped_words(
+    con: duckdb.DuckDBPyConnection, before: pa.Table, after: pa.Table, rare_cap: int
+) -> pa.Table:
+    """Pairs of name words ``(w, x)`` whose order of frequency the batch swapped, where ``w``
+    is a common word (in more than ``rare_cap`` profiles) the batch counted: a name holding
+    both may have other two rarest words now (the key of the two rarest words, whatever
+    their frequency). Names holding a rare word the batch counted are re-keyed anyway."""
+    with registered(con, {"_iw_before": before, "_iw_after": after}):
+        return con.sql(
+            """
+            WITH t AS (SELECT k, b.df AS df0, a.df AS df1 FROM _iw_before b JOIN _iw_after a
+                       USING (k) WHERE a.df > b.df AND b.pf > $cap),
+                 x AS (SELECT k, b.df AS df0, a.df AS df1 FROM _iw_before b JOIN _iw_after a
+                       USING (k))
+            SELECT t.k AS w, x.k AS x FROM t JOIN x ON x.df0 >= t.df0 AND x.df1 <= t.df1
+            WHERE x.k <> t.k
+              AND (t.df0 < x.df0 OR (t.df0 = x.df0 AND t.k < x.k))
+              AND (t.df1 > x.df1 OR (t.df1 = x.df1 AND t.k > x.k))
+            """,
+            params={"cap": rare_cap},
+        ).to_arrow_table()
