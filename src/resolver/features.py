@@ -35,7 +35,12 @@ from resolver.normalize import (
     normalize_postcode,
     normalize_tax_id,
 )
-from resolver.normalize.addresses import POSTCODE_JUNK
+from resolver.normalize.addresses import (
+    PLACEHOLDER_POSTCODE_RE,
+    PLACEHOLDER_POSTCODES,
+    POSTCODE_JUNK,
+    place_in_address,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +51,8 @@ NAME_FEATURES = (
     "name_core",
     "name_keys",
     "name_key_string",
+    "name_folds",
+    "name_fold_string",
     "name_joined",
     INITIALS_COLUMN,
     "legal_class",
@@ -57,6 +64,7 @@ RECORD_FEATURES = (*NAME_FEATURES, *OPTIONAL_COLUMNS)
 PROFILE_COLUMNS = (
     "name_core",
     "name_key_string",
+    "name_fold_string",
     "name_joined",
     "legal_class",
     "name_numbers",
@@ -86,9 +94,11 @@ WEIGHT_COLUMNS = (
     "name_rare_pair",
     "address_kw",
     "address_w_total",
+    "address_info",
 )
 # Columns ``weigh_profiles`` adds to a profile's base features (the weights and these).
 DERIVED_COLUMNS = (*WEIGHT_COLUMNS, "tax_id_present")
+BLOCK_WINDOW = 20
 
 
 @dataclass
@@ -105,11 +115,13 @@ class FeatureSet:
 
 @dataclass
 class WordCounts:
-    """Word statistics of a data set, from which the IDF weights follow: per name key its
-    ``df`` (distinct name cores holding it) and ``pf`` (profiles holding it), per address token
-    its ``df`` (distinct addresses holding it), and the numbers of distinct cores and addresses."""
+    """Word statistics of a data set, from which the IDF weights and rare-word keys follow: per
+    phonetic name key its ``df`` (distinct name cores holding it) and ``pf`` (profiles holding
+    it), per folded name word and per address token its ``df`` (distinct name cores, distinct
+    addresses holding it), and the numbers of distinct cores and addresses."""
 
-    names: pa.Table  # k, df, pf
+    names: pa.Table  # k, df, pf (phonetic keys: rare-word blocking keys)
+    folds: pa.Table  # k, df (folded words: name evidence)
     addresses: pa.Table  # k, df
     n_cores: int
     n_addresses: int
@@ -173,12 +185,16 @@ def _run_slice(task: tuple[str, Callable[[list], pa.Table], list]) -> pa.Table:
 def _name_table(values: list[str | None]) -> pa.Table:
     """The name feature columns of each name."""
     cores, keys, key_strings, joined, classes, numbers = [], [], [], [], [], []
+    folds, fold_strings = [], []
     for value in values:
         f = name_features(value)
         named = bool(f.core)  # no core: nothing to compare the name on
         cores.append(f.core if named else None)
         keys.append(sorted(set(f.keys)) if named else None)
         key_strings.append((f.key_string or None) if named else None)
+        distinct_folds = sorted(set(f.folds)) if named else None
+        folds.append(distinct_folds)
+        fold_strings.append(" ".join(distinct_folds) if distinct_folds else None)
         joined.append((f.joined or None) if named else None)
         classes.append(f.legal_class)
         numbers.append(_blank_to_none(" ".join(sorted(set(f.numbers)))) if f.numbers else None)
@@ -187,12 +203,29 @@ def _name_table(values: list[str | None]) -> pa.Table:
             "name_core": pa.array(cores, pa.string()),
             "name_keys": pa.array(keys, pa.list_(pa.string())),
             "name_key_string": pa.array(key_strings, pa.string()),
+            "name_folds": pa.array(folds, pa.list_(pa.string())),
+            "name_fold_string": pa.array(fold_strings, pa.string()),
             "name_joined": pa.array(joined, pa.string()),
             INITIALS_COLUMN: pa.array(map(word_initials, cores), pa.string()),
             "legal_class": pa.array(classes, pa.string()),
             "legal_family": pa.array([legal_family(c) for c in classes], pa.string()),
             "name_numbers": pa.array(numbers, pa.string()),
         }
+    )
+
+
+def _address_table(values: list[str | None]) -> pa.Table:
+    """Normalized addresses, and the city an address states (``place_in_address``); an address
+    that is only a place name is no street address (None)."""
+    addresses, cities = [], []
+    for value in values:
+        place_only, city = place_in_address(value) if value is not None else (False, "")
+        addresses.append(
+            None if value is None or place_only else _blank_to_none(normalize_address(value))
+        )
+        cities.append(city or None)
+    return pa.table(
+        {"value": pa.array(addresses, pa.string()), "city": pa.array(cities, pa.string())}
     )
 
 
@@ -209,6 +242,11 @@ def _postcode_array(column: pa.ChunkedArray) -> pa.Array:
     """
     values = column.combine_chunks().cast(pa.string())
     out = pc.replace_substring_regex(pc.ascii_upper(values), POSTCODE_JUNK.pattern, "")
+    placeholder = pc.or_(
+        pc.is_in(out, value_set=pa.array(sorted(PLACEHOLDER_POSTCODES))),
+        pc.match_substring_regex(out, PLACEHOLDER_POSTCODE_RE),
+    )
+    out = pc.if_else(placeholder, pa.scalar("", pa.string()), out)
     other = pc.invert(pc.fill_null(pc.string_is_ascii(values), True))
     if pc.any(other).as_py():
         rest = values.filter(other).to_pylist()
@@ -241,7 +279,9 @@ def _record_features(table: pa.Table) -> pa.Table:
     }
     present = [c for c in OPTIONAL_COLUMNS if c in table.column_names]
     for name in present:
-        if name != "postcode":
+        if name == "address":
+            jobs[name] = (table.column(name), _address_table)
+        elif name != "postcode":
             jobs[name] = (table.column(name), partial(_simple_table, _NORMALIZERS[name]))
     outputs = _map_distinct(jobs)
     names = outputs["name"]
@@ -253,6 +293,8 @@ def _record_features(table: pa.Table) -> pa.Table:
             cols[name] = outputs[name].column("value")
         else:
             cols[name] = pa.nulls(table.num_rows, pa.string())
+    if "address" in present:  # a city the address states stands in for a missing city
+        cols["city"] = pc.coalesce(cols["city"], outputs["address"].column("city"))
     return pa.table(cols)
 
 
@@ -265,7 +307,7 @@ def build_features(
     blocking_rules: Sequence[tuple[str, ...]] = (),
 ) -> FeatureSet:
     """Normalize, group identical records into profiles, weight name words and build guarded
-    block keys (``blk_i``/``rep_i`` for rule i of ``blocking_rules``, tuples of feature columns).
+    block keys (``blk_i``/``win_i`` for rule i of ``blocking_rules``, tuples of feature columns).
 
     ``source`` (one value per row) keeps the data sets of a link job apart while sharing word weights.
     """
@@ -295,7 +337,8 @@ def build_features(
             SELECT row_number() OVER (ORDER BY {"f.source_dataset, " if source is not None else ""}f.id) AS _pk,
                    f.id AS unique_id,
                    {"f.source_dataset, " if source is not None else ""}
-                   r.n_records, f.name_core, f.name_keys, f.name_key_string, f.name_joined,
+                   r.n_records, f.name_core, f.name_keys, f.name_key_string, f.name_folds,
+                   f.name_fold_string, f.name_joined,
                    f.{INITIALS_COLUMN},
                    f.legal_class, f.legal_family, f.name_numbers, f.country, f.city, f.address,
                    CASE WHEN f.address IS NULL THEN NULL
@@ -335,16 +378,15 @@ def block_key_sql(columns: Sequence[str]) -> tuple[str, str]:
 
 # ---- word statistics, shared by build_features and incremental resolution ----
 
-_COUNT_TABLES = ("_rf_kcount", "_rf_acount", "_rf_ncount")
-_WEIGHT_TABLES = ("_rf_kstat", "_rf_astat", "_rf_kw", "_rf_akw")
+_COUNT_TABLES = ("_rf_kcount", "_rf_fcount", "_rf_acount", "_rf_ncount")
+_WEIGHT_TABLES = ("_rf_kstat", "_rf_fstat", "_rf_astat", "_rf_kw", "_rf_akw")
 
 
 def count_words(con: duckdb.DuckDBPyConnection, profiles: pa.Table) -> WordCounts:
     """The word statistics of a profiles table (columns ``name_core``, ``name_keys``,
-    ``address``, ``address_keys`` as ``build_features`` gives them)."""
-    view = profiles.select(["name_core", "name_keys", "address", "address_keys"]).rename_columns(
-        ["name_core", "name_keys", "address", "address_tokens"]
-    )
+    ``name_folds``, ``address``, ``address_keys`` as ``build_features`` gives them)."""
+    columns = ["name_core", "name_keys", "name_folds", "address", "address_keys"]
+    view = profiles.select(columns).rename_columns([*columns[:-1], "address_tokens"])
     with registered(con, {"_rf_prof": view}):
         try:
             _count_words(con)
@@ -355,13 +397,14 @@ def count_words(con: duckdb.DuckDBPyConnection, profiles: pa.Table) -> WordCount
 
 
 def word_weights(con: duckdb.DuckDBPyConnection, counts: WordCounts) -> tuple[pa.Table, pa.Table]:
-    """The IDF weight of every name key (k, w, w_max) and address token (k, w) of ``counts``."""
+    """The IDF weight of every folded name word and address token of ``counts`` (k, w, w_max:
+    the weight of a word of one name or address)."""
     with _counts_registered(con, counts):
         try:
             _word_stat_tables(con)
             return (
-                con.sql("SELECT k, w, w_max FROM _rf_kstat").to_arrow_table(),
-                con.sql("SELECT k, w FROM _rf_astat").to_arrow_table(),
+                con.sql("SELECT k, w, w_max FROM _rf_fstat").to_arrow_table(),
+                con.sql("SELECT k, w, w_max FROM _rf_astat").to_arrow_table(),
             )
         finally:
             for t in _WEIGHT_TABLES:
@@ -397,15 +440,21 @@ def _counts_registered(con: duckdb.DuckDBPyConnection, counts: WordCounts) -> It
         {"n_cores": [counts.n_cores], "n_addresses": [counts.n_addresses]},
         schema=pa.schema([("n_cores", pa.int64()), ("n_addresses", pa.int64())]),
     )
-    tables = {"_rf_kcount": counts.names, "_rf_acount": counts.addresses, "_rf_ncount": ncount}
+    tables = {
+        "_rf_kcount": counts.names,
+        "_rf_fcount": counts.folds,
+        "_rf_acount": counts.addresses,
+        "_rf_ncount": ncount,
+    }
     with registered(con, tables):
         yield
 
 
 def _count_words(con: duckdb.DuckDBPyConnection) -> None:
-    """Word statistics of ``_rf_prof``: name keys over distinct names (df) and profiles (pf),
-    address tokens over distinct addresses. A key of profiles without a name core counts in pf
-    only (incremental resolution counts a name it has seen that way)."""
+    """Word statistics of ``_rf_prof``: phonetic name keys over distinct names (df) and profiles
+    (pf), folded name words over distinct names, address tokens over distinct addresses. A key
+    of profiles without a name core counts in pf only (incremental resolution counts a name it
+    has seen that way)."""
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _rf_kcount AS
@@ -413,6 +462,13 @@ def _count_words(con: duckdb.DuckDBPyConnection) -> None:
              df AS (SELECT k, count(*) AS df FROM (SELECT unnest(name_keys) AS k FROM cores) GROUP BY k),
              pf AS (SELECT k, count(*) AS pf FROM (SELECT unnest(name_keys) AS k FROM _rf_prof) GROUP BY k)
         SELECT k, coalesce(df, 0) AS df, coalesce(pf, 0) AS pf FROM df FULL JOIN pf USING (k)
+        """
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _rf_fcount AS
+        WITH cores AS (SELECT DISTINCT name_core, name_folds FROM _rf_prof WHERE name_core IS NOT NULL)
+        SELECT k, count(*) AS df FROM (SELECT unnest(name_folds) AS k FROM cores) GROUP BY k
         """
     )
     con.execute(
@@ -437,6 +493,7 @@ def _fetch_counts(con: duckdb.DuckDBPyConnection) -> WordCounts:
     n_cores, n_addresses = con.execute("SELECT n_cores, n_addresses FROM _rf_ncount").fetchall()[0]
     return WordCounts(
         con.sql("SELECT k, df, pf FROM _rf_kcount ORDER BY k").to_arrow_table(),
+        con.sql("SELECT k, df FROM _rf_fcount ORDER BY k").to_arrow_table(),
         con.sql("SELECT k, df FROM _rf_acount ORDER BY k").to_arrow_table(),
         int(n_cores),
         int(n_addresses),
@@ -444,60 +501,70 @@ def _fetch_counts(con: duckdb.DuckDBPyConnection) -> WordCounts:
 
 
 def _word_stat_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """IDF weights from the counts: ln(1 + distinct names / df) per name key (and the largest
-    possible, for a key of one name), ln(1 + distinct addresses / df) per address token."""
+    """IDF weights from the counts: ln(1 + distinct names / df) per folded name word (and the
+    largest possible, for a word of one name), ln(1 + distinct addresses / df) per address token
+    (and its largest); the phonetic keys' counts for the rare-word keys."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _rf_kstat AS SELECT k, df, pf FROM _rf_kcount")
     con.execute(
         """
-        CREATE OR REPLACE TEMP TABLE _rf_kstat AS
-        SELECT k, df, pf, ln(1.0 + (SELECT greatest(n_cores, 1) FROM _rf_ncount) / df) AS w,
+        CREATE OR REPLACE TEMP TABLE _rf_fstat AS
+        SELECT k, ln(1.0 + (SELECT greatest(n_cores, 1) FROM _rf_ncount) / df) AS w,
                ln(1.0 + (SELECT greatest(n_cores, 1) FROM _rf_ncount)) AS w_max
-        FROM _rf_kcount
+        FROM _rf_fcount
         """
     )
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _rf_astat AS
-        SELECT k, ln(1.0 + (SELECT greatest(n_addresses, 1) FROM _rf_ncount) / df) AS w
+        SELECT k, ln(1.0 + (SELECT greatest(n_addresses, 1) FROM _rf_ncount) / df) AS w,
+               ln(1.0 + (SELECT greatest(n_addresses, 1) FROM _rf_ncount)) AS w_max
         FROM _rf_acount
         """
     )
 
 
-def _add_word_weights(con: duckdb.DuckDBPyConnection, max_block_size: int) -> None:
-    """IDF weights of the name keys and address tokens of each profile of ``_rf_prof``, from the
-    word statistics in ``_rf_kcount``, ``_rf_acount`` and ``_rf_ncount``.
+def _add_word_weights(con: duckdb.DuckDBPyConnection, rare_block_size: int) -> None:
+    """IDF weights of the folded name words and address tokens of each profile of ``_rf_prof``,
+    from the word statistics in ``_rf_kcount``, ``_rf_fcount``, ``_rf_acount`` and ``_rf_ncount``;
+    and the rare-word blocking keys.
 
-    Also the two rarest name keys per profile that are shared by at most ``max_block_size``
-    profiles: the guarded rare-word blocking keys. Per-key statistics are computed once, and
-    lists are sorted after aggregation (ORDER BY inside list() was 3x slower at 1M rows).
-    Totals are summed over the sorted lists, so they do not depend on the join's row order
-    (the same profile gets the same bits in any data set with the same statistics).
+    Name evidence weighs the folded words themselves (``name_kw``: romanization-folded, vowels
+    kept), so two names meet on a rare word only when they share it. The blocking keys use the
+    coarser phonetic keys, which find more candidates: per profile the two rarest keys shared
+    by at most ``rare_block_size`` profiles. Per-word statistics are computed once, and lists are
+    sorted after aggregation (ORDER BY inside list() was 3x slower at 1M rows). Totals are
+    summed over the sorted lists, so they do not depend on the join's row order (the same
+    profile gets the same bits in any data set with the same statistics).
     """
     _word_stat_tables(con)
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _rf_kw AS
-        WITH pk AS (SELECT _pk, unnest(name_keys) AS k FROM _rf_prof WHERE name_keys IS NOT NULL),
-             g AS (SELECT pk._pk, list(struct_pack(k := pk.k, w := s.w)) AS kw,
-                          list(struct_pack(df := s.df, k := pk.k, rare := s.pf <= ?)) AS by_df,
-                          max(s.w) / any_value(s.w_max) AS name_rarity
+        WITH pf AS (SELECT _pk, unnest(name_folds) AS k FROM _rf_prof WHERE name_folds IS NOT NULL),
+             fw AS (SELECT pf._pk, list_sort(list(struct_pack(k := pf.k, w := s.w))) AS kw,
+                           max(s.w) / any_value(s.w_max) AS name_rarity
+                    FROM pf JOIN _rf_fstat s USING (k) GROUP BY pf._pk),
+             pk AS (SELECT _pk, unnest(name_keys) AS k FROM _rf_prof WHERE name_keys IS NOT NULL),
+             g AS (SELECT pk._pk,
+                          list(struct_pack(df := s.df, k := pk.k, rare := s.pf <= ?)) AS by_df
                    FROM pk JOIN _rf_kstat s USING (k) GROUP BY pk._pk),
-             sorted AS (SELECT _pk, list_sort(kw) AS name_kw, name_rarity,
-                               list_sort(by_df) AS by_df FROM g)
-        SELECT _pk, name_kw, list_sum(list_transform(name_kw, lambda x: x.w)) AS name_w_total,
-               name_rarity,
+             sorted AS (SELECT _pk, list_sort(by_df) AS by_df FROM g)
+        SELECT _pk, fw.kw AS name_kw, list_sum(list_transform(fw.kw, lambda x: x.w)) AS name_w_total,
+               fw.name_rarity,
                list_transform(list_filter(by_df, lambda x: x.rare), lambda x: x.k) AS rare,
                list_transform(by_df, lambda x: x.k) AS ranked
-        FROM sorted
+        FROM sorted LEFT JOIN fw USING (_pk)
         """,
-        [max_block_size],
+        [rare_block_size],
     )
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _rf_akw AS
         WITH pk AS (SELECT _pk, unnest(address_tokens) AS k FROM _rf_prof WHERE address_tokens IS NOT NULL)
-        SELECT _pk, address_kw, list_sum(list_transform(address_kw, lambda x: x.w)) AS address_w_total
-        FROM (SELECT _pk, list_sort(list(struct_pack(k := pk.k, w := s.w))) AS address_kw
+        SELECT _pk, address_kw, list_sum(list_transform(address_kw, lambda x: x.w)) AS address_w_total,
+               list_sum(list_transform(address_kw, lambda x: x.w)) / any_w_max AS address_info
+        FROM (SELECT _pk, list_sort(list(struct_pack(k := pk.k, w := s.w))) AS address_kw,
+                     any_value(s.w_max) AS any_w_max
               FROM pk JOIN _rf_astat s USING (k) GROUP BY _pk)
         """
     )
@@ -509,41 +576,54 @@ def _add_block_keys(
     """Materialize guarded key columns per blocking rule; report block statistics.
 
     ``blk_i`` holds the rule's key where its block has at most ``cap`` profiles (compared
-    all-pairs); ``rep_i`` holds, for members of a larger block, the block's smallest ``pid``
-    (profile number, in unique_id order), so each member is compared with that representative
-    only (n - 1 pairs, not n^2 / 2).
+    all-pairs). A larger block is sorted on the folded name and cut into windows of
+    ``BLOCK_WINDOW`` profiles twice, the second tiling (``win_i``) shifted by half a window:
+    each member is compared with at least ``BLOCK_WINDOW // 2`` neighbours on either side
+    (sorted neighbourhood, about n * BLOCK_WINDOW pairs instead of n^2 / 2), so the many
+    spellings of a large organisation still meet.
     """
     by_src = f"{src}, " if src else ""
     _assemble_profiles(con)
-    # one small (pid, blk_i, rep_i) table per rule from a GROUP BY on the key: hash
+    # one small (pid, blk_i, win_i) table per rule from a GROUP BY on the key: hash
     # aggregates and joins, not window functions over the wide profile rows (8x faster at 1M).
     # blk_i is a 63-bit hash of the key: splink's blocking joins and its "not already blocked"
     # tests compare integers, not key strings; a collision only adds candidate pairs (scored).
     stats = []
     joins = []
+    half = BLOCK_WINDOW // 2
     for i, rule in enumerate(rules):
         cols = list(rule)
+        rule_cap = cap
         key, not_null = block_key_sql(cols)
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _rf_blk_{i} AS
-            WITH keyed AS (SELECT pid, {by_src}{key} AS key FROM _rf_prof2 WHERE {not_null}),
-                 sizes AS (SELECT key, count(*) AS n, min(pid) AS rep FROM keyed GROUP BY key)
+            WITH keyed AS (SELECT pid, {by_src}{key} AS key, name_fold_string AS sort_key
+                           FROM _rf_prof2 WHERE {not_null}),
+                 sizes AS (SELECT key, count(*) AS n FROM keyed GROUP BY key),
+                 big AS (SELECT k.pid, k.key, sizes.n,
+                                row_number() OVER (PARTITION BY k.key ORDER BY k.sort_key, k.pid) - 1
+                                    AS rank
+                         FROM keyed k JOIN sizes USING (key) WHERE sizes.n > {int(rule_cap)})
             SELECT keyed.pid, {by_src}sizes.n,
-                   CASE WHEN sizes.n <= {int(cap)} THEN (hash(keyed.key) >> 1)::BIGINT END
-                       AS blk_{i},
-                   CASE WHEN sizes.n > {int(cap)} THEN sizes.rep END AS rep_{i}
-            FROM keyed JOIN sizes USING (key)
+                   (hash(CASE WHEN sizes.n <= {int(rule_cap)} THEN keyed.key
+                              ELSE concat_ws(chr(30), keyed.key, 'a', big.rank // {BLOCK_WINDOW}) END)
+                    >> 1)::BIGINT AS blk_{i},
+                   CASE WHEN sizes.n > {int(rule_cap)}
+                        THEN (hash(concat_ws(chr(30), keyed.key, 'b', (big.rank + {half}) // {BLOCK_WINDOW})) >> 1)::BIGINT
+                   END AS win_{i}
+            FROM keyed JOIN sizes USING (key) LEFT JOIN big USING (pid)
             """
         )
         row = con.execute(
             f"""
-            SELECT count(*) FILTER (WHERE blk IS NOT NULL),
-                   coalesce(sum(CASE WHEN blk IS NOT NULL THEN n * (n - 1) / 2 END), 0),
-                   count(*) FILTER (WHERE blk IS NULL), coalesce(max(n) FILTER (WHERE blk IS NULL), 0)
-            FROM (SELECT {by_src}any_value(blk_{i}) AS blk, any_value(rep_{i}) AS rep,
-                         count(*) AS n
-                  FROM _rf_blk_{i} GROUP BY {by_src}blk_{i}, rep_{i})
+            SELECT count(DISTINCT key) FILTER (WHERE n <= {int(rule_cap)}),
+                   coalesce(sum(n * (n - 1) / 2) FILTER (WHERE n <= {int(rule_cap)}), 0) /
+                       greatest(1, 1),
+                   count(DISTINCT key) FILTER (WHERE n > {int(rule_cap)}),
+                   coalesce(max(n) FILTER (WHERE n > {int(rule_cap)}), 0)
+            FROM (SELECT {key} AS key, count(*) AS n FROM _rf_prof2 WHERE {not_null}
+                  GROUP BY {by_src}key)
             """
         ).fetchall()[0]
         stats.append(
@@ -551,11 +631,11 @@ def _add_block_keys(
                 "rule": "+".join(cols),
                 "blocks": int(row[0]),
                 "pairs_upper_bound": int(row[1]),
-                "blocks_over_cap_compared_to_representative": int(row[2]),
+                "blocks_over_cap_compared_in_windows": int(row[2]),
                 "largest_block_over_cap": int(row[3]),
             }
         )
-        joins.append(f"LEFT JOIN (SELECT pid, blk_{i}, rep_{i} FROM _rf_blk_{i}) USING (pid)")
+        joins.append(f"LEFT JOIN (SELECT pid, blk_{i}, win_{i} FROM _rf_blk_{i}) USING (pid)")
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _rf_prof_final AS SELECT * FROM _rf_prof2 {' '.join(joins)}"
     )
@@ -576,6 +656,7 @@ def _assemble_profiles(con: duckdb.DuckDBPyConnection) -> None:
                kw.rare[1] AS name_rare1, kw.rare[2] AS name_rare2,
                array_to_string(list_sort(kw.ranked[1:2]), ' ') AS name_rare_pair,
                akw.address_kw, coalesce(akw.address_w_total, 0.0) AS address_w_total,
+               akw.address_info,
                CASE WHEN p.tax_id IS NOT NULL THEN true END AS tax_id_present
         FROM _rf_prof p LEFT JOIN _rf_kw kw USING (_pk) LEFT JOIN _rf_akw akw USING (_pk)
         """

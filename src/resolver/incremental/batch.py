@@ -168,7 +168,7 @@ def run_batch(
     tables = {
         "_ib_touched": drift.touched_names,
         "_ib_before": words.names.select(["k", "pf"]),
-        "_ib_dn": drift.drifted_names,
+        "_ib_df": drift.drifted_folds,
         "_ib_da": drift.drifted_addresses,
         "_ib_swap": swapped_words(con, words.names, drift.words.names, rare_cap),
     }
@@ -178,17 +178,19 @@ def run_batch(
             WITH wanted AS (
                 SELECT k, 'rekey' AS why FROM _ib_touched JOIN _ib_before USING (k)
                 WHERE pf <= $cap
-                UNION ALL SELECT k, 'drift' FROM _ib_dn
                 UNION ALL SELECT w, 'swap' FROM _ib_swap UNION ALL SELECT x, 'swap' FROM _ib_swap
             ), nk AS (SELECT pid, unnest(name_keys) AS k FROM read_parquet($files)
                       WHERE name_keys IS NOT NULL),
                held AS (SELECT DISTINCT pid, k, why FROM nk JOIN wanted USING (k)),
+               fk AS (SELECT pid, unnest(name_folds) AS k FROM read_parquet($files)
+                      WHERE name_folds IS NOT NULL),
                ak AS (SELECT pid, unnest(address_keys) AS k FROM read_parquet($files)
                       WHERE address_keys IS NOT NULL)
             SELECT DISTINCT pid, why FROM held WHERE why <> 'swap'
             UNION SELECT DISTINCT hw.pid, 'rekey' AS why
                   FROM _ib_swap s JOIN held hw ON hw.k = s.w AND hw.why = 'swap'
                   JOIN held hx ON hx.pid = hw.pid AND hx.k = s.x AND hx.why = 'swap'
+            UNION SELECT DISTINCT pid, 'drift' AS why FROM fk JOIN _ib_df USING (k)
             UNION SELECT DISTINCT pid, 'drift' AS why FROM ak JOIN _ib_da USING (k)
             """,
             params={**profiles_in, "cap": rare_cap},
@@ -247,9 +249,18 @@ def run_batch(
         f"CREATE OR REPLACE TEMP VIEW {keymod.DYNAMIC} AS "
         f"SELECT pid, {', '.join(dyn_cols)} FROM _ib_status2"
     )
-    con.execute(
-        f"CREATE OR REPLACE TEMP VIEW {keymod.UIDS} AS SELECT pid, unique_id FROM _ib_status2"
-    )
+    with registered(con, {"_ib_nsort": new_base.select(["pid", "name_fold_string"])}):
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE {keymod.UIDS} AS
+            SELECT s.pid, s.unique_id, f.name_fold_string AS sort_key
+            FROM _ib_status2 s JOIN (
+                SELECT pid, name_fold_string FROM read_parquet($files, union_by_name = true)
+                UNION ALL SELECT pid, name_fold_string FROM _ib_nsort
+            ) f USING (pid)
+            """,
+            profiles_in,
+        )
     changed = pc.unique(
         pa.concat_arrays(
             [
@@ -450,6 +461,9 @@ def run_batch(
         "profiles": n_profiles,
         **entity_counts(clusters, entities),
         "pairs_written": pairs_out.num_rows,
+        "pairs_at_or_above_threshold": int(
+            pc.sum(pc.greater_equal(pairs_out.column("match_probability"), threshold)).as_py() or 0
+        ),
         "threshold": threshold,
         "pairs_floor": floor,
         "prior": prior,
@@ -466,7 +480,7 @@ def run_batch(
             "new_pairs_scored": fresh.num_rows,
             "old_pairs_rescored": rescore.num_rows,
             "old_pairs_no_longer_blocked": dropped.num_rows,
-            "drifted_name_words": drift.drifted_names.num_rows,
+            "drifted_name_words": drift.drifted_folds.num_rows,
             "drifted_address_tokens": drift.drifted_addresses.num_rows,
             "drift_tolerance": float(m["drift_tolerance"]),
             "profiles_reclustered": redone.nodes.num_rows,
@@ -476,6 +490,11 @@ def run_batch(
                 pc.sum(pc.equal(new_rows.column("reason"), SPLIT_PROPOSED)).as_py() or 0
             ),
             "entities_kept_whole": len(set(proposed.column("entity_id").to_pylist())),
+        },
+        "evidence": {  # of this batch's records
+            "columns_with_data": {k: v for k, v in feats.evidence.items() if v},
+            "columns_missing": sorted(k for k, v in feats.evidence.items() if not v),
+            "comparisons_in_model": list(params.comparisons),
         },
         "max_block_size": cap,
         "timings": {k: round(v, 3) for k, v in timings.items()},
@@ -494,12 +513,11 @@ def run_batch(
         {"batch": batch, "date": date, "records": table.num_rows, "source": source}
     )
     profile_segment = _profile_segment(con, new_base, new_keys)
-    for t in ("_ib_status", "_ib_status2", keymod.STATIC):
+    for t in ("_ib_status", "_ib_status2", keymod.STATIC, keymod.UIDS):
         con.execute(f"DROP TABLE IF EXISTS {t}")
-    for v in (keymod.DYNAMIC, keymod.UIDS):
-        con.execute(f"DROP VIEW IF EXISTS {v}")
+    con.execute(f"DROP VIEW IF EXISTS {keymod.DYNAMIC}")
     return Prepared(
-        DedupeResult(clusters, entities, pairs_out, summary),
+        DedupeResult(clusters, entities, pairs_out, summary, model=params),
         batch=batch,
         manifest=manifest,
         segments={"records": records, "profiles": profile_segment, "pairs": segment},
@@ -529,21 +547,27 @@ def _check_new_ids(con, state: State, table: pa.Table, source: str) -> None:
 
 def _counts_for(con, counts: WordCounts, profiles: pa.Table) -> WordCounts:
     """``counts`` restricted to the words of ``profiles`` (weights need no others)."""
-    with registered(
-        con,
-        {
-            "_ib_kc": counts.names,
-            "_ib_ac": counts.addresses,
-            "_ib_p": profiles.select(["name_keys", "address_keys"]),
-        },
-    ):
-        names = con.sql(
-            "SELECT * FROM _ib_kc WHERE k IN (SELECT unnest(name_keys) FROM _ib_p)"
-        ).to_arrow_table()
-        addresses = con.sql(
-            "SELECT * FROM _ib_ac WHERE k IN (SELECT unnest(address_keys) FROM _ib_p)"
-        ).to_arrow_table()
-    return WordCounts(names, addresses, counts.n_cores, counts.n_addresses)
+    tables = {
+        "_ib_kc": counts.names,
+        "_ib_fc": counts.folds,
+        "_ib_ac": counts.addresses,
+        "_ib_p": profiles.select(["name_keys", "name_folds", "address_keys"]),
+    }
+    with registered(con, tables):
+        return WordCounts(
+            *(
+                con.sql(
+                    f"SELECT * FROM {table} WHERE k IN (SELECT unnest({column}) FROM _ib_p)"
+                ).to_arrow_table()
+                for table, column in (
+                    ("_ib_kc", "name_keys"),
+                    ("_ib_fc", "name_folds"),
+                    ("_ib_ac", "address_keys"),
+                )
+            ),
+            counts.n_cores,
+            counts.n_addresses,
+        )
 
 
 def _pids_where(holders: pa.Table, why: str) -> pa.Array:

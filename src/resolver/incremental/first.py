@@ -6,6 +6,7 @@ The clusters and entity ids are the full run's (``resolver dedupe --out`` gives 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 import pyarrow as pa
@@ -93,6 +94,10 @@ def first_run(
         table, params, engine, threshold=threshold, progress=step, keep_internals=True, **kwargs
     )
     internals, result.internals = result.internals, None  # the caller gets the outputs only
+    # the prior the run used (estimated on the data set, see model/prior.py) as a number of
+    # matches per profile: batches keep it, so the prior falls as the state grows
+    n_first = internals.features.profiles.num_rows
+    model = replace(internals.params, expected_matches_per_profile=internals.prior * max(n_first - 1, 1))
     step("state")
     t0 = time.perf_counter()
     con = engine.con
@@ -102,7 +107,7 @@ def first_run(
     base = [
         c
         for c in profiles.column_names
-        if c not in DERIVED_COLUMNS and not c.startswith(("blk_", "rep_")) and c not in KEEP_PROFILE
+        if c not in DERIVED_COLUMNS and not c.startswith(("blk_", "win_")) and c not in KEEP_PROFILE
     ]
     static = ", ".join(f"k.{keymod.key_column(i)}" for i in keymod.static_rules())
     dynamic = ", ".join(f"k.{keymod.key_column(i)}" for i in keymod.dynamic_rules())
@@ -163,7 +168,7 @@ def first_run(
             {
                 "pid_a": pid_a,
                 "pid_b": pid_b,
-                **{c: pairs.column(c) for c in weight_columns(internals.params)},
+                **{c: pairs.column(c) for c in weight_columns(model)},
             }
         ),
         batch=1,
@@ -208,5 +213,5 @@ def first_run(
         words=words,
         lineage=lineage_schema().empty_table(),
         proposed=empty_proposed(),
-        model=internals.params,
+        model=model,
     )

@@ -6,14 +6,18 @@ key expression is ``features.block_key_sql``). Rules on columns derived from wor
 they live in the profile status; the others never change and stay in the profile segments.
 
 A changed profile meets the profiles sharing one of its keys as in a full run: all of them
-when the block (stored and new profiles together) has at most ``max_block_size`` profiles,
-else only the block's representative, its profile with the smallest record id (and the
-representative meets every member). A stored pair that no rule blocks any more (a key
-changed, its block outgrew the cap or got another representative) is dropped, as a full run
-would not score it.
+when the block (stored and new profiles together) has at most ``max_block_size`` profiles.
+A larger block is compared in windows as ``features`` cuts it: its members sorted on the
+folded name (ties: smallest record id), two tilings of ``BLOCK_WINDOW`` profiles, the second
+shifted by half a window. A new member shifts the windows after it, so every window pair of
+a block a batch touched is a candidate (those already stored are not scored again), and the
+stored pairs of its members are checked. A stored pair that no rule blocks any more (a key
+changed, its block outgrew the cap, the windows moved) is dropped, as a full run would not
+score it.
 
 The batch provides the keys of every profile as two temp tables, ``DYNAMIC`` and ``STATIC``
-(``pid`` and the ``key_<i>`` of their rules), and ``UIDS`` (``pid``, ``unique_id``).
+(``pid`` and the ``key_<i>`` of their rules), and ``UIDS`` (``pid``, ``unique_id``,
+``sort_key``: the folded name string).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from resolver.engine import registered
-from resolver.features import WEIGHT_COLUMNS, block_key_sql
+from resolver.features import BLOCK_WINDOW, WEIGHT_COLUMNS, block_key_sql
 from resolver.incremental.state import KEY_HASH_SQL
 from resolver.model.blocking import BLOCKING_RULES
 
@@ -72,17 +76,42 @@ def _key_rows(condition: str) -> str:
     return " UNION ALL ".join(parts)
 
 
+def _windowed(members: str) -> str:
+    """``(rule, key, pid, n, wa, wb)`` of the ``(rule, key, pid)`` rows of ``members``: the
+    block's size and, in a block over the cap, the member's windows of the two tilings
+    (``features._add_block_keys``'s order: folded name, then smallest record id)."""
+    return f"""
+        SELECT rule, key, pid, n,
+               CASE WHEN n > $cap THEN rank // {BLOCK_WINDOW} END AS wa,
+               CASE WHEN n > $cap THEN (rank + {BLOCK_WINDOW // 2}) // {BLOCK_WINDOW} END AS wb
+        FROM (
+            SELECT m.rule, m.key, m.pid, count(*) OVER (PARTITION BY m.rule, m.key) AS n,
+                   row_number() OVER (PARTITION BY m.rule, m.key ORDER BY u.sort_key, u.unique_id)
+                       - 1 AS rank
+            FROM {members} m JOIN {UIDS} u USING (pid)
+        )
+    """
+
+
+def _window_pairs(windowed: str) -> str:
+    """Pairs ``(a, b)`` of members of one block of ``windowed`` that a full run compares."""
+    return f"""
+        SELECT x.pid AS a, y.pid AS b FROM {windowed} x JOIN {windowed} y
+          ON x.rule = y.rule AND x.key = y.key AND x.pid < y.pid
+         AND (x.n <= $cap OR x.wa = y.wa OR x.wb = y.wb)
+    """
+
+
 def candidate_pairs(
     con: duckdb.DuckDBPyConnection, changed: pa.Array, cap: int, also: pa.Array
 ) -> tuple[pa.Table, pa.Array]:
-    """Pairs ``(pid_a < pid_b)`` of the ``changed`` profiles (new, or with changed keys) and of
-    the profiles ``also`` with the profiles they are blocked with; and the members of the blocks
-    over ``cap`` whose stored pairs may have lost their reason (the block just outgrew the cap
-    or got another representative)."""
+    """Pairs ``(pid_a < pid_b)`` a full run compares in the blocks of the ``changed`` profiles
+    (new, or with changed keys) and of the profiles ``also``: the pairs of those profiles in
+    blocks of at most ``cap``, every window pair of larger blocks; and the members of those
+    larger blocks, whose stored pairs may have lost their reason (the windows moved)."""
     changed = pa.array(changed, pa.int64())
     meeting = pc.unique(pa.concat_arrays([changed, pa.array(also, pa.int64())]))
-    tables = {"_ik_q": pa.table({"pid": meeting}), "_ik_changed": pa.table({"pid": changed})}
-    with registered(con, tables):
+    with registered(con, {"_ik_q": pa.table({"pid": meeting})}):
         con.execute(
             "CREATE OR REPLACE TEMP TABLE _ik_qkeys AS "
             + _key_rows("pid IN (SELECT pid FROM _ik_q)")
@@ -92,50 +121,33 @@ def candidate_pairs(
             + _key_rows("{key} IN (SELECT key FROM _ik_qkeys WHERE rule = {i})")
         )
         con.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE _ik_blocks AS
-            SELECT m.rule, m.key, count(*) AS n, arg_min(m.pid, u.unique_id) AS rep,
-                   count(*) FILTER (WHERE m.pid NOT IN (SELECT pid FROM _ik_changed))
-                       AS n_before,
-                   arg_min(m.pid, u.unique_id)
-                       FILTER (WHERE m.pid NOT IN (SELECT pid FROM _ik_changed)) AS rep_before
-            FROM _ik_members m JOIN {UIDS} u USING (pid)
-            GROUP BY m.rule, m.key
-            """
+            "CREATE OR REPLACE TEMP TABLE _ik_win AS " + _windowed("_ik_members"),
+            {"cap": cap},
         )
     try:
-        crowded = con.sql(
-            """
-            SELECT DISTINCT m.pid FROM _ik_members m JOIN _ik_blocks b USING (rule, key)
-            WHERE b.n > $cap AND (b.n_before <= $cap OR b.rep IS DISTINCT FROM b.rep_before)
-            """,
-            params={"cap": cap},
-        ).to_arrow_table()
+        crowded = con.sql("SELECT DISTINCT pid FROM _ik_win WHERE n > $cap", params={"cap": cap})
+        crowded = crowded.to_arrow_table()
         pairs = con.sql(
-            """
-            WITH pairs AS (
+            f"""
+            WITH small AS (
                 SELECT q.pid AS a, m.pid AS b
-                FROM _ik_qkeys q JOIN _ik_blocks b USING (rule, key)
-                JOIN _ik_members m USING (rule, key)
-                WHERE m.pid <> q.pid AND (b.n <= $cap OR q.pid = b.rep)
-                UNION ALL
-                SELECT q.pid AS a, b.rep AS b
-                FROM _ik_qkeys q JOIN _ik_blocks b USING (rule, key)
-                WHERE b.n > $cap AND q.pid <> b.rep
-            )
+                FROM _ik_qkeys q JOIN _ik_win m USING (rule, key)
+                WHERE m.n <= $cap AND m.pid <> q.pid
+            ), big AS (SELECT * FROM _ik_win WHERE n > $cap),
+               pairs AS (SELECT * FROM small UNION ALL {_window_pairs("big")})
             SELECT DISTINCT least(a, b) AS pid_a, greatest(a, b) AS pid_b FROM pairs
             """,
             params={"cap": cap},
         ).to_arrow_table()
         return pairs, crowded.column("pid").combine_chunks()
     finally:
-        for t in ("_ik_qkeys", "_ik_members", "_ik_blocks"):
+        for t in ("_ik_qkeys", "_ik_members", "_ik_win"):
             con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
 def still_blocked(con: duckdb.DuckDBPyConnection, pairs: pa.Table, cap: int) -> pa.Table:
     """The pairs of ``pairs`` (pid_a, pid_b) a full run would still compare: they share a key
-    whose block has at most ``cap`` profiles, or one of them is that block's representative."""
+    whose block has at most ``cap`` profiles, or a window of that larger block."""
     ends = pa.table({"pid": pa.concat_arrays([c.combine_chunks() for c in pairs.columns[:2]])})
     with registered(con, {"_ik_check": pairs.select(["pid_a", "pid_b"]), "_ik_ends": ends}):
         con.execute(
@@ -155,18 +167,19 @@ def still_blocked(con: duckdb.DuckDBPyConnection, pairs: pa.Table, cap: int) -> 
             "CREATE OR REPLACE TEMP TABLE _ik_members AS "
             + _key_rows("{key} IN (SELECT key FROM _ik_shared WHERE rule = {i})")
         )
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _ik_win AS " + _windowed("_ik_members"),
+            {"cap": cap},
+        )
         return con.sql(
-            f"""
-            WITH blocks AS (
-                SELECT m.rule, m.key, count(*) AS n, arg_min(m.pid, u.unique_id) AS rep
-                FROM _ik_members m JOIN {UIDS} u USING (pid)
-                GROUP BY m.rule, m.key
-            )
-            SELECT DISTINCT s.pid_a, s.pid_b FROM _ik_shared s JOIN blocks b USING (rule, key)
-            WHERE b.n <= $cap OR b.rep = s.pid_a OR b.rep = s.pid_b
+            """
+            SELECT DISTINCT s.pid_a, s.pid_b FROM _ik_shared s
+            JOIN _ik_win x ON x.rule = s.rule AND x.key = s.key AND x.pid = s.pid_a
+            JOIN _ik_win y ON y.rule = s.rule AND y.key = s.key AND y.pid = s.pid_b
+            WHERE x.n <= $cap OR x.wa = y.wa OR x.wb = y.wb
             """,
             params={"cap": cap},
         ).to_arrow_table()
     finally:
-        for t in ("_ik_ckeys", "_ik_shared", "_ik_members"):
+        for t in ("_ik_ckeys", "_ik_shared", "_ik_members", "_ik_win"):
             con.execute(f"DROP TABLE IF EXISTS {t}")

@@ -54,6 +54,7 @@ MANIFEST = "state.json"
 MODEL = "state-model.json"
 STATUS = "state-profile-status.parquet"
 NAME_WORDS = "state-name-words.parquet"
+FOLD_WORDS = "state-fold-words.parquet"
 ADDRESS_WORDS = "state-address-words.parquet"
 LINEAGE = "lineage.csv"  # for people; the state reads its Parquet twin
 LINEAGE_STATE = "state-lineage.parquet"
@@ -81,6 +82,7 @@ STATE_FILES = (
     ENTITIES,
     PROPOSED,
     NAME_WORDS,
+    FOLD_WORDS,
     ADDRESS_WORDS,
     LINEAGE_STATE,
 )

@@ -15,6 +15,7 @@ from resolver.incremental.lineage import lineage_schema
 from resolver.incremental.state import (
     ADDRESS_WORDS,
     BATCH,
+    FOLD_WORDS,
     LINEAGE,
     LINEAGE_STATE,
     MAX_SEGMENTS,
@@ -81,6 +82,7 @@ def write_state(
     for name, table in prepared.tables.items():
         write_parquet(table, stage / name)
     write_parquet(prepared.words.names, stage / NAME_WORDS)
+    write_parquet(prepared.words.folds, stage / FOLD_WORDS)
     write_parquet(prepared.words.addresses, stage / ADDRESS_WORDS)
     write_parquet(prepared.lineage, stage / LINEAGE_STATE)
     write_table(prepared.lineage, stage / LINEAGE, "csv")
@@ -91,6 +93,7 @@ def write_state(
 def read_words(state: State) -> WordState:
     return WordState(
         pq.read_table(state.path(NAME_WORDS)),
+        pq.read_table(state.path(FOLD_WORDS)),
         pq.read_table(state.path(ADDRESS_WORDS)),
         int(state.manifest["n_cores"]),
         int(state.manifest["n_addresses"]),

@@ -2,18 +2,20 @@
 
 A batch adds its new profiles to ``pf`` and its names and addresses the state has not seen to
 ``df`` and to the numbers of distinct names and addresses, so the counts stay exactly those a
-full run over every record would compute. Weights follow from the counts (``features``).
+full run over every record would compute. Weights follow from the counts (``features``): name
+evidence from the folded words, rare-word blocking keys from the phonetic keys.
 
-Drift: each word keeps the weight at which the stored pairs holding it were last scored
-(``w_ref``; for name words also the largest weight then, ``wmax_ref``, the denominator of a
-name's rarity). A word *drifted* when its weight, or its weight relative to the largest, moved
-by more than ``DRIFT_TOLERANCE`` (relative) from the reference. A profile holding a drifted
-word meets its blocked profiles again (every pair of it is scored again, and one below the
-pairs floor before may now be kept), and the word's reference becomes its current weight.
-So every stored pair was scored with weights within ``DRIFT_TOLERANCE`` of the references,
-which are within ``DRIFT_TOLERANCE`` of the current weights: a stored pair's word weights are
-off by at most about twice the tolerance, and a rare-word overlap (a ratio of weight sums) by
-at most about four times, relative. See docs/DECISIONS.md for the choice of the tolerance.
+Drift: each folded name word and address token keeps the weight at which the stored pairs
+holding it were last scored (``w_ref``) and the largest weight then (``wmax_ref``, the
+denominator of a name's rarity and of an address's information). A word *drifted* when its
+weight, or its weight relative to the largest, moved by more than ``DRIFT_TOLERANCE``
+(relative) from the reference. A profile holding a drifted word meets its blocked profiles
+again (every pair of it is scored again, and one below the pairs floor before may now be
+kept), and the word's reference becomes its current weight. So every stored pair was scored
+with weights within ``DRIFT_TOLERANCE`` of the references, which are within
+``DRIFT_TOLERANCE`` of the current weights: a stored pair's word weights are off by at most
+about twice the tolerance, and a rare-word overlap (a ratio of weight sums) by at most about
+four times, relative. See docs/DECISIONS.md for the choice of the tolerance.
 """
 
 from __future__ import annotations
@@ -33,14 +35,16 @@ DRIFT_TOLERANCE = 0.02
 class WordState:
     """The stored word statistics: counts plus the reference weights of the drift test."""
 
-    names: pa.Table  # k, df, pf, w_ref, wmax_ref
-    addresses: pa.Table  # k, df, w_ref
+    names: pa.Table  # k, df, pf (phonetic keys)
+    folds: pa.Table  # k, df, w_ref, wmax_ref (folded name words)
+    addresses: pa.Table  # k, df, w_ref, wmax_ref
     n_cores: int
     n_addresses: int
 
     def counts(self) -> WordCounts:
         return WordCounts(
             self.names.select(["k", "df", "pf"]),
+            self.folds.select(["k", "df"]),
             self.addresses.select(["k", "df"]),
             self.n_cores,
             self.n_addresses,
@@ -52,24 +56,29 @@ class Drift:
     """The outcome of a batch for the word statistics."""
 
     words: WordState  # counts after the batch, references moved for the drifted words
-    drifted_names: pa.Table  # k
+    drifted_folds: pa.Table  # k
     drifted_addresses: pa.Table  # k
-    touched_names: pa.Table  # k: name words whose counts the batch changed
+    touched_names: pa.Table  # k: phonetic keys whose counts the batch changed
+
+
+def _with_references(con: duckdb.DuckDBPyConnection, counts: pa.Table, weights: pa.Table) -> pa.Table:
+    with registered(con, {"_iw_c": counts, "_iw_w": weights}):
+        return con.sql(
+            "SELECT c.k, c.df, w.w AS w_ref, w.w_max AS wmax_ref "
+            "FROM _iw_c c JOIN _iw_w w USING (k) ORDER BY c.k"
+        ).to_arrow_table()
 
 
 def initial_state(con: duckdb.DuckDBPyConnection, counts: WordCounts) -> WordState:
     """The word state of a first run: references are the current weights."""
-    names, addresses = word_weights(con, counts)
-    with registered(con, {"_iw_c": counts.names, "_iw_w": names}):
-        name_table = con.sql(
-            "SELECT c.k, c.df, c.pf, w.w AS w_ref, w.w_max AS wmax_ref "
-            "FROM _iw_c c JOIN _iw_w w USING (k) ORDER BY c.k"
-        ).to_arrow_table()
-    with registered(con, {"_iw_c": counts.addresses, "_iw_w": addresses}):
-        address_table = con.sql(
-            "SELECT c.k, c.df, w.w AS w_ref FROM _iw_c c JOIN _iw_w w USING (k) ORDER BY c.k"
-        ).to_arrow_table()
-    return WordState(name_table, address_table, counts.n_cores, counts.n_addresses)
+    folds, addresses = word_weights(con, counts)
+    return WordState(
+        counts.names,
+        _with_references(con, counts.folds, folds),
+        _with_references(con, counts.addresses, addresses),
+        counts.n_cores,
+        counts.n_addresses,
+    )
 
 
 def batch_counts(
@@ -84,7 +93,7 @@ def batch_counts(
         masked = con.sql(
             """
             SELECT CASE WHEN k.core_known THEN NULL ELSE n.name_core END AS name_core,
-                   n.name_keys,
+                   n.name_keys, n.name_folds,
                    CASE WHEN k.address_known THEN NULL ELSE n.address END AS address,
                    n.address_keys
             FROM _iw_new n JOIN _iw_known k USING (pid)
@@ -99,35 +108,56 @@ def apply_batch(
     added: WordCounts,
     tolerance: float = DRIFT_TOLERANCE,
 ) -> Drift:
-    """The word state after the batch, with the words that drifted and those it touched."""
-    counts_sql = """
-        SELECT k, coalesce(s.df, 0) + coalesce(a.df, 0) AS df{pf}
-        FROM _iw_state s FULL JOIN _iw_added a USING (k)
-    """
+    """The word state after the batch, with the words that drifted and the keys it touched."""
     with registered(con, {"_iw_state": words.names, "_iw_added": added.names}):
         names = con.sql(
-            counts_sql.format(pf=", coalesce(s.pf, 0) + coalesce(a.pf, 0) AS pf")
+            """
+            SELECT k, coalesce(s.df, 0) + coalesce(a.df, 0) AS df,
+                   coalesce(s.pf, 0) + coalesce(a.pf, 0) AS pf
+            FROM _iw_state s FULL JOIN _iw_added a USING (k) ORDER BY k
+            """
         ).to_arrow_table()
         touched = con.sql("SELECT k FROM _iw_added WHERE df > 0 OR pf > 0").to_arrow_table()
-    with registered(con, {"_iw_state": words.addresses, "_iw_added": added.addresses}):
-        addresses = con.sql(counts_sql.format(pf="")).to_arrow_table()
+    folds = _grown(con, words.folds, added.folds)
+    addresses = _grown(con, words.addresses, added.addresses)
     merged = WordCounts(
-        names, addresses, words.n_cores + added.n_cores, words.n_addresses + added.n_addresses
+        names,
+        folds,
+        addresses,
+        words.n_cores + added.n_cores,
+        words.n_addresses + added.n_addresses,
     )
-    name_w, address_w = word_weights(con, merged)
-    tables = {
-        "_iw_c": names,
-        "_iw_w": name_w,
-        "_iw_ref": words.names,
-        "_iw_ac": addresses,
-        "_iw_aw": address_w,
-        "_iw_aref": words.addresses,
-    }
-    with registered(con, tables):
+    fold_w, address_w = word_weights(con, merged)
+    fold_state, drifted_folds = _drifted(con, folds, fold_w, words.folds, tolerance)
+    address_state, drifted_addresses = _drifted(
+        con, addresses, address_w, words.addresses, tolerance
+    )
+    state = WordState(names, fold_state, address_state, merged.n_cores, merged.n_addresses)
+    return Drift(state, drifted_folds, drifted_addresses, touched)
+
+
+def _grown(con: duckdb.DuckDBPyConnection, stored: pa.Table, added: pa.Table) -> pa.Table:
+    """``k, df``: the stored document frequencies plus the batch's."""
+    with registered(con, {"_iw_state": stored, "_iw_added": added}):
+        return con.sql(
+            "SELECT k, coalesce(s.df, 0) + coalesce(a.df, 0) AS df "
+            "FROM _iw_state s FULL JOIN _iw_added a USING (k) ORDER BY k"
+        ).to_arrow_table()
+
+
+def _drifted(
+    con: duckdb.DuckDBPyConnection,
+    counts: pa.Table,
+    weights: pa.Table,
+    reference: pa.Table,
+    tolerance: float,
+) -> tuple[pa.Table, pa.Table]:
+    """The words' state (counts, references moved where they drifted) and the drifted words."""
+    with registered(con, {"_iw_c": counts, "_iw_w": weights, "_iw_ref": reference}):
         con.execute(
             """
-            CREATE OR REPLACE TEMP TABLE _iw_names AS
-            SELECT c.k, c.df, c.pf, w.w, w.w_max, r.w_ref, r.wmax_ref,
+            CREATE OR REPLACE TEMP TABLE _iw_words AS
+            SELECT c.k, c.df, w.w, w.w_max, r.w_ref, r.wmax_ref,
                    r.w_ref IS NOT NULL
                    AND (abs(w.w / r.w_ref - 1.0) > $tol
                         OR abs((w.w / w.w_max) / (r.w_ref / r.wmax_ref) - 1.0) > $tol) AS drifted
@@ -135,37 +165,18 @@ def apply_batch(
             """,
             {"tol": tolerance},
         )
-        con.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE _iw_addresses AS
-            SELECT c.k, c.df, w.w, r.w_ref,
-                   r.w_ref IS NOT NULL AND abs(w.w / r.w_ref - 1.0) > $tol AS drifted
-            FROM _iw_ac c JOIN _iw_aw w USING (k) LEFT JOIN _iw_aref r USING (k)
-            """,
-            {"tol": tolerance},
-        )
     try:
-        keep_or_move = "CASE WHEN drifted OR {ref} IS NULL THEN {now} ELSE {ref} END"
-        name_state = con.sql(
-            f"""
-            SELECT k, df, pf, {keep_or_move.format(ref="w_ref", now="w")} AS w_ref,
-                   {keep_or_move.format(ref="wmax_ref", now="w_max")} AS wmax_ref
-            FROM _iw_names ORDER BY k
+        state = con.sql(
+            """
+            SELECT k, df,
+                   CASE WHEN drifted OR w_ref IS NULL THEN w ELSE w_ref END AS w_ref,
+                   CASE WHEN drifted OR wmax_ref IS NULL THEN w_max ELSE wmax_ref END AS wmax_ref
+            FROM _iw_words ORDER BY k
             """
         ).to_arrow_table()
-        address_state = con.sql(
-            f"""
-            SELECT k, df, {keep_or_move.format(ref="w_ref", now="w")} AS w_ref
-            FROM _iw_addresses ORDER BY k
-            """
-        ).to_arrow_table()
-        drifted_names = con.sql("SELECT k FROM _iw_names WHERE drifted").to_arrow_table()
-        drifted_addresses = con.sql("SELECT k FROM _iw_addresses WHERE drifted").to_arrow_table()
+        return state, con.sql("SELECT k FROM _iw_words WHERE drifted").to_arrow_table()
     finally:
-        con.execute("DROP TABLE IF EXISTS _iw_names")
-        con.execute("DROP TABLE IF EXISTS _iw_addresses")
-    state = WordState(name_state, address_state, merged.n_cores, merged.n_addresses)
-    return Drift(state, drifted_names, drifted_addresses, touched)
+        con.execute("DROP TABLE IF EXISTS _iw_words")
 
 
 def swapped_words(
