@@ -321,6 +321,21 @@ def entities_table(
             ).to_arrow_table()
 
 
+def groups_to_score(
+    n: int, left: np.ndarray, right: np.ndarray, prob: np.ndarray, threshold: float
+) -> np.ndarray:
+    """Per node 0..n-1 of the scored pairs (``left``, ``right``, ``prob``): the label of its
+    candidate entity if that entity is to be scored whole (``_score_within_groups``), else -1."""
+    strong = prob >= threshold
+    labels = component_labels(n, left[strong], right[strong])
+    sizes = np.bincount(labels, minlength=n)
+    inside = labels[left] == labels[right]
+    scored = np.bincount(labels[left[inside]], minlength=n)
+    sparse = scored < MIN_SCORED_SHARE * sizes * (sizes - 1) / 2
+    chosen = (sizes[labels] >= 3) & (sizes[labels] <= MAX_RESCORED_GROUP) & sparse[labels]
+    return np.where(chosen, labels, -1)
+
+
 def _score_within_groups(
     engine: Engine,
     params: ModelParams,
@@ -342,15 +357,9 @@ def _score_within_groups(
     ids = profiles.column("unique_id").combine_chunks()
     left = pc.index_in(pairs.column("id_l"), value_set=ids).to_numpy()
     right = pc.index_in(pairs.column("id_r"), value_set=ids).to_numpy()
-    strong = pc.greater_equal(pairs.column("match_probability"), threshold).to_numpy(
-        zero_copy_only=False
-    )
-    labels = component_labels(len(ids), left[strong], right[strong])
-    sizes = np.bincount(labels, minlength=len(ids))
-    inside = labels[left] == labels[right]
-    scored = np.bincount(labels[left[inside]], minlength=len(ids))
-    sparse = scored < MIN_SCORED_SHARE * sizes * (sizes - 1) / 2
-    chosen = (sizes[labels] >= 3) & (sizes[labels] <= MAX_RESCORED_GROUP) & sparse[labels]
+    prob = pairs.column("match_probability").to_numpy()
+    labels = groups_to_score(len(ids), left, right, prob, threshold)
+    chosen = labels >= 0
     if not chosen.any():
         return pairs, 0
     group = pa.array(np.where(chosen, labels, 0), pa.int64())

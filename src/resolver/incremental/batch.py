@@ -24,11 +24,12 @@ import logging
 import time
 from collections.abc import Callable
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from resolver.dedupe import DedupeResult, entities_table, entity_counts
+from resolver.dedupe import DedupeResult, entities_table, entity_counts, groups_to_score
 from resolver.engine import Engine, registered
 from resolver.errors import InputError
 from resolver.features import DERIVED_COLUMNS, WordCounts, build_features, rare_word_cap
@@ -319,17 +320,21 @@ def run_batch(
     n_profiles = int(con.execute("SELECT count(*) FROM _ib_status2").fetchall()[0][0])
     prior = params.prior_for(n_profiles)
     to_score = pa.concat_tables([fresh, rescore.cast(fresh.schema)])
-    involved = pc.unique(
-        pa.concat_arrays([c.combine_chunks() for c in to_score.select(["pid_a", "pid_b"]).columns])
-    )
-    stored_involved = pc.filter(involved, pc.invert(pc.is_in(involved, new_base.column("pid"))))
-    stored_weighted = weigh(_fetch_profiles(con, state, stored_involved, "_ib_status2"))
-    involved_profiles = pa.concat_tables(
-        [stored_weighted, new_weighted.select(stored_weighted.column_names)]
-    )
-    scored = _with_probability(
-        score_profile_pairs(engine, params, prior, involved_profiles, to_score), columns, prior
-    )
+
+    def score(pairs: pa.Table) -> pa.Table:
+        """``pairs`` (pid_a, pid_b) scored with the state's model and the current prior."""
+        ends = pc.unique(
+            pa.concat_arrays([c.combine_chunks() for c in pairs.select(["pid_a", "pid_b"]).columns])
+        )
+        stored_ends = pc.filter(ends, pc.invert(pc.is_in(ends, new_base.column("pid"))))
+        stored_weighted = weigh(_fetch_profiles(con, state, stored_ends, "_ib_status2"))
+        profiles = pa.concat_tables(
+            [stored_weighted, new_weighted.select(stored_weighted.column_names)]
+        )
+        scored = score_profile_pairs(engine, params, prior, profiles, pairs)
+        return _with_probability(scored, columns, prior)
+
+    scored = score(to_score)
     is_rescore = pc.is_in(_pair_key(scored), value_set=_pair_key(rescore)).to_numpy(
         zero_copy_only=False
     )
@@ -405,9 +410,11 @@ def run_batch(
             "WHERE pid IN (SELECT pid FROM _ib_region)"
         ).to_arrow_table()
     region_pairs = _with_probability(region_pairs, columns, prior)
-    region_pairs = region_pairs.filter(
-        pc.greater_equal(region_pairs.column("match_probability"), floor)
-    )
+    region_pairs, within = _within_groups(con, nodes, region_pairs, floor, threshold, score)
+    if within.num_rows:
+        segment = pa.concat_tables(
+            [segment, stored_pairs(within.select(["pid_a", "pid_b", *columns]), batch)]
+        )
     date = now()
     redone = recluster(con, nodes, region_pairs, threshold, date=date, batch=batch)
     with registered(con, {"_ib_redone": redone.nodes}):
@@ -452,7 +459,9 @@ def run_batch(
         ]
     )
     clusters, entities, proposed = _outputs(engine, state, records, status, parts, stale_entities)
-    pairs_out = _pairs_output(con, scored, status)
+    pairs_out = _pairs_output(
+        con, pa.concat_tables([scored, within.select(scored.column_names)]), status
+    )
     timings["outputs_s"] = time.perf_counter() - t5
     timings["total_s"] = time.perf_counter() - t0
 
@@ -480,6 +489,7 @@ def run_batch(
             "new_pairs_scored": fresh.num_rows,
             "old_pairs_rescored": rescore.num_rows,
             "old_pairs_no_longer_blocked": dropped.num_rows,
+            "pairs_scored_within_candidate_entities": within.num_rows,
             "drifted_name_words": drift.drifted_folds.num_rows,
             "drifted_address_tokens": drift.drifted_addresses.num_rows,
             "drift_tolerance": float(m["drift_tolerance"]),
@@ -568,6 +578,49 @@ def _counts_for(con, counts: WordCounts, profiles: pa.Table) -> WordCounts:
             counts.n_cores,
             counts.n_addresses,
         )
+
+
+def _within_groups(
+    con, nodes: pa.Table, pairs: pa.Table, floor: float, threshold: float, score
+) -> tuple[pa.Table, pa.Table]:
+    """The pairs of the re-clustered regions as a full run clusters them: those at or above
+    the floor, and every pair inside a candidate entity that ``dedupe.groups_to_score`` picks
+    (the missing ones scored with ``score``). Returns them and the pairs scored here."""
+    pids = np.sort(nodes.column("pid").to_numpy())
+    above = pairs.filter(pc.greater_equal(pairs.column("match_probability"), floor))
+    labels = groups_to_score(
+        len(pids),
+        np.searchsorted(pids, above.column("pid_a").to_numpy()),
+        np.searchsorted(pids, above.column("pid_b").to_numpy()),
+        above.column("match_probability").to_numpy(),
+        threshold,
+    )
+    if not (labels >= 0).any():
+        return above, pairs.schema.empty_table()
+    chosen = pa.table({"pid": pids[labels >= 0], "grp": labels[labels >= 0]})
+    with registered(con, {"_ib_grp": chosen, "_ib_rp": pairs.select(["pid_a", "pid_b"])}):
+        missing = con.sql(
+            """
+            SELECT a.pid AS pid_a, b.pid AS pid_b
+            FROM _ib_grp a JOIN _ib_grp b ON a.grp = b.grp AND a.pid < b.pid
+            ANTI JOIN _ib_rp p ON p.pid_a = a.pid AND p.pid_b = b.pid
+            """
+        ).to_arrow_table()
+        same = con.sql(
+            """
+            SELECT p.pid_a, p.pid_b FROM _ib_rp p
+            JOIN _ib_grp a ON a.pid = p.pid_a JOIN _ib_grp b ON b.pid = p.pid_b
+            WHERE a.grp = b.grp
+            """
+        ).to_arrow_table()
+    below = pairs.filter(
+        pc.and_(
+            pc.is_in(_pair_key(pairs), value_set=_pair_key(same)),
+            pc.less(pairs.column("match_probability"), floor),
+        )
+    )
+    within = score(missing).select(pairs.column_names)
+    return pa.concat_tables([above, below, within]), within
 
 
 def _pids_where(holders: pa.Table, why: str) -> pa.Array:

@@ -97,7 +97,9 @@ def first_run(
     # the prior the run used (estimated on the data set, see model/prior.py) as a number of
     # matches per profile: batches keep it, so the prior falls as the state grows
     n_first = internals.features.profiles.num_rows
-    model = replace(internals.params, expected_matches_per_profile=internals.prior * max(n_first - 1, 1))
+    model = replace(
+        internals.params, expected_matches_per_profile=internals.prior * max(n_first - 1, 1)
+    )
     step("state")
     t0 = time.perf_counter()
     con = engine.con

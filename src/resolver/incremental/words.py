@@ -61,7 +61,9 @@ class Drift:
     touched_names: pa.Table  # k: phonetic keys whose counts the batch changed
 
 
-def _with_references(con: duckdb.DuckDBPyConnection, counts: pa.Table, weights: pa.Table) -> pa.Table:
+def _with_references(
+    con: duckdb.DuckDBPyConnection, counts: pa.Table, weights: pa.Table
+) -> pa.Table:
     with registered(con, {"_iw_c": counts, "_iw_w": weights}):
         return con.sql(
             "SELECT c.k, c.df, w.w AS w_ref, w.w_max AS wmax_ref "
