@@ -156,17 +156,25 @@ def test_reconcile_survivor_ties_splits_and_new_ids():
     assert alone.new_entities == 1
 
 
+@pytest.mark.parametrize("max_block_size", [None, 3], ids=["default", "windowed-blocks"])
 def test_batches_equal_a_full_run_with_the_states_model_up_to_listed_splits(
-    tmp_path, records, resolver
+    tmp_path, records, resolver, max_block_size
 ):
     """The partition after batches is a full run's (with the parameters the state fitted on
     its first batch), except where an entity was kept whole: then proposed_splits.csv lists
-    exactly the parts the full run makes."""
+    exactly the parts the full run makes. With a block size of 3 many name blocks are over
+    the cap and compared in windows, which new members shift."""
     state = tmp_path / "state"
     for part in batches(records, 5):
-        result = resolver.update(state, part)
+        result = resolver.update(state, part, max_block_size=max_block_size)
+    if max_block_size is not None:
+        blocking = json.loads((state / "summary.json").read_text())
+        assert blocking["max_block_size"] == max_block_size
     params = ModelParams.load(state / "state-model.json")
-    full = dedupe(records, params, Engine(), adapt=False)
+    kwargs = {} if max_block_size is None else {"max_block_size": max_block_size}
+    full = dedupe(records, params, Engine(), adapt=False, **kwargs)
+    if max_block_size is not None:
+        assert any(r["blocks_over_cap_compared_in_windows"] for r in full.summary["blocking"])
     proposed = read_csv(state / "proposed_splits.csv")
     applied = entity_of(result)
     parts = proposed.entity_id + "/" + proposed.proposed_part

@@ -148,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         choices=("csv", "parquet"),
         default=None,
-        help="clusters/entities format (default: csv; with --into, the state's)",
+        help="clusters/entities format (default: csv); with --into, the state's after its first run",
     )
     p.add_argument(
         "--max-block-size",
