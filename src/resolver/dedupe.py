@@ -191,10 +191,7 @@ def dedupe(
         "records": table.num_rows,
         "profiles": n_profiles,
         **entity_counts(assigned, entities),
-        "pairs_written": pairs.num_rows,
-        "pairs_at_or_above_threshold": int(
-            pc.sum(pc.greater_equal(pairs.column("match_probability"), threshold)).as_py() or 0
-        ),
+        **pair_counts(pairs, threshold),
         "threshold": threshold,
         "pairs_floor": floor,
         "pairs_scored_within_candidate_entities": rescored,
@@ -202,11 +199,7 @@ def dedupe(
         "prior_model": model_prior,
         "prior_method": prior_method,
         "m_measured_on_pairs": remeasured,
-        "evidence": {
-            "columns_with_data": {k: v for k, v in features.evidence.items() if v},
-            "columns_missing": sorted(k for k, v in features.evidence.items() if not v),
-            "comparisons_in_model": list(params.comparisons),
-        },
+        "evidence": evidence_summary(features.evidence, params),
         "blocking": features.blocking,
         "max_block_size": max_block_size,
         "timings": {k: round(v, 3) for k, v in timings.items()},
@@ -225,6 +218,24 @@ def entity_counts(clusters: pa.Table, entities: pa.Table) -> dict[str, int]:
         "entities_with_several_records": int(pc.sum(pc.greater(sizes, 1)).as_py() or 0),
         "largest_entity": int(pc.max(sizes).as_py() or 0),
         "unmatchable_records": int(pc.sum(clusters.column("unmatchable")).as_py() or 0),
+    }
+
+
+def pair_counts(pairs: pa.Table, threshold: float) -> dict[str, int]:
+    """The summary's counts of the pairs written."""
+    at = pc.greater_equal(pairs.column("match_probability"), threshold)
+    return {
+        "pairs_written": pairs.num_rows,
+        "pairs_at_or_above_threshold": int(pc.sum(at).as_py() or 0),
+    }
+
+
+def evidence_summary(evidence: dict[str, int], params: ModelParams) -> dict[str, Any]:
+    """The summary's account of the columns with data and the model's comparisons."""
+    return {
+        "columns_with_data": {k: v for k, v in evidence.items() if v},
+        "columns_missing": sorted(k for k, v in evidence.items() if not v),
+        "comparisons_in_model": list(params.comparisons),
     }
 
 

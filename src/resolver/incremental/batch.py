@@ -29,7 +29,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from resolver.dedupe import DedupeResult, entities_table, entity_counts, groups_to_score
+from resolver.dedupe import (
+    DedupeResult,
+    entities_table,
+    entity_counts,
+    evidence_summary,
+    groups_to_score,
+    pair_counts,
+)
 from resolver.engine import Engine, registered
 from resolver.errors import InputError
 from resolver.features import DERIVED_COLUMNS, WordCounts, build_features, rare_word_cap
@@ -469,10 +476,7 @@ def run_batch(
         "records": clusters.num_rows,
         "profiles": n_profiles,
         **entity_counts(clusters, entities),
-        "pairs_written": pairs_out.num_rows,
-        "pairs_at_or_above_threshold": int(
-            pc.sum(pc.greater_equal(pairs_out.column("match_probability"), threshold)).as_py() or 0
-        ),
+        **pair_counts(pairs_out, threshold),
         "threshold": threshold,
         "pairs_floor": floor,
         "prior": prior,
@@ -501,11 +505,7 @@ def run_batch(
             ),
             "entities_kept_whole": len(set(proposed.column("entity_id").to_pylist())),
         },
-        "evidence": {  # of this batch's records
-            "columns_with_data": {k: v for k, v in feats.evidence.items() if v},
-            "columns_missing": sorted(k for k, v in feats.evidence.items() if not v),
-            "comparisons_in_model": list(params.comparisons),
-        },
+        "evidence": evidence_summary(feats.evidence, params),  # of this batch's records
         "max_block_size": cap,
         "timings": {k: round(v, 3) for k, v in timings.items()},
         "backend": engine.backend,

@@ -93,25 +93,19 @@ def _windowed(members: str) -> str:
     """
 
 
-def _window_pairs(windowed: str) -> str:
-    """Pairs ``(a, b)`` of members of one block of ``windowed`` that a full run compares."""
-    return f"""
-        SELECT x.pid AS a, y.pid AS b FROM {windowed} x JOIN {windowed} y
-          ON x.rule = y.rule AND x.key = y.key AND x.pid < y.pid
-         AND (x.n <= $cap OR x.wa = y.wa OR x.wb = y.wb)
-    """
-
-
 def candidate_pairs(
     con: duckdb.DuckDBPyConnection, changed: pa.Array, cap: int, also: pa.Array
 ) -> tuple[pa.Table, pa.Array]:
-    """Pairs ``(pid_a < pid_b)`` a full run compares in the blocks of the ``changed`` profiles
-    (new, or with changed keys) and of the profiles ``also``: the pairs of those profiles in
-    blocks of at most ``cap``, every window pair of larger blocks; and the members of those
-    larger blocks, whose stored pairs may have lost their reason (the windows moved)."""
+    """Pairs ``(pid_a < pid_b)`` a full run compares now but the state has not compared with
+    the weights it has now: in the blocks of the ``changed`` profiles (new, or with changed
+    keys) and of the profiles ``also`` (drifted weights), every pair of those profiles, and in
+    blocks over ``cap`` the window pairs of other members that shared no window before the
+    batch. Also the other members of those larger blocks whose place moved: their stored pairs
+    may have lost their reason."""
     changed = pa.array(changed, pa.int64())
     meeting = pc.unique(pa.concat_arrays([changed, pa.array(also, pa.int64())]))
-    with registered(con, {"_ik_q": pa.table({"pid": meeting})}):
+    tables = {"_ik_q": pa.table({"pid": meeting}), "_ik_changed": pa.table({"pid": changed})}
+    with registered(con, tables):
         con.execute(
             "CREATE OR REPLACE TEMP TABLE _ik_qkeys AS "
             + _key_rows("pid IN (SELECT pid FROM _ik_q)")
@@ -120,22 +114,55 @@ def candidate_pairs(
             "CREATE OR REPLACE TEMP TABLE _ik_members AS "
             + _key_rows("{key} IN (SELECT key FROM _ik_qkeys WHERE rule = {i})")
         )
+        # windows now, and before the batch (the members that are not changed)
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE _ik_win AS " + _windowed("_ik_members"),
+            f"""
+            CREATE OR REPLACE TEMP TABLE _ik_win AS
+            SELECT rule, key, pid, n, before, pid IN (SELECT pid FROM _ik_q) AS q,
+                   rank // {BLOCK_WINDOW} AS wa, (rank + {BLOCK_WINDOW // 2}) // {BLOCK_WINDOW} AS wb,
+                   n_before > $cap AND rank0 // {BLOCK_WINDOW} IS NOT NULL AS windowed_before,
+                   rank0 // {BLOCK_WINDOW} AS wa0,
+                   (rank0 + {BLOCK_WINDOW // 2}) // {BLOCK_WINDOW} AS wb0, rank0
+            FROM (
+                SELECT m.rule, m.key, m.pid, c.pid IS NULL AS before,
+                       count(*) OVER (PARTITION BY m.rule, m.key) AS n,
+                       count(*) FILTER (WHERE c.pid IS NULL)
+                           OVER (PARTITION BY m.rule, m.key) AS n_before,
+                       row_number() OVER (PARTITION BY m.rule, m.key
+                                          ORDER BY u.sort_key, u.unique_id) - 1 AS rank,
+                       CASE WHEN c.pid IS NULL THEN row_number() OVER (
+                           PARTITION BY m.rule, m.key, c.pid IS NULL
+                           ORDER BY u.sort_key, u.unique_id) - 1 END AS rank0
+                FROM _ik_members m JOIN {UIDS} u USING (pid) LEFT JOIN _ik_changed c USING (pid)
+            )
+            """,
             {"cap": cap},
         )
     try:
-        crowded = con.sql("SELECT DISTINCT pid FROM _ik_win WHERE n > $cap", params={"cap": cap})
-        crowded = crowded.to_arrow_table()
+        crowded = con.sql(
+            """
+            SELECT DISTINCT pid FROM _ik_win
+            WHERE n > $cap AND before AND (NOT windowed_before OR wa <> wa0 OR wb <> wb0)
+            """,
+            params={"cap": cap},
+        ).to_arrow_table()
         pairs = con.sql(
-            f"""
+            """
             WITH small AS (
                 SELECT q.pid AS a, m.pid AS b
                 FROM _ik_qkeys q JOIN _ik_win m USING (rule, key)
                 WHERE m.n <= $cap AND m.pid <> q.pid
             ), big AS (SELECT * FROM _ik_win WHERE n > $cap),
-               pairs AS (SELECT * FROM small UNION ALL {_window_pairs("big")})
-            SELECT DISTINCT least(a, b) AS pid_a, greatest(a, b) AS pid_b FROM pairs
+               windowed AS (
+                SELECT x.pid AS a, y.pid AS b FROM big x JOIN big y
+                  ON x.rule = y.rule AND x.key = y.key AND x.pid < y.pid
+                 AND (x.wa = y.wa OR x.wb = y.wb)
+                WHERE x.q OR y.q OR NOT (
+                    x.before AND y.before
+                    AND (NOT x.windowed_before OR x.wa0 = y.wa0 OR x.wb0 = y.wb0))
+            )
+            SELECT DISTINCT least(a, b) AS pid_a, greatest(a, b) AS pid_b
+            FROM (SELECT * FROM small UNION ALL SELECT * FROM windowed)
             """,
             params={"cap": cap},
         ).to_arrow_table()
