@@ -175,6 +175,9 @@ def test_batches_equal_a_full_run_with_the_states_model_up_to_listed_splits(
     full = dedupe(records, params, Engine(), adapt=False, **kwargs)
     if max_block_size is not None:
         assert any(r["blocks_over_cap_compared_in_windows"] for r in full.summary["blocking"])
+        # every pair the full run scores (windows included) is one the state holds
+        ids = zip(full.pairs["id_l"].to_pylist(), full.pairs["id_r"].to_pylist(), strict=True)
+        assert set(ids) <= _stored(state)
     proposed = read_csv(state / "proposed_splits.csv")
     applied = entity_of(result)
     parts = proposed.entity_id + "/" + proposed.proposed_part
@@ -184,6 +187,27 @@ def test_batches_equal_a_full_run_with_the_states_model_up_to_listed_splits(
     kept_whole = set(proposed.entity_id)
     differ = _differing_records(entity_of(result), entity_of(full))
     assert {entity_of(result)[r] for r in differ} <= kept_whole
+
+
+def _stored(state: Path) -> set[tuple[str, str]]:
+    """The pairs a state holds, as (smaller, larger) record ids of their profiles."""
+    import duckdb
+    import pyarrow.parquet as pq
+
+    from resolver.incremental.state import latest_pairs_sql
+
+    manifest = json.loads((state / "state.json").read_text())
+    con = duckdb.connect()
+    con.register("status", pq.read_table(state / "state-profile-status.parquet"))
+    rows = con.execute(
+        f"""
+        SELECT least(a.unique_id, b.unique_id), greatest(a.unique_id, b.unique_id)
+        FROM ({latest_pairs_sql()}) p
+        JOIN status a ON a.pid = p.pid_a JOIN status b ON b.pid = p.pid_b
+        """,
+        {"files": [str(state / f) for f in manifest["segments"]["pairs"]]},
+    ).fetchall()
+    return set(rows)
 
 
 def _same_partition(a: dict[str, str], b: dict[str, str]) -> bool:

@@ -9,11 +9,10 @@ A changed profile meets the profiles sharing one of its keys as in a full run: a
 when the block (stored and new profiles together) has at most ``max_block_size`` profiles.
 A larger block is compared in windows as ``features`` cuts it: its members sorted on the
 folded name (ties: smallest record id), two tilings of ``BLOCK_WINDOW`` profiles, the second
-shifted by half a window. A new member shifts the windows after it, so every window pair of
-a block a batch touched is a candidate (those already stored are not scored again), and the
-stored pairs of its members are checked. A stored pair that no rule blocks any more (a key
-changed, its block outgrew the cap, the windows moved) is dropped, as a full run would not
-score it.
+shifted by half a window. A new member shifts the windows after it: the window pairs that
+shared no window before the batch are candidates too, and the stored pairs of the members
+whose window moved are checked. A stored pair that no rule blocks any more (a key changed,
+its block outgrew the cap, the windows moved) is dropped, as a full run would not score it.
 
 The batch provides the keys of every profile as two temp tables, ``DYNAMIC`` and ``STATIC``
 (``pid`` and the ``key_<i>`` of their rules), and ``UIDS`` (``pid``, ``unique_id``,
