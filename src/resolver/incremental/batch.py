@@ -619,7 +619,11 @@ def _within_groups(
             pc.less(pairs.column("match_probability"), floor),
         )
     )
-    within = score(missing).select(pairs.column_names)
+    within = (
+        score(missing).select(pairs.column_names)
+        if missing.num_rows
+        else pairs.schema.empty_table()
+    )
     return pa.concat_tables([above, below, within]), within
 
 
