@@ -121,7 +121,7 @@ def candidate_pairs(
                    rank // {BLOCK_WINDOW} AS wa, (rank + {BLOCK_WINDOW // 2}) // {BLOCK_WINDOW} AS wb,
                    n_before > $cap AND rank0 // {BLOCK_WINDOW} IS NOT NULL AS windowed_before,
                    rank0 // {BLOCK_WINDOW} AS wa0,
-                   (rank0 + {BLOCK_WINDOW // 2}) // {BLOCK_WINDOW} AS wb0, rank0
+                   (rank0 + {BLOCK_WINDOW // 2}) // {BLOCK_WINDOW} AS wb0
             FROM (
                 SELECT m.rule, m.key, m.pid, c.pid IS NULL AS before,
                        count(*) OVER (PARTITION BY m.rule, m.key) AS n,
