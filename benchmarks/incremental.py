@@ -84,15 +84,21 @@ def compare(incremental: dict[str, str], full: dict[str, str]) -> dict[str, Any]
         return {record: frozen[entity] for record, entity in part.items()}
 
     a, b = members(incremental), members(full)
-    differ = sorted(r for r in a if a[r] != b.get(r))
+    # records whose (incremental, full) entities differ; each pair of entities is compared once
+    # (a large entity would otherwise be compared once per record)
+    pairs_of = {}
+    for r in a:
+        key = (incremental[r], full.get(r))
+        pairs_of.setdefault(key, []).append(r)
+    differ, examples = [], []
+    for records in sorted(pairs_of.values(), key=min):
+        group_a, group_b = a[records[0]], b.get(records[0])
+        if group_a == group_b:
+            continue
+        differ += records
+        if len(examples) < 5:
+            examples.append((sorted(group_a)[:6], sorted(group_b or ())[:6]))
     pw = pairwise_metrics(pd.Series(incremental), pd.Series(full))
-    examples = []
-    for record in differ:
-        if len(examples) >= 5:
-            break
-        pair = (sorted(a[record])[:6], sorted(b[record])[:6])
-        if pair not in examples:
-            examples.append(pair)
     return {
         "records": len(a),
         "differing_records": len(differ),
@@ -152,6 +158,10 @@ def run_step(step: str, work: Path, out_json: Path) -> None:
 def child(step: str, work: Path) -> dict[str, Any]:
     """Run one step in a fresh process; its report, with the load average around it."""
     out_json = work / f"{step}.json"
+    if out_json.is_file():  # --resume: a step an interrupted run finished
+        report = json.loads(out_json.read_text())
+        report.update(status="ok (read from an interrupted run; load average not recorded)")
+        return report
     cmd = [sys.executable, "-m", "benchmarks.incremental", "--step", step, "--work", str(work)]
     load_before = os.getloadavg()
     done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
@@ -193,7 +203,7 @@ def speed_scenario(rows: int, batch: int, root: Path, work: Path) -> dict[str, A
         run = runs[step]
         shown = (
             f"{run['seconds']:7.1f} s {run['peak_mb']:7.0f} MB"
-            if run["status"] == "ok"
+            if run["status"].startswith("ok")
             else run["status"]
         )
         print(f"   {step:6s} {shown}", flush=True)
@@ -201,7 +211,7 @@ def speed_scenario(rows: int, batch: int, root: Path, work: Path) -> dict[str, A
     applied = read_partition(work / "state", proposed=True)
     out: dict[str, Any] = {"rows": rows, "batch": batch, "runs": runs}
     for name in ("full", "fixed"):
-        if runs[name]["status"] == "ok":
+        if runs[name]["status"].startswith("ok"):
             full = read_partition(work / name)
             out[f"vs_{name}"] = compare(incremental, full)
             out[f"vs_{name}_after_proposed_splits"] = compare(applied, full)
@@ -311,6 +321,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--results-dir", type=Path, default=None, help="default results/")
     parser.add_argument("--step", choices=STEPS, help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--resume",
+        type=Path,
+        default=None,
+        help="work folder of an interrupted run: its finished steps are read, not run again",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.step:
@@ -320,7 +336,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     load_start = list(os.getloadavg())
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="resolver-bench-incremental-") as tmp:
-        work = Path(tmp)
+        work = args.resume or Path(tmp)
         root = args.data_root or work
         print(f"\n== speed: {batch:,} records into a state of {rows:,}", flush=True)
         speed = speed_scenario(rows, batch, root, work)
