@@ -33,6 +33,7 @@ BENCHMARKS = (
     "dedupe_quality",
     "seed_sweep",
     "speed",
+    "incremental",
     "screening",
     "false_alerts",
     "name_pairs",

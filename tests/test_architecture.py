@@ -24,6 +24,7 @@ LAYERS = {
     "resolver.cluster": 4,
     "resolver.pairs": 4,
     "resolver.dedupe": 4,
+    "resolver.incremental": 4,
     "resolver.screening": 4,
     "resolver.evaluate": 4,
     "resolver.synth": 4,

@@ -50,8 +50,18 @@ def component_labels(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         labels = new
 
 
-def _greedy_merge(left: np.ndarray, right: np.ndarray, prob: np.ndarray, threshold: float):
-    """Greedy average linkage over one set of contested pairs: node -> representative (min)."""
+def _greedy_merge(
+    left: np.ndarray,
+    right: np.ndarray,
+    prob: np.ndarray,
+    threshold: float,
+    slack: list[float] | None = None,
+):
+    """Greedy average linkage over one set of contested pairs: node -> representative (min).
+
+    ``slack`` (one float) gets the smallest amount by which a merge's mean probability passed
+    the bar.
+    """
     nodes = np.unique(np.concatenate([left, right]))
     parent = {int(i): int(i) for i in nodes}
     members: dict[int, list[int]] = {int(i): [int(i)] for i in nodes}
@@ -77,6 +87,8 @@ def _greedy_merge(left: np.ndarray, right: np.ndarray, prob: np.ndarray, thresho
         total, count = links[a].get(b, (0.0, 0.0))
         if count == 0 or total / count < LINK_FACTOR * threshold:
             continue
+        if slack is not None:
+            slack[0] = min(slack[0], total / count - LINK_FACTOR * threshold)
         keep, gone = (a, b) if len(members[a]) >= len(members[b]) else (b, a)
         parent[gone] = keep
         members[keep].extend(members.pop(gone))
@@ -94,12 +106,20 @@ def _greedy_merge(left: np.ndarray, right: np.ndarray, prob: np.ndarray, thresho
 
 
 def cluster_pairs(
-    n: int, left: np.ndarray, right: np.ndarray, prob: np.ndarray, threshold: float
+    n: int,
+    left: np.ndarray,
+    right: np.ndarray,
+    prob: np.ndarray,
+    threshold: float,
+    merge_slack: np.ndarray | None = None,
 ) -> np.ndarray:
     """Cluster representative (smallest node index) for nodes 0..n-1 from scored pairs.
 
     Nodes are indices in sorted id order, so the representative is the smallest id and the
-    result does not depend on the order of the pairs.
+    result does not depend on the order of the pairs. ``merge_slack`` (n floats, if given)
+    gets for the nodes of each contested component the smallest margin by which one of its
+    merges passed the bar (incremental resolution: how far probabilities may fall before the
+    outcome can change); other nodes are left as they are.
     """
     left = np.asarray(left, dtype=np.int64)
     right = np.asarray(right, dtype=np.int64)
@@ -119,8 +139,12 @@ def cluster_pairs(
     sel = sel[np.argsort(comp[sel], kind="stable")]
     bounds = np.flatnonzero(np.diff(comp[sel])) + 1
     for part in np.split(sel, bounds):
-        for node, rep in _greedy_merge(left[part], right[part], prob[part], threshold).items():
+        slack = [np.inf]
+        merged = _greedy_merge(left[part], right[part], prob[part], threshold, slack)
+        for node, rep in merged.items():
             result[node] = rep
+        if merge_slack is not None:
+            merge_slack[list(merged)] = slack[0]
     return result
 
 
@@ -139,6 +163,11 @@ def cluster_profiles(pairs: pa.Table, profile_ids: pa.Array, threshold: float) -
     )
 
 
+def entity_id_sql(smallest_id: str) -> str:
+    """SQL of the entity id made from an entity's smallest record id (SQL expression)."""
+    return f"'E' || substr(sha256({smallest_id}), 1, 16)"
+
+
 def assign_entities(
     con: duckdb.DuckDBPyConnection, records: pa.Table, clusters: pa.Table
 ) -> pa.Table:
@@ -149,14 +178,13 @@ def assign_entities(
     """
     with registered(con, {"_cl_records": records, "_cl_clusters": clusters}):
         return con.sql(
-            """
+            f"""
             WITH rc AS (
                 SELECT r.row, r.id, r.unmatchable,
                        coalesce(c.cluster_id, r.profile_id) AS cid
                 FROM _cl_records r LEFT JOIN _cl_clusters c ON c.unique_id = r.profile_id
             )
-            SELECT row,
-                   'E' || substr(sha256(min(id) OVER (PARTITION BY cid)), 1, 16) AS entity_id,
+            SELECT row, {entity_id_sql("min(id) OVER (PARTITION BY cid)")} AS entity_id,
                    count(*) OVER (PARTITION BY cid) AS cluster_size,
                    unmatchable
             FROM rc ORDER BY row
