@@ -6,7 +6,7 @@ import logging
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
@@ -20,6 +20,9 @@ from resolver.io.readers import read_records
 from resolver.model.params import ModelParams, default_model_path, is_model_file
 from resolver.model.scoring import check_threshold
 from resolver.model.train import train
+
+if TYPE_CHECKING:
+    from resolver.spark.dedupe import SparkDedupeResult
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +43,15 @@ class Resolver:
         memory_limit: str | None = None,
         temp_dir: str | None = None,
         spark: Any = None,
+        spark_conf: Mapping[str, str] | None = None,
     ):
         self.params = params
         self.engine = Engine(
-            backend=backend, memory_limit=memory_limit, temp_dir=temp_dir, spark=spark
+            backend=backend,
+            memory_limit=memory_limit,
+            temp_dir=temp_dir,
+            spark=spark,
+            spark_conf=spark_conf,
         )
 
     @classmethod
@@ -95,9 +103,27 @@ class Resolver:
         delimiter: str | None = None,
         max_block_size: int = DEFAULT_MAX_BLOCK_SIZE,
         progress: Callable[[str], None] | None = None,
-    ) -> DedupeResult:
-        """Resolve records into entities; every input row is in ``result.clusters`` exactly once."""
+    ) -> DedupeResult | SparkDedupeResult:
+        """Resolve records into entities; every input row is in ``result.clusters`` exactly once.
+
+        On Spark, ``data`` may also be a folder of part files, a table name or a Spark
+        DataFrame, and the result holds Spark DataFrames (``to_arrow()`` collects them).
+        """
         check_threshold(threshold)
+        if self.engine.backend == "spark":
+            from resolver.spark.dedupe import dedupe_spark
+
+            return dedupe_spark(
+                data,
+                self.params,
+                self.engine,
+                mapping=mapping,
+                encoding=encoding,
+                delimiter=delimiter,
+                threshold=threshold,
+                max_block_size=max_block_size,
+                progress=progress,
+            )
         table = read_records(data, mapping=mapping, encoding=encoding, delimiter=delimiter)
         return dedupe(
             table,

@@ -50,8 +50,9 @@ def component_labels(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         labels = new
 
 
-def _greedy_merge(left: np.ndarray, right: np.ndarray, prob: np.ndarray, threshold: float):
-    """Greedy average linkage over one set of contested pairs: node -> representative (min)."""
+def greedy_merge(left: np.ndarray, right: np.ndarray, prob: np.ndarray, threshold: float):
+    """Greedy average linkage over the pairs of one contested component: node -> its cluster's
+    representative (smallest node)."""
     nodes = np.unique(np.concatenate([left, right]))
     parent = {int(i): int(i) for i in nodes}
     members: dict[int, list[int]] = {int(i): [int(i)] for i in nodes}
@@ -119,7 +120,7 @@ def cluster_pairs(
     sel = sel[np.argsort(comp[sel], kind="stable")]
     bounds = np.flatnonzero(np.diff(comp[sel])) + 1
     for part in np.split(sel, bounds):
-        for node, rep in _greedy_merge(left[part], right[part], prob[part], threshold).items():
+        for node, rep in greedy_merge(left[part], right[part], prob[part], threshold).items():
             result[node] = rep
     return result
 
@@ -139,26 +140,26 @@ def cluster_profiles(pairs: pa.Table, profile_ids: pa.Array, threshold: float) -
     )
 
 
+# Per record: its entity id, a hash of the smallest record id in the entity (independent of row
+# order and of how clusters were numbered), and the entity's size. Reads _cl_records (row, id,
+# profile_id, unmatchable) and _cl_clusters (unique_id, cluster_id); shared by every backend.
+ASSIGN_ENTITIES_SQL = """
+    WITH rc AS (
+        SELECT r.row, r.id, r.unmatchable,
+               coalesce(c.cluster_id, r.profile_id) AS cid
+        FROM _cl_records r LEFT JOIN _cl_clusters c ON c.unique_id = r.profile_id
+    )
+    SELECT row,
+           'E' || substr(sha256(min(id) OVER (PARTITION BY cid)), 1, 16) AS entity_id,
+           count(*) OVER (PARTITION BY cid) AS cluster_size,
+           unmatchable
+    FROM rc
+"""
+
+
 def assign_entities(
     con: duckdb.DuckDBPyConnection, records: pa.Table, clusters: pa.Table
 ) -> pa.Table:
-    """Per input row: entity_id and cluster_size, in input order.
-
-    The entity id is a hash of the smallest record id in the entity, so it does not depend on
-    row order or on how clusters were numbered.
-    """
+    """Per input row: entity_id and cluster_size, in input order (``ASSIGN_ENTITIES_SQL``)."""
     with registered(con, {"_cl_records": records, "_cl_clusters": clusters}):
-        return con.sql(
-            """
-            WITH rc AS (
-                SELECT r.row, r.id, r.unmatchable,
-                       coalesce(c.cluster_id, r.profile_id) AS cid
-                FROM _cl_records r LEFT JOIN _cl_clusters c ON c.unique_id = r.profile_id
-            )
-            SELECT row,
-                   'E' || substr(sha256(min(id) OVER (PARTITION BY cid)), 1, 16) AS entity_id,
-                   count(*) OVER (PARTITION BY cid) AS cluster_size,
-                   unmatchable
-            FROM rc ORDER BY row
-            """
-        ).to_arrow_table()
+        return con.sql(f"{ASSIGN_ENTITIES_SQL} ORDER BY row").to_arrow_table()

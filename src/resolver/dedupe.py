@@ -172,29 +172,32 @@ def _pairs_table(
         ).to_arrow_table()
 
 
+# One row per entity: id, most frequent name (ties: smallest), record count, countries. Reads
+# _ent (entity_id, name, country: one row per record); shared by every backend.
+ENTITIES_SQL = """
+    WITH names AS (
+        SELECT entity_id, name, count(*) AS n FROM _ent WHERE name IS NOT NULL GROUP BY ALL
+    ), best AS (
+        SELECT entity_id, arg_min(name, (-n, name)) AS name FROM names GROUP BY entity_id
+    ), agg AS (
+        SELECT entity_id, count(*) AS n_records,
+               string_agg(DISTINCT country, ';' ORDER BY country) AS countries
+        FROM _ent GROUP BY entity_id
+    )
+    SELECT agg.entity_id, best.name, agg.n_records, agg.countries
+    FROM agg LEFT JOIN best USING (entity_id)
+"""
+ENTITIES_ORDER = "n_records DESC, entity_id"
+
+
 def _entities_table(
     engine: Engine, table: pa.Table, assigned: pa.Table, records: pa.Table
 ) -> pa.Table:
-    """One row per entity: id, most frequent name (ties: smallest), record count, countries."""
+    """One row per entity (``ENTITIES_SQL``), largest first."""
     cols = {
         "entity_id": assigned.column("entity_id"),
         "name": table.column("name"),
         "country": records.column("country"),
     }
     with registered(engine.con, {"_ent": pa.table(cols)}):
-        return engine.con.sql(
-            """
-            WITH names AS (
-                SELECT entity_id, name, count(*) AS n FROM _ent WHERE name IS NOT NULL GROUP BY ALL
-            ), best AS (
-                SELECT entity_id, arg_min(name, (-n, name)) AS name FROM names GROUP BY entity_id
-            ), agg AS (
-                SELECT entity_id, count(*) AS n_records,
-                       string_agg(DISTINCT country, ';' ORDER BY country) AS countries
-                FROM _ent GROUP BY entity_id
-            )
-            SELECT agg.entity_id, best.name, agg.n_records, agg.countries
-            FROM agg LEFT JOIN best USING (entity_id)
-            ORDER BY agg.n_records DESC, agg.entity_id
-            """
-        ).to_arrow_table()
+        return engine.con.sql(f"{ENTITIES_SQL} ORDER BY {ENTITIES_ORDER}").to_arrow_table()

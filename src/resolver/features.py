@@ -22,7 +22,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from resolver.engine import registered
+from resolver.engine import DuckDBSql, SqlRunner, registered
 from resolver.gcpause import gc_paused
 from resolver.io.schema import OPTIONAL_COLUMNS
 from resolver.normalize import (
@@ -98,7 +98,7 @@ def _blank_to_none(value: str | None) -> str | None:
 
 
 def _map_distinct(
-    columns: dict[str, tuple[pa.ChunkedArray, Callable[[list], pa.Table]]],
+    columns: dict[str, tuple[pa.ChunkedArray, Callable[[list], pa.Table]]], parallel: bool = True
 ) -> dict[str, pa.Table]:
     """Apply each column's ``chunk_fn`` once per distinct value; return, per column, the outputs
     in row order.
@@ -114,7 +114,7 @@ def _map_distinct(
         jobs[key] = (uniq.to_pylist(), pc.index_in(column, value_set=uniq), chunk_fn)
     workers = min(os.cpu_count() or 1, MAX_WORKERS)
     total = sum(len(values) for values, _, _ in jobs.values())
-    if total < PARALLEL_MIN_VALUES or workers < 2:
+    if not parallel or total < PARALLEL_MIN_VALUES or workers < 2:
         outputs = {key: chunk_fn(values) for key, (values, _, chunk_fn) in jobs.items()}
     else:
         tasks = []
@@ -197,13 +197,17 @@ _NORMALIZERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def record_features(table: pa.Table) -> pa.Table:
-    """One row per input record: row number, id and every normalized feature column."""
+def record_features(table: pa.Table, *, parallel: bool = True) -> pa.Table:
+    """One row per input record: row number, id and every normalized feature column.
+
+    ``parallel``: large inputs are spread over forked worker processes; Spark's executors,
+    which call this per Arrow batch (``resolver.spark.features``), pass False.
+    """
     with gc_paused():  # forked workers inherit the paused collector
-        return _record_features(table)
+        return _record_features(table, parallel)
 
 
-def _record_features(table: pa.Table) -> pa.Table:
+def _record_features(table: pa.Table, parallel: bool) -> pa.Table:
     cols: dict[str, pa.Array] = {
         "row": pa.array(range(table.num_rows), pa.int64()),
         "id": table.column("id").combine_chunks(),
@@ -215,7 +219,7 @@ def _record_features(table: pa.Table) -> pa.Table:
     for name in present:
         if name != "postcode":
             jobs[name] = (table.column(name), partial(_simple_table, _NORMALIZERS[name]))
-    outputs = _map_distinct(jobs)
+    outputs = _map_distinct(jobs, parallel)
     names = outputs["name"]
     cols.update((c, names.column(c)) for c in names.column_names)
     for name in OPTIONAL_COLUMNS:
@@ -244,78 +248,115 @@ def build_features(
     rec = record_features(table)
     if source is not None:
         rec = rec.append_column("source_dataset", pa.array(source, pa.string()))
-    evidence = {
-        c: table.num_rows - rec.column(c).null_count
-        for c in ("name_core", "legal_class", *OPTIONAL_COLUMNS)
-    }
-    with registered(con, {"_rf_input": rec}):
-        src = "source_dataset, " if source is not None else ""
-        part = ", ".join(PROFILE_COLUMNS)
-        con.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE _rf_records AS
-            SELECT row, id, {src}
-                   min(id) OVER (PARTITION BY {src}{part},
-                                 CASE WHEN name_core IS NULL THEN id END) AS profile_id,
-                   name_core IS NULL AS unmatchable, country
-            FROM _rf_input
-            """
+    sql = DuckDBSql(con)
+    with registered(con, {FEATURE_INPUT: rec}):
+        evidence, blocking = feature_tables(
+            sql,
+            with_source=source is not None,
+            max_block_size=max_block_size,
+            blocking_rules=blocking_rules,
         )
-        con.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE _rf_prof AS
-            SELECT row_number() OVER (ORDER BY {"f.source_dataset, " if source is not None else ""}f.id) AS _pk,
-                   f.id AS unique_id,
-                   {"f.source_dataset, " if source is not None else ""}
-                   r.n_records, f.name_core, f.name_keys, f.name_key_string, f.name_joined,
-                   f.{INITIALS_COLUMN},
-                   f.legal_class, f.legal_family, f.name_numbers, f.country, f.city, f.address,
-                   CASE WHEN f.address IS NULL THEN NULL
-                        ELSE list_distinct(string_split(f.address, ' ')) END AS address_tokens,
-                   f.postcode, f.tax_id
-            FROM _rf_input f
-            JOIN (SELECT {src}profile_id, count(*) AS n_records FROM _rf_records
-                  GROUP BY ALL) r
-              ON f.id = r.profile_id {"AND f.source_dataset = r.source_dataset" if source is not None else ""}
-            """
-        )
-    _add_word_weights(con, min(max_block_size, RARE_WORD_BLOCK_SIZE))
-    blocking = _add_block_keys(con, blocking_rules, max_block_size, src.rstrip(", "))
-    records = con.sql(
-        "SELECT row, id, profile_id, unmatchable, country FROM _rf_records ORDER BY row"
-    ).to_arrow_table()
-    order = "source_dataset, unique_id" if source is not None else "unique_id"
-    profiles = con.sql(f"SELECT * FROM _rf_prof_final ORDER BY {order}").to_arrow_table()
-    for t in ("_rf_records", "_rf_prof", "_rf_prof_final", "_rf_kw", "_rf_akw", "_rf_kstat"):
-        con.execute(f"DROP TABLE IF EXISTS {t}")
+    try:
+        records = con.sql(
+            f"SELECT row, id, profile_id, unmatchable, country FROM {RECORDS_TABLE} ORDER BY row"
+        ).to_arrow_table()
+        order = "source_dataset, unique_id" if source is not None else "unique_id"
+        profiles = con.sql(f"SELECT * FROM {PROFILES_TABLE} ORDER BY {order}").to_arrow_table()
+    finally:
+        sql.drop(RECORDS_TABLE, PROFILES_TABLE)
     log.info("features: %d records -> %d profiles", table.num_rows, profiles.num_rows)
     return FeatureSet(records, profiles, evidence, blocking, max_block_size)
 
 
-def _add_word_weights(con: duckdb.DuckDBPyConnection, max_block_size: int) -> None:
+# The SQL below is written once, in DuckDB's dialect, and runs on any ``SqlRunner``: DuckDB as
+# written, Spark transpiled (``resolver.spark.sql``). It reads the record features (one row per
+# record, ``record_features`` columns, plus ``source_dataset`` in a link job) from FEATURE_INPUT
+# and leaves RECORDS_TABLE (row, id, profile_id, unmatchable, country) and PROFILES_TABLE.
+FEATURE_INPUT = "_rf_input"
+RECORDS_TABLE = "_rf_records"
+PROFILES_TABLE = "_rf_prof_final"
+EVIDENCE_COLUMNS = ("name_core", "legal_class", *OPTIONAL_COLUMNS)
+
+
+def feature_tables(
+    sql: SqlRunner,
+    *,
+    with_source: bool,
+    max_block_size: int,
+    blocking_rules: Sequence[tuple[str, ...]],
+) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """Profiles, word weights and guarded block keys from the record features in FEATURE_INPUT.
+
+    Returns (non-null counts per compared column over records, per-rule block statistics).
+    """
+    counts = sql.rows(
+        "SELECT " + ", ".join(f"count({c})" for c in EVIDENCE_COLUMNS) + f" FROM {FEATURE_INPUT}"
+    )[0]
+    evidence = {c: int(n) for c, n in zip(EVIDENCE_COLUMNS, counts, strict=True)}
+    src = "source_dataset, " if with_source else ""
+    part = ", ".join(PROFILE_COLUMNS)
+    sql.create(
+        RECORDS_TABLE,
+        f"""
+        SELECT row, id, {src}
+               min(id) OVER (PARTITION BY {src}{part},
+                             CASE WHEN name_core IS NULL THEN id END) AS profile_id,
+               name_core IS NULL AS unmatchable, country
+        FROM {FEATURE_INPUT}
+        """,
+    )
+    # profiles are numbered (_pk, later pid) in (source, unique_id) order on the narrow table
+    # of profile ids: a window over the whole table runs in one task on Spark
+    same_source = "AND f.source_dataset = r.source_dataset" if with_source else ""
+    sql.create(
+        "_rf_prof",
+        f"""
+        WITH sizes AS (SELECT {src}profile_id, count(*) AS n_records FROM {RECORDS_TABLE}
+                       GROUP BY {src}profile_id),
+             numbered AS (SELECT {src}profile_id, n_records,
+                                 CAST(row_number() OVER (ORDER BY {src}profile_id) AS BIGINT) AS _pk
+                          FROM sizes)
+        SELECT r._pk, f.id AS unique_id, {"f.source_dataset, " if with_source else ""}
+               r.n_records, f.name_core, f.name_keys, f.name_key_string, f.name_joined,
+               f.{INITIALS_COLUMN},
+               f.legal_class, f.legal_family, f.name_numbers, f.country, f.city, f.address,
+               CASE WHEN f.address IS NULL THEN NULL
+                    ELSE list_sort(list_distinct(string_split(f.address, ' '))) END AS address_tokens,
+               f.postcode, f.tax_id
+        FROM {FEATURE_INPUT} f JOIN numbered r ON f.id = r.profile_id {same_source}
+        """,
+    )
+    _add_word_weights(sql, min(max_block_size, RARE_WORD_BLOCK_SIZE))
+    blocking = _add_block_keys(sql, blocking_rules, max_block_size, src.rstrip(", "))
+    sql.drop("_rf_prof", "_rf_kw", "_rf_akw", "_rf_kstat")
+    return evidence, blocking
+
+
+def _add_word_weights(sql: SqlRunner, max_block_size: int) -> None:
     """IDF weights of name keys (over distinct names) and address tokens (over distinct addresses).
 
     Also the two rarest name keys per profile that are shared by at most ``max_block_size``
     profiles: the guarded rare-word blocking keys. Per-key statistics are computed once, and
     lists are sorted after aggregation (ORDER BY inside list() was 3x slower at 1M rows).
     """
-    con.execute(
+    sql.create(
+        "_rf_kstat",
         """
-        CREATE OR REPLACE TEMP TABLE _rf_kstat AS
         WITH cores AS (SELECT DISTINCT name_core, name_keys FROM _rf_prof WHERE name_core IS NOT NULL),
              df AS (SELECT k, count(*) AS df FROM (SELECT unnest(name_keys) AS k FROM cores) GROUP BY k),
              pf AS (SELECT k, count(*) AS pf FROM (SELECT unnest(name_keys) AS k FROM _rf_prof) GROUP BY k)
         SELECT k, df, pf, ln(1.0 + (SELECT greatest(count(*), 1) FROM cores) / df) AS w,
                ln(1.0 + (SELECT greatest(count(*), 1) FROM cores)) AS w_max
         FROM df JOIN pf USING (k)
-        """
+        """,
     )
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE _rf_kw AS
+    sql.create(
+        "_rf_kw",
+        f"""
         WITH pk AS (SELECT _pk, unnest(name_keys) AS k FROM _rf_prof WHERE name_keys IS NOT NULL),
              g AS (SELECT pk._pk, list(struct_pack(k := pk.k, w := s.w)) AS kw,
-                          list(struct_pack(df := s.df, k := pk.k, rare := s.pf <= ?)) AS by_df,
+                          list(struct_pack(df := s.df, k := pk.k, rare := s.pf <= {int(max_block_size)}))
+                              AS by_df,
                           sum(s.w) AS name_w_total, max(s.w) / any_value(s.w_max) AS name_rarity
                    FROM pk JOIN _rf_kstat s USING (k) GROUP BY pk._pk),
              sorted AS (SELECT _pk, list_sort(kw) AS name_kw, name_w_total, name_rarity,
@@ -325,11 +366,10 @@ def _add_word_weights(con: duckdb.DuckDBPyConnection, max_block_size: int) -> No
                list_transform(by_df, lambda x: x.k) AS ranked
         FROM sorted
         """,
-        [max_block_size],
     )
-    con.execute(
+    sql.create(
+        "_rf_akw",
         """
-        CREATE OR REPLACE TEMP TABLE _rf_akw AS
         WITH addrs AS (SELECT DISTINCT address, address_tokens FROM _rf_prof WHERE address IS NOT NULL),
              df AS (SELECT k, count(*) AS df FROM (SELECT unnest(address_tokens) AS k FROM addrs) GROUP BY k),
              kstat AS (SELECT k, ln(1.0 + (SELECT greatest(count(*), 1) FROM addrs) / df) AS w FROM df),
@@ -338,12 +378,12 @@ def _add_word_weights(con: duckdb.DuckDBPyConnection, max_block_size: int) -> No
                sum(kstat.w) AS address_w_total
         FROM pk JOIN kstat USING (k)
         GROUP BY _pk
-        """
+        """,
     )
 
 
 def _add_block_keys(
-    con: duckdb.DuckDBPyConnection, rules: Sequence[tuple[str, ...]], cap: int, src: str
+    sql: SqlRunner, rules: Sequence[tuple[str, ...]], cap: int, src: str
 ) -> list[dict[str, Any]]:
     """Materialize guarded key columns per blocking rule; report block statistics.
 
@@ -353,9 +393,9 @@ def _add_block_keys(
     only (n - 1 pairs, not n^2 / 2).
     """
     by_src = f"{src}, " if src else ""
-    con.execute(
+    sql.create(
+        "_rf_prof2",
         """
-        CREATE OR REPLACE TEMP TABLE _rf_prof2 AS
         SELECT p.* EXCLUDE (_pk, address_tokens), p._pk AS pid, p.address_tokens AS address_keys,
                kw.name_kw,
                coalesce(kw.name_w_total, 0.0) AS name_w_total, kw.name_rarity,
@@ -364,7 +404,7 @@ def _add_block_keys(
                akw.address_kw, coalesce(akw.address_w_total, 0.0) AS address_w_total,
                CASE WHEN p.tax_id IS NOT NULL THEN true END AS tax_id_present
         FROM _rf_prof p LEFT JOIN _rf_kw kw USING (_pk) LEFT JOIN _rf_akw akw USING (_pk)
-        """
+        """,
     )
     # one small (pid, blk_i, rep_i) table per rule from a GROUP BY on the key: hash
     # aggregates and joins, not window functions over the wide profile rows (8x faster at 1M).
@@ -376,9 +416,9 @@ def _add_block_keys(
         cols = list(rule)
         not_null = " AND ".join(f"{c} IS NOT NULL" for c in cols)
         key = "concat_ws(chr(31), " + ", ".join(f"CAST({c} AS VARCHAR)" for c in cols) + ")"
-        con.execute(
+        sql.create(
+            f"_rf_blk_{i}",
             f"""
-            CREATE OR REPLACE TEMP TABLE _rf_blk_{i} AS
             WITH keyed AS (SELECT pid, {by_src}{key} AS key FROM _rf_prof2 WHERE {not_null}),
                  sizes AS (SELECT key, count(*) AS n, min(pid) AS rep FROM keyed GROUP BY key)
             SELECT keyed.pid, {by_src}sizes.n,
@@ -386,9 +426,9 @@ def _add_block_keys(
                        AS blk_{i},
                    CASE WHEN sizes.n > {int(cap)} THEN sizes.rep END AS rep_{i}
             FROM keyed JOIN sizes USING (key)
-            """
+            """,
         )
-        row = con.execute(
+        row = sql.rows(
             f"""
             SELECT count(*) FILTER (WHERE blk IS NOT NULL),
                    coalesce(sum(CASE WHEN blk IS NOT NULL THEN n * (n - 1) / 2 END), 0),
@@ -397,7 +437,7 @@ def _add_block_keys(
                          count(*) AS n
                   FROM _rf_blk_{i} GROUP BY {by_src}blk_{i}, rep_{i})
             """
-        ).fetchall()[0]
+        )[0]
         stats.append(
             {
                 "rule": "+".join(cols),
@@ -408,10 +448,6 @@ def _add_block_keys(
             }
         )
         joins.append(f"LEFT JOIN (SELECT pid, blk_{i}, rep_{i} FROM _rf_blk_{i}) USING (pid)")
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _rf_prof_final AS SELECT * FROM _rf_prof2 {' '.join(joins)}"
-    )
-    for i in range(len(rules)):
-        con.execute(f"DROP TABLE _rf_blk_{i}")
-    con.execute("DROP TABLE _rf_prof2")
+    sql.create(PROFILES_TABLE, f"SELECT * FROM _rf_prof2 {' '.join(joins)}")
+    sql.drop("_rf_prof2", *(f"_rf_blk_{i}" for i in range(len(rules))))
     return stats

@@ -1,0 +1,423 @@
+"""Deduplicate on Spark: read -> features -> splink predict (SparkAPI) -> tax id m re-measured ->
+clusters -> outputs, each step on the cluster; only statistics, the u sample (about 1,400
+profiles) and the contested components' merges (on executors) leave Spark's tables.
+
+Same model, same SQL and normalizers, same arithmetic as ``resolver.dedupe`` (DuckDB): the
+results are the same (``tests/test_spark.py``). Every intermediate table is written as Parquet
+to the engine's work folder (``SparkSql``), so nothing is recomputed and nothing needs to fit
+in memory.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from resolver.cluster import ASSIGN_ENTITIES_SQL
+from resolver.dedupe import ENTITIES_ORDER, ENTITIES_SQL, PAIRS_FLOOR, DedupeResult
+from resolver.engine import Engine
+from resolver.errors import InputError
+from resolver.features import DEFAULT_MAX_BLOCK_SIZE
+from resolver.io.csvsafe import neutralize_formulas
+from resolver.io.writers import atomic_path, staged_output_dir, write_json
+from resolver.model.adapt import (
+    SURE_POSTERIOR,
+    U_MIN_PROFILES,
+    WEIGHT_TOLERANCE,
+    adapt_u_to_data,
+    distinct_level_weights,
+    m_update,
+    u_sample_condition,
+)
+from resolver.model.blocking import BLOCKING_RULES
+from resolver.model.params import ModelParams
+from resolver.model.predict import build_linker, predict_pairs
+from resolver.model.scoring import logit2
+from resolver.model.spec import M_FROM_SURE_MATCHES
+from resolver.spark.cluster import cluster_pairs_spark
+from resolver.spark.features import build_spark_features
+from resolver.spark.read import ROW, check_records, read_records_spark
+from resolver.spark.session import ENV_SETTINGS, partitions_for
+from resolver.spark.sql import SparkSql
+
+log = logging.getLogger(__name__)
+
+CSV_OUTPUTS = ("clusters", "entities")
+CSV_BYTES_PER_PARQUET_BYTE = 6  # CSV text against compressed Parquet, measured on generated data
+
+
+@dataclass
+class SparkDedupeResult:
+    """Outputs of a Spark dedupe run as Spark DataFrames (read from the engine's work folder:
+    valid until the engine is closed) plus a JSON-able summary."""
+
+    clusters: Any  # input columns + entity_id, cluster_size, unmatchable; input order
+    entities: Any
+    pairs: Any
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def save(self, out_dir: str | Path, fmt: str = "csv", overwrite: bool = False) -> Path:
+        """Write clusters, entities and pairs as Parquet part folders (``clusters.parquet/`` ...)
+        with Spark, and with ``fmt="csv"`` also clusters.csv and entities.csv, streamed part by
+        part from the Parquet (the driver holds one part at a time) when the disk has room;
+        summary.json last. The folder is staged and swapped in like every resolver output."""
+        if fmt not in ("csv", "parquet"):
+            raise InputError(f"unknown output format '{fmt}' (expected csv or parquet)")
+        if fmt == "csv":
+            _check_csv_schema(self.clusters, "clusters")
+        t0 = time.perf_counter()
+        summary = dict(self.summary)
+        with staged_output_dir(out_dir, overwrite) as stage:
+            for name in ("clusters", "entities", "pairs"):
+                frame = getattr(self, name)
+                frame.write.parquet(str((stage / f"{name}.parquet").resolve()))
+            if fmt == "csv":
+                summary["csv"] = _write_csvs(stage)
+            summary["timings"] = {
+                **summary["timings"],
+                "write_s": round(time.perf_counter() - t0, 3),
+            }
+            write_json(summary, stage / "summary.json")
+        self.summary = summary
+        return Path(out_dir)
+
+    def to_arrow(self) -> DedupeResult:
+        """The outputs collected into the driver as Arrow tables (``resolver.dedupe``'s result):
+        for data that fits one process."""
+        return DedupeResult(
+            self.clusters.toArrow(), self.entities.toArrow(), self.pairs.toArrow(), self.summary
+        )
+
+
+def _check_csv_schema(frame: Any, what: str) -> None:
+    from pyspark.sql import types as T
+
+    for f in frame.schema.fields:
+        if isinstance(f.dataType, (T.ArrayType, T.MapType, T.StructType)):
+            raise InputError(
+                f"{what}: column '{f.name}' has type {f.dataType.simpleString()}, which a CSV "
+                "cannot hold; write Parquet instead (--format parquet, fmt='parquet') or drop it"
+            )
+
+
+def _parts(folder: Path) -> list[Path]:
+    """A Spark Parquet folder's part files in partition order (the frame's row order)."""
+    return sorted(p for p in folder.glob("part-*.parquet"))
+
+
+def _write_csvs(stage: Path) -> dict[str, str]:
+    """clusters.csv and entities.csv from the Parquet parts, if the disk has room for them."""
+    parquet_bytes = sum(
+        p.stat().st_size for n in CSV_OUTPUTS for p in _parts(stage / f"{n}.parquet")
+    )
+    need = parquet_bytes * CSV_BYTES_PER_PARQUET_BYTE
+    free = shutil.disk_usage(stage).free
+    if need > free:
+        message = (
+            f"not written: about {need / 2**30:.1f} GB of CSV, {free / 2**30:.1f} GB free on "
+            f"{stage.parent}; the Parquet folders hold every output (or free space and rerun)"
+        )
+        log.warning("CSV outputs %s", message)
+        return {name: message for name in CSV_OUTPUTS}
+    for name in CSV_OUTPUTS:
+        with atomic_path(stage / f"{name}.csv") as tmp:
+            writer = None
+            for batch in _batches(_parts(stage / f"{name}.parquet")):
+                table = neutralize_formulas(pa.Table.from_batches([batch]))
+                if writer is None:
+                    options = pacsv.WriteOptions(quoting_style="needed")
+                    writer = pacsv.CSVWriter(str(tmp), table.schema, write_options=options)
+                writer.write_table(table)
+            if writer is not None:
+                writer.close()
+    return {name: f"{name}.csv" for name in CSV_OUTPUTS}
+
+
+def _batches(parts: list[Path]) -> Iterator[pa.RecordBatch]:
+    for part in parts:
+        yield from pq.ParquetFile(part).iter_batches(batch_size=65536)
+
+
+def dedupe_spark(
+    data: Any,
+    params: ModelParams,
+    engine: Engine,
+    *,
+    mapping: Any = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    threshold: float | None = None,
+    max_block_size: int = DEFAULT_MAX_BLOCK_SIZE,
+    progress: Callable[[str], None] | None = None,
+    adapt: bool = True,
+) -> SparkDedupeResult:
+    """``resolver.dedupe.dedupe`` on Spark, from a path (file, folder of parts), a table name or
+    a DataFrame (Spark, pandas or Arrow)."""
+    from pyspark.sql import functions as F
+
+    threshold = params.threshold if threshold is None else float(threshold)
+    step = progress or (lambda _msg: None)
+    timings: dict[str, float] = {}
+    session = engine.spark_session()
+    sql = SparkSql(session, engine.spark_work_dir())
+    t0 = clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[f"{name}_s"] = now - clock
+        clock = now
+
+    step("reading")
+    frame, shown, decoded = read_records_spark(
+        session, data, mapping=mapping, encoding=encoding, delimiter=delimiter
+    )
+    records_in = sql.put("_dd_input", frame)
+    n_records = check_records(records_in, shown, check_encoding=decoded and encoding is None)
+    partitions = _tune_partitions(engine, n_records)
+    lap("read")
+
+    step("features")
+    features = build_spark_features(
+        sql,
+        records_in,
+        partitions=partitions,
+        max_block_size=max_block_size,
+        blocking_rules=BLOCKING_RULES,
+    )
+    n_profiles = features.profiles.count()
+    lap("features")
+
+    step("predict")
+    prior = params.prior_for(n_profiles)
+    if adapt and n_profiles >= U_MIN_PROFILES:
+        params = adapt_u_to_data(
+            params, u_sample(features.profiles, n_profiles), prior, sample=True
+        )
+    linker = build_linker(engine, params, [features.profiles], link_type="dedupe_only", prior=prior)
+    floor = min(PAIRS_FLOOR, threshold)
+    scored = predict_pairs(linker, floor).as_spark_dataframe()
+    pairs = sql.put("_dd_pairs", _pairs_frame(scored, features.profiles, list(params.comparisons)))
+    engine.release(linker)
+    remeasured: dict[str, Any] = {}
+    if adapt:
+        pairs, remeasured = remeasure_m_spark(
+            sql, pairs, params, list(M_FROM_SURE_MATCHES), logit2(threshold) - logit2(floor)
+        )
+    lap("predict")
+
+    step("cluster")
+    clusters, cluster_stats = cluster_pairs_spark(sql, pairs, threshold)
+    ids = features.profiles.select("pid", "unique_id")
+    by_id = clusters.join(ids, "pid").join(
+        ids.select(F.col("pid").alias("cluster_pid"), F.col("unique_id").alias("cluster_id")),
+        "cluster_pid",
+    )
+    sql.alias("_cl_records", features.records)
+    sql.alias("_cl_clusters", by_id.select("unique_id", "cluster_id"))
+    sql.create("_cl_assigned", ASSIGN_ENTITIES_SQL)
+    assigned = sql.table("_cl_assigned").withColumnRenamed("row", ROW)
+    lap("cluster")
+
+    step("outputs")
+    out = records_in.join(assigned, ROW)
+    out_clusters = sql.put("_dd_clusters", out).orderBy(ROW).drop(ROW)
+    names = records_in.select(ROW, "name").join(
+        features.records.select(F.col("row").alias(ROW), "country"), ROW
+    )
+    sql.alias("_ent", assigned.select(ROW, "entity_id").join(names, ROW))
+    sql.create("_dd_entities", ENTITIES_SQL)
+    entities = sql.query(f"SELECT * FROM _dd_entities ORDER BY {ENTITIES_ORDER}")
+    out_pairs = pairs.orderBy("pid_l", "pid_r").drop("pid_l", "pid_r")
+    summary = _summary(sql, out_clusters, entities, pairs, threshold)
+    lap("outputs")
+    timings["total_s"] = time.perf_counter() - t0
+
+    summary.update(
+        {
+            "records": n_records,
+            "profiles": n_profiles,
+            "threshold": threshold,
+            "pairs_floor": floor,
+            "prior": prior,
+            "m_measured_on_pairs": remeasured,
+            "evidence": {
+                "columns_with_data": {k: v for k, v in features.evidence.items() if v},
+                "columns_missing": sorted(k for k, v in features.evidence.items() if not v),
+                "comparisons_in_model": list(params.comparisons),
+            },
+            "blocking": features.blocking,
+            "max_block_size": max_block_size,
+            "timings": {k: round(v, 3) for k, v in timings.items()},
+            "backend": "spark",
+            "spark": {
+                "master": session.sparkContext.master,
+                "shuffle_partitions": int(session.conf.get("spark.sql.shuffle.partitions")),
+                **cluster_stats,
+            },
+            "model": params.metadata.get("path", "in-memory"),
+        }
+    )
+    return SparkDedupeResult(out_clusters, entities, out_pairs, summary)
+
+
+def _tune_partitions(engine: Engine, n_records: int) -> int:
+    """Shuffle partitions from the data size, on a session resolver started and the user did
+    not set them for (``--spark-conf`` or ``RESOLVER_SPARK_PARTITIONS``)."""
+    session = engine.spark_session()
+    key = "spark.sql.shuffle.partitions"
+    env = {v: k for k, v in ENV_SETTINGS.items()}[key]
+    user_set = key in (engine.spark_conf or {}) or env in os.environ
+    if engine.spark_owned and not user_set:
+        session.conf.set(key, str(partitions_for(n_records)))
+    return int(session.conf.get(key))
+
+
+def u_sample(profiles: Any, n_profiles: int, seed: int = 42) -> pa.Table:
+    """The profiles ``adapt_u_to_data`` samples on DuckDB (``u_sample_condition``), selected on
+    the executors with DuckDB's own hash, collected in unique_id order."""
+    condition = u_sample_condition(n_profiles, seed)
+
+    def keep(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        import duckdb
+
+        with duckdb.connect() as con:
+            for batch in batches:
+                ids = pa.table({"unique_id": batch.column("unique_id")})
+                con.register("ids", ids)
+                mask = con.sql(f"SELECT coalesce({condition}, false) FROM ids").to_arrow_table()
+                con.unregister("ids")
+                yield batch.filter(mask.column(0).combine_chunks())
+
+    sample = profiles.mapInArrow(keep, profiles.schema).toArrow()
+    return sample.sort_by("unique_id")
+
+
+def _pairs_frame(scored: Any, profiles: Any, comparison_names: list[str]) -> Any:
+    """splink's scored pairs with record ids (each profile's representative record), record
+    counts and per-comparison weights, smaller id on the left; pid_l/pid_r for clustering."""
+    from pyspark.sql import functions as F
+
+    weights = [f"mw_{c}" for c in comparison_names if f"mw_{c}" in scored.columns]
+    sizes = profiles.select("unique_id", "n_records", "pid")
+    left = sizes.select(*(F.col(c).alias(f"{c}_a") for c in sizes.columns))
+    right = sizes.select(*(F.col(c).alias(f"{c}_b") for c in sizes.columns))
+    pairs = scored.select(
+        F.least("unique_id_l", "unique_id_r").alias("lo"),
+        F.greatest("unique_id_l", "unique_id_r").alias("hi"),
+        "match_probability",
+        "match_weight",
+        *weights,
+    )
+    return (
+        pairs.join(left, pairs.lo == left.unique_id_a)
+        .join(right, pairs.hi == right.unique_id_b)
+        .select(
+            F.col("unique_id_a").alias("id_l"),
+            F.col("unique_id_b").alias("id_r"),
+            F.col("n_records_a").alias("n_records_l"),
+            F.col("n_records_b").alias("n_records_r"),
+            "match_probability",
+            "match_weight",
+            *weights,
+            F.col("pid_a").alias("pid_l"),
+            F.col("pid_b").alias("pid_r"),
+        )
+    )
+
+
+def _probability(weight: Any) -> Any:
+    """splink's probability of a match weight (``model.scoring.probability``) as a column."""
+    from pyspark.sql import functions as F
+
+    odds = F.pow(F.lit(2.0), weight)
+    return F.when(weight >= 0, 1.0 / (1.0 + F.pow(F.lit(2.0), -weight))).otherwise(
+        odds / (1.0 + odds)
+    )
+
+
+def remeasure_m_spark(
+    sql: SparkSql, pairs: Any, params: ModelParams, names: list[str], max_gain_bits: float
+) -> tuple[Any, dict[str, dict[str, Any]]]:
+    """``model.adapt.remeasure_m_on_pairs`` on a Spark table of pairs: counts by level in
+    Spark, m and gains by the same functions, the shift applied as a column."""
+    from pyspark.sql import functions as F
+
+    measured: dict[str, dict[str, Any]] = {}
+    pairs = pairs.withColumn("_changed", F.lit(False))
+    sure_bits = logit2(SURE_POSTERIOR)
+    for name in names:
+        column = f"mw_{name}"
+        if column not in pairs.columns:
+            continue
+        weights = distinct_level_weights(params, name)
+        if weights is None:
+            continue
+        weight = F.col(column)
+        level = F.lit(None)
+        for k in reversed(range(len(weights))):
+            level = F.when(F.abs(weight - weights[k]) < WEIGHT_TOLERANCE, k).otherwise(level)
+        rows = (
+            pairs.filter((F.col("match_weight") - weight) >= sure_bits)
+            .groupBy(level.alias("level"))
+            .count()
+            .collect()
+        )
+        found = {r["level"]: r["count"] for r in rows if r["level"] is not None}
+        counts = [int(found.get(k, 0)) for k in range(len(weights))]
+        update = m_update(params.comparisons[name], counts, max_gain_bits)
+        if update is None:
+            continue
+        m, gains = update
+        shift, changed = F.lit(0.0), F.col("_changed")
+        for w, gain in zip(weights, gains, strict=True):
+            if gain:
+                shift = F.when(F.abs(weight - w) < WEIGHT_TOLERANCE, gain).otherwise(shift)
+                changed = changed | (F.abs(weight - w) < WEIGHT_TOLERANCE)
+        pairs = pairs.withColumn("_shift", shift).withColumn("_changed", changed)
+        pairs = pairs.withColumn("match_weight", F.col("match_weight") + F.col("_shift"))
+        pairs = pairs.withColumn(column, weight + F.col("_shift")).drop("_shift")
+        measured[name] = {"m": [round(v, 6) for v in m], "sure_pairs": sum(counts)}
+    if not measured:
+        return pairs.drop("_changed"), measured
+    rescored = pairs.withColumn(
+        "match_probability",
+        F.when(F.col("_changed"), _probability(F.col("match_weight"))).otherwise(
+            F.col("match_probability")
+        ),
+    ).drop("_changed")
+    return sql.put("_dd_pairs_m", rescored), measured
+
+
+def _summary(sql: SparkSql, clusters: Any, entities: Any, pairs: Any, threshold: float) -> dict:
+    """The counts of ``resolver.dedupe``'s summary, aggregated in Spark."""
+    from pyspark.sql import functions as F
+
+    ent = entities.agg(
+        F.count(F.lit(1)).alias("entities"),
+        F.sum((F.col("n_records") > 1).cast("long")).alias("several"),
+        F.max("n_records").alias("largest"),
+    ).collect()[0]
+    unmatchable = clusters.agg(F.sum(F.col("unmatchable").cast("long"))).collect()[0][0]
+    found = pairs.agg(
+        F.count(F.lit(1)).alias("n"),
+        F.sum((F.col("match_probability") >= threshold).cast("long")).alias("strong"),
+    ).collect()[0]
+    return {
+        "entities": int(ent["entities"]),
+        "entities_with_several_records": int(ent["several"] or 0),
+        "largest_entity": int(ent["largest"] or 0),
+        "unmatchable_records": int(unmatchable or 0),
+        "pairs_written": int(found["n"]),
+        "pairs_at_or_above_threshold": int(found["strong"] or 0),
+    }
