@@ -448,6 +448,9 @@ def _add_block_keys(
             }
         )
         joins.append(f"LEFT JOIN (SELECT pid, blk_{i}, rep_{i} FROM _rf_blk_{i}) USING (pid)")
-    sql.create(PROFILES_TABLE, f"SELECT * FROM _rf_prof2 {' '.join(joins)}")
+    # the key columns are joined on the narrow table of profile numbers first, then onto the
+    # wide profiles once (on Spark every join moves its inputs across the cluster)
+    keys = f"SELECT * FROM (SELECT pid FROM _rf_prof2) {' '.join(joins)}"
+    sql.create(PROFILES_TABLE, f"SELECT * FROM _rf_prof2 JOIN ({keys}) USING (pid)")
     sql.drop("_rf_prof2", *(f"_rf_blk_{i}" for i in range(len(rules))))
     return stats

@@ -133,6 +133,8 @@ def get_session(
 
         raise UsageError(explain(exc) or f"Spark did not start: {exc}") from None
     session.sparkContext.setLogLevel("FATAL")
+    for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
+        logging.getLogger(name).disabled = True  # pyspark's JSON dump of every failed query
     return session
 
 

@@ -23,7 +23,9 @@ def register_udfs(session: Any) -> None:
 
         return pd.Series(
             [
-                None if a is None or b is None else jellyfish.jaro_winkler_similarity(a, b)
+                jellyfish.jaro_winkler_similarity(a, b)
+                if isinstance(a, str) and isinstance(b, str)  # a missing value: NaN or None
+                else None
                 for a, b in zip(left.tolist(), right.tolist(), strict=True)
             ],
             dtype="float64",
