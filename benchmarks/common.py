@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as _dt
 import json
 import logging
@@ -9,12 +10,13 @@ import os
 import platform
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,6 +24,7 @@ from typing import Any, TypeVar
 log = logging.getLogger(__name__)
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
+REPO = RESULTS_DIR.parents[1]
 T = TypeVar("T")
 _MB = 1024 * 1024
 # the quality-and-cost columns every dedupe benchmark table starts with
@@ -250,3 +253,99 @@ def print_table(rows: list[dict[str, Any]], columns: list[str], title: str | Non
         table.add_row(*(Text(_cell(row.get(c), markdown=False)) for c in columns))
     # Off a terminal rich would wrap at 80 columns; results tables read better unwrapped.
     Console(width=None if sys.stdout.isatty() else 200).print(table)
+
+
+def parse_seeds(text: str) -> list[int]:
+    """Seeds from the command line: comma-separated numbers ("7001,7003") or ranges ("7001-7010")."""
+    seeds: list[int] = []
+    try:
+        for part in (p.strip() for p in text.split(",") if p.strip()):
+            lo, _, hi = part.partition("-")
+            seeds += list(range(int(lo), int(hi) + 1)) if hi else [int(lo)]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not seeds: {text!r} (e.g. 7001-7010 or 7001,7003)"
+        ) from None
+    if not seeds:
+        raise argparse.ArgumentTypeError("give at least one seed")
+    return seeds
+
+
+def add_seed_options(
+    parser: argparse.ArgumentParser,
+    seeds: Sequence[int],
+    rows: int,
+    quick_seeds: Sequence[int],
+    quick_rows: int,
+) -> None:
+    """Options of a benchmark on generated data of several seeds, next to another checkout:
+    --quick, --seeds, --rows, --data-root, --results-dir, --baseline-src, --baseline-label and
+    the hidden --rows-only of its baseline subprocess (see :func:`run_with_checkout`)."""
+    text = ",".join(map(str, seeds))
+    quick = ",".join(map(str, quick_seeds))
+    parser.add_argument("--quick", action="store_true", help=f"seeds {quick} x {quick_rows:,} rows")
+    parser.add_argument(
+        "--seeds",
+        type=parse_seeds,
+        default=None,
+        help=f"as 7001-7010 or 7001,7003 (default {text})",
+    )
+    parser.add_argument("--rows", type=int, default=None, help=f"rows per seed ({rows:,})")
+    parser.add_argument("--data-root", type=Path, default=None, help="keep / reuse data here")
+    parser.add_argument("--results-dir", type=Path, default=None, help="JSON folder (results/)")
+    parser.add_argument(
+        "--baseline-src", type=Path, default=None, help="another checkout to compare with"
+    )
+    parser.add_argument("--baseline-label", default="resolver @ main", help="its method name")
+    parser.add_argument("--rows-only", type=Path, default=None, help=argparse.SUPPRESS)
+
+
+def generated_parties(root: Path, rows: int, seed: int) -> Path:
+    """Folder of ``resolver.synth`` trade parties: ``rows`` mentions of ``rows // 3`` entities.
+
+    Reused when ``root`` already holds it (same arguments give byte-identical files, and the
+    folder name is the one ``speed.py`` uses). Generated into a temporary folder beside it and
+    renamed, so an interrupted run leaves no half-written folder to be reused.
+    """
+    from resolver.synth import generate
+
+    root = Path(root)
+    folder = root / f"parties-{rows}-seed{seed}"
+    if (folder / "truth.csv").is_file():
+        return folder
+    if folder.exists():
+        raise FileExistsError(f"{folder} exists without truth.csv: not a finished data folder")
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=root))
+    try:
+        generate(tmp, n_entities=max(2, rows // 3), seed=seed, mentions=rows)
+        os.replace(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return folder
+
+
+def checkout_src(path: Path) -> Path:
+    """The folder holding another checkout's ``resolver`` package: ``path/src`` or ``path``."""
+    path = Path(path).resolve()
+    for candidate in (path / "src", path):
+        if (candidate / "resolver" / "__init__.py").is_file():
+            return candidate
+    raise FileNotFoundError(f"no resolver package under {path} or {path / 'src'}")
+
+
+def run_with_checkout(module: str, src: Path, args: Sequence[str]) -> Any:
+    """Run ``python -m benchmarks.<module> --rows-only OUT *args`` with another checkout's
+    resolver (and so its shipped model) first on the path; return the JSON the child wrote.
+
+    The child imports this repository's ``benchmarks`` package and that checkout's ``resolver``
+    (``resolver_file`` in its output says which one it used).
+    """
+    package = checkout_src(src)
+    with tempfile.TemporaryDirectory(prefix="resolver-bench-baseline-") as tmp:
+        out = Path(tmp) / "rows.json"
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(package), str(REPO)])}
+        cmd = [sys.executable, "-m", f"benchmarks.{module}", "--rows-only", str(out), *args]
+        subprocess.run(cmd, env=env, cwd=REPO, check=True)
+        return json.loads(out.read_text("utf-8"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import importlib.util
 import json
 import os
@@ -29,7 +30,16 @@ from benchmarks import common
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 RESULTS_MD = HERE / "RESULTS.md"
-BENCHMARKS = ("dedupe_quality", "speed", "screening", "name_pairs", "script_names", "flows")
+BENCHMARKS = (
+    "dedupe_quality",
+    "seed_sweep",
+    "speed",
+    "screening",
+    "false_alerts",
+    "name_pairs",
+    "script_names",
+    "flows",
+)
 PREFERRED = ["dataset", "data set", *common.QUALITY_COLUMNS[1:]]
 HEADERS = {
     "dataset": "data set",
@@ -42,6 +52,21 @@ HEADERS = {
     "s_per_100k": "s / 100k rows",
     "ratio_vs_plain": "resolver / plain",
     "records_per_s": "records / s",
+    "mean_precision": "mean precision",
+    "mean_recall": "mean recall",
+    "mean_f1": "mean F1",
+    "worst_f1": "worst F1",
+    "worst_seed": "worst seed",
+    "mean_bcubed_f1": "mean B-cubed F1",
+    "worst_bcubed_f1": "worst B-cubed F1",
+    "mean_seconds": "mean wall s",
+    "max_peak_mb": "max peak MB",
+    "meets_target": "target met",
+    "flags_per_1000": "flags / 1,000",
+    "no_shared_word": "flags without a shared word",
+    "no_shared_word_per_1000": "without a shared word / 1,000",
+    "flagged_records": "records flagged",
+    "list_load_s": "list load s",
 }
 
 
@@ -50,8 +75,9 @@ def available(name: str) -> bool:
     return importlib.util.find_spec(f"benchmarks.{name}") is not None
 
 
-def accepts_quick(name: str) -> bool:
-    """Whether ``python -m benchmarks.<name> --help`` lists a --quick option."""
+@functools.cache
+def help_text(name: str) -> str:
+    """What ``python -m benchmarks.<name> --help`` prints."""
     out = subprocess.run(
         [sys.executable, "-m", f"benchmarks.{name}", "--help"],
         cwd=REPO,
@@ -59,20 +85,33 @@ def accepts_quick(name: str) -> bool:
         text=True,
         timeout=120,
     )
-    return "--quick" in out.stdout
+    return out.stdout
 
 
-def command_for(name: str, quick: bool) -> list[str]:
+def accepts_quick(name: str) -> bool:
+    """Whether ``python -m benchmarks.<name> --help`` lists a --quick option."""
+    return "--quick" in help_text(name)
+
+
+def accepts_baseline(name: str) -> bool:
+    """Whether ``python -m benchmarks.<name> --help`` lists a --baseline-src option."""
+    return "--baseline-src" in help_text(name)
+
+
+def command_for(name: str, quick: bool, baseline_src: Path | None = None) -> list[str]:
     """The command line run_all uses for one benchmark."""
     cmd = ["python", "-m", f"benchmarks.{name}"]
     if quick and accepts_quick(name):
         cmd.append("--quick")
+    if baseline_src is not None and accepts_baseline(name):
+        # the package folder: script_names puts the path it is given on PYTHONPATH as it is
+        cmd += ["--baseline-src", str(common.checkout_src(baseline_src))]
     return cmd
 
 
-def run_benchmark(name: str, quick: bool) -> dict[str, Any]:
+def run_benchmark(name: str, quick: bool, baseline_src: Path | None = None) -> dict[str, Any]:
     """Run one benchmark in a child process (output streamed through); return what happened."""
-    cmd = command_for(name, quick)
+    cmd = command_for(name, quick, baseline_src)
     print(f"\n######## {shlex.join(cmd)}", flush=True)
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, *cmd[1:]], cwd=REPO)
@@ -358,7 +397,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--note", default=None, help="a sentence about the conditions, printed in RESULTS.md"
     )
+    parser.add_argument(
+        "--baseline-src",
+        type=Path,
+        default=None,
+        help="another checkout (e.g. git archive main) for the benchmarks that compare with one",
+    )
     args = parser.parse_args(argv)
+    if args.baseline_src is not None:
+        try:
+            common.checkout_src(args.baseline_src)
+        except FileNotFoundError as exc:
+            parser.error(str(exc))
 
     names = [n for n in BENCHMARKS if available(n)]
     missing = [n for n in BENCHMARKS if n not in names]
@@ -376,7 +426,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if to_run:
         load = list(os.getloadavg())
-        runs = {name: run_benchmark(name, args.quick) for name in to_run}
+        runs = {name: run_benchmark(name, args.quick, args.baseline_src) for name in to_run}
         info = {
             "runs": runs,
             "load_average_at_start": load,

@@ -286,7 +286,7 @@ def bench_generated(entities: int, seed: int) -> tuple[list[dict[str, Any]], lis
             "", None
         )
         t0 = time.perf_counter()
-        result = screener.screen(out / "parties.csv")
+        result = screener.screen(out / "parties.csv", all_candidates=True)
         seconds = time.perf_counter() - t0
         truth = pd.read_csv(out / "truth.csv", dtype=str)
         listed = pd.read_csv(out / "list_truth.csv", dtype=str)
@@ -378,7 +378,7 @@ def bench_ofac(n_queries: int) -> list[dict[str, Any]]:
     queries = perturbed_ofac(lists, n_queries)
     expected = same_party_pairs(lists, queries.id, queries.truth)
     t0 = time.perf_counter()
-    result = screener.screen(queries.drop(columns=["truth", "kind"]))
+    result = screener.screen(queries.drop(columns=["truth", "kind"]), all_candidates=True)
     seconds = time.perf_counter() - t0
     matches = result.matches.to_pandas()
     dataset = f"perturbed OFAC orgs ({len(queries)} queries)"

@@ -1,4 +1,5 @@
-"""Imports run one way: io/normalize -> features -> model -> dedupe/screening -> api -> cli."""
+"""Imports run one way: io/normalize -> features -> model -> dedupe/screening/review/report ->
+api/tradeflows -> cli."""
 
 from __future__ import annotations
 
@@ -29,8 +30,13 @@ LAYERS = {
     "resolver.screening": 4,
     "resolver.evaluate": 4,
     "resolver.synth": 4,
+    # readable outputs, evidence and decisions of dedupe and screening, and their reports
+    "resolver.review": 4,
+    "resolver.report.flows": 5,  # before "resolver.report": the first matching prefix counts
+    "resolver.report": 4,
     "resolver.api": 5,
     "resolver.tradeflows": 5,
+    "resolver.progress": 6,
     "resolver.commands": 6,
     "resolver.cli": 6,
 }

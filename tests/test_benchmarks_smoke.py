@@ -183,3 +183,101 @@ def test_edinet_and_un_loaders_give_both_names_of_each_entity() -> None:
     originals = un[un["kind"] == "original"]
     assert originals["entry"].is_unique and len(originals) > 300
     assert set(un["entry"]) == set(originals["entry"])
+
+
+def test_seed_sweep_quick_with_a_baseline_checkout(tmp_path: Path) -> None:
+    seed_sweep = importlib.import_module("benchmarks.seed_sweep")
+    argv = ["--quick", "--rows", "300", "--data-root", str(tmp_path / "data")]
+    argv += ["--results-dir", str(tmp_path), "--baseline-src", str(ROOT)]  # this checkout
+    assert seed_sweep.main(argv) == 0
+    payload = json.loads((tmp_path / "seed_sweep.json").read_text())
+    assert payload["quick"] is True and payload["seeds"] == [7001, 7002]
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == [
+        "parties-300-seed7001",
+        "parties-300-seed7002",
+    ]
+    assert Path(payload["baseline_resolver_file"]).is_relative_to(ROOT / "src")
+    per_seed = payload["per_seed"]["rows"]
+    methods = [seed_sweep.THIS, "resolver @ main", seed_sweep.RAPIDFUZZ]
+    assert [(r["seed"], r["method"]) for r in per_seed] == [
+        (s, m) for s in (7001, 7002) for m in methods
+    ]
+    for row in per_seed:
+        assert row["records"] == 300 and row["seconds"] > 0 and row["peak_mb"] > 0
+        assert 0.0 <= row["f1"] <= 1.0 and 0.0 <= row["bcubed_f1"] <= 1.0
+    for seed in (7001, 7002):  # the same code on the same files: the same figures
+        this, base, _ = [r for r in per_seed if r["seed"] == seed]
+        assert (this["precision"], this["recall"], this["bcubed_f1"]) == (
+            base["precision"],
+            base["recall"],
+            base["bcubed_f1"],
+        )
+    summary = {r["method"]: r for r in payload["rows"]}
+    assert list(summary) == methods
+    for method, row in summary.items():
+        f1 = [r["f1"] for r in per_seed if r["method"] == method]
+        assert row["seeds"] == 2 and row["worst_f1"] == min(f1)
+        assert abs(row["mean_f1"] - sum(f1) / 2) < 1e-12
+        assert row["meets_target"] == (min(f1) >= seed_sweep.TARGET_WORST_F1)
+
+
+def test_run_all_passes_the_baseline_package_to_the_benchmarks_that_take_one() -> None:
+    src = str(ROOT / "src")
+    cmd = run_all.command_for("seed_sweep", True, ROOT)
+    assert cmd == ["python", "-m", "benchmarks.seed_sweep", "--quick", "--baseline-src", src]
+    assert run_all.command_for("script_names", False, ROOT)[-2:] == ["--baseline-src", src]
+    assert run_all.command_for("speed", False, ROOT) == ["python", "-m", "benchmarks.speed"]
+
+
+def test_false_alerts_shared_word_rule() -> None:
+    pytest.importorskip("rigour")  # the dev / bench extra
+    from benchmarks.false_alerts import name_key, share_a_word
+
+    # flags of issue 14: nothing in common once legal forms are set aside
+    for query, listed in [
+        ("MEGA STEEL OOO", "CITADEL LLC"),
+        ("SEVERSOYUZ AO", "SVR"),
+        ("OOO Granit", "GARANTIYA OOO"),
+        ("BERKUT", "OBSHCHESTVO S OGRANICHENNOI OTVETSTVENNOSTYU PROEKT"),
+        ("ООО «Запад»", "SABETTA"),
+    ]:
+        assert not share_a_word(query, listed), (query, listed)
+    for query, listed in [
+        ("ЗАО «Пульсар»", "PULSAR"),  # another script, soft sign
+        ('"Kapital" LLC', "LLC VEB CAPITAL"),  # Jaro-Winkler 0.90
+        ("Juxing Industrial (HK) Limited", "JIAXIANG INDUSTRY LTD"),
+        ("北京市华达科技有限公司", "BEIJING YUNZE TECHNOLOGY CO., LTD."),  # Bei Jing
+        ("TREIDINVEST", "OOO TREID-INVEST"),
+    ]:
+        assert share_a_word(query, listed), (query, listed)
+    assert name_key("Granit OOO") == name_key("ООО «Гранит»") == ("granit",)
+    assert name_key("Torgovyi Dom Zapad") == name_key("Zapad Torgovyi Dom LLC")
+
+
+def test_false_alerts_on_a_generated_list(tmp_path: Path) -> None:
+    from resolver.synth import generate
+
+    pytest.importorskip("rigour")  # the dev / bench extra
+    false_alerts = importlib.import_module("benchmarks.false_alerts")
+    generate(tmp_path / "list", n_entities=600, seed=1)
+    listed_csv = tmp_path / "list" / "list.csv"
+    argv = ["--seeds", "7101", "--rows", "600", "--lists", str(listed_csv)]
+    argv += ["--data-root", str(tmp_path / "data"), "--results-dir", str(tmp_path)]
+    assert false_alerts.main(argv) == 0
+    payload = json.loads((tmp_path / "false_alerts.json").read_text())
+    excluded = payload["excluded"]
+    (row,) = payload["rows"]
+    assert excluded["generated"] == 600 and excluded["generator_listed"] > 0
+    assert (
+        row["screened"]
+        == 600 - excluded["generator_listed"] - excluded["same_words_as_a_list_name"]
+    )
+    assert row["flags"] > 0  # the list and the parties come from one generator
+    assert row["flags"] >= row["no_shared_word"] and row["flags"] >= row["flagged_records"]
+    assert row["flags_per_1000"] == pytest.approx(1000 * row["flags"] / row["screened"])
+    assert row["meets_target"] == (row["no_shared_word_per_1000"] <= 1.0)
+    examples = payload["top_no_shared_word"]["rows"]
+    assert len(examples) == min(row["no_shared_word"], false_alerts.TOP)
+    assert [e["score"] for e in examples] == sorted((e["score"] for e in examples), reverse=True)
+    for example in examples:
+        assert not false_alerts.share_a_word(example["name"], example["matched_name"])

@@ -185,8 +185,13 @@ def test_training_without_optional_columns(tmp_path, synth_dir):
         ["id", "name", "country"]
     ]
     model = Resolver.train(frame, seed=3)
-    assert set(model.params.comparisons) <= {"name", "legal_form", "name_numbers", "country"}
-    assert "name" in model.params.comparisons
+    shipped = Resolver.load().params
+    # comparisons the data has no values for keep the shipped m (the model stays usable on
+    # data that has them)
+    for name in ("place", "tax_id"):
+        m = [lv["m"] for lv in model.params.comparisons[name]]
+        assert m == pytest.approx([lv["m"] for lv in shipped.comparisons[name]], rel=1e-12)
+    assert model.params.comparisons["name"] != shipped.comparisons["name"]
     result = model.dedupe(frame)
     assert result.clusters.num_rows == len(frame)
 
@@ -209,12 +214,15 @@ def test_cli_screen_writes_matches_against_generated_list(tmp_path, synth_dir, t
     rows = read_csv_rows(out / "matches.csv")
     assert list(rows[0]) == [
         "id",
+        "name",
+        "country",
         "list_id",
         "list_source",
         "list_name",
         "matched_name",
         "score",
         "match",
+        "status",
         "explanation",
     ]
     summary = json.loads((out / "summary.json").read_text())

@@ -136,8 +136,15 @@ def test_seed_decoys_are_not_intermediaries(seed: dict) -> None:
 def test_seed_outputs_keep_every_row(seed: dict) -> None:
     out = seed["out"]
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == sorted(
-        f"{n}.csv" for n in ("shipments", "entities", "clusters", "matches", "flows", "alerts")
-    ) + ["summary.json"]
+        [
+            *(
+                f"{n}.csv"
+                for n in ("shipments", "entities", "clusters", "matches", "flows", "alerts")
+            ),
+            "report.html",
+            "summary.json",
+        ]
+    )
     source = _rows(SEED_SHIPMENTS)
     shipments = _rows(out / "shipments.csv")
     assert [r["shipment_id"] for r in shipments] == [r["shipment_id"] for r in source]

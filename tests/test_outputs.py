@@ -137,7 +137,16 @@ def test_overwrite_replaces_resolvers_own_output_and_leaves_nothing_behind(tmp_p
     assert marker["files"] == sorted(p.name for p in out.iterdir() if p.name != MARKER)
     assert dedupe(parties, "--out", out, "--overwrite", "--format", "parquet") == 0
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [MARKER, "clusters.parquet", "entities.parquet", "pairs.parquet", "summary.json"]
+        [
+            MARKER,
+            "clusters.parquet",
+            "entities.parquet",
+            "links.parquet",
+            "model.json",
+            "pairs.parquet",
+            "report.html",
+            "summary.json",
+        ]
     )
     assert leftovers(tmp_path) == []
 

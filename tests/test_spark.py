@@ -17,6 +17,7 @@ from resolver import Resolver
 from resolver.errors import InputError, UsageError
 
 pytestmark = pytest.mark.spark
+EQUIVALENCE_BLOCK_SIZE = 8
 
 
 @pytest.fixture(scope="module")
@@ -49,11 +50,12 @@ def equivalence_data(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def both_runs(spark, equivalence_data, trained_model, tmp_path_factory):
-    """The same model and records deduplicated on DuckDB and on Spark, outputs saved."""
+    """The same model and records deduplicated on DuckDB and on Spark, outputs saved. A block
+    cap of 8 sends the larger blocks of several rules through the sorted windows."""
     path = equivalence_data / "parties.csv"
-    duck = Resolver.load(trained_model).dedupe(path)
+    duck = Resolver.load(trained_model).dedupe(path, max_block_size=EQUIVALENCE_BLOCK_SIZE)
     on_spark = Resolver.load(trained_model, backend="spark", spark=spark)
-    result = on_spark.dedupe(path)
+    result = on_spark.dedupe(path, max_block_size=EQUIVALENCE_BLOCK_SIZE)
     out = tmp_path_factory.mktemp("spark-out")
     duck.save(out / "duckdb")
     result.save(out / "spark")
@@ -65,6 +67,11 @@ def test_spark_gives_duckdbs_clusters_entities_and_pairs(both_runs):
     duck, result, spark, _ = both_runs
     assert result.summary["backend"] == "spark"
     assert duck.summary["entities_with_several_records"] > 300  # not a vacuous comparison
+    # every step of the DuckDB run happened, so Spark's twin of each is compared
+    assert duck.summary["pairs_scored_within_candidate_entities"] > 0
+    assert duck.summary["prior_method"].startswith("EM")
+    assert duck.summary["m_measured_on_pairs"]
+    assert any(b["blocks_over_cap_compared_in_windows"] for b in duck.summary["blocking"])
     assert spark.clusters.equals(duck.clusters)  # same rows, columns, order and entity ids
     assert spark.entities.equals(duck.entities)
     a = duck.pairs.to_pandas().set_index(["id_l", "id_r"])
@@ -78,7 +85,10 @@ def test_spark_gives_duckdbs_clusters_entities_and_pairs(both_runs):
         "entities",
         "pairs_written",
         "pairs_at_or_above_threshold",
+        "pairs_scored_within_candidate_entities",
         "prior",
+        "prior_model",
+        "prior_method",
         "m_measured_on_pairs",
         "evidence",
         "blocking",
@@ -94,6 +104,15 @@ def test_spark_writes_parquet_parts_and_duckdbs_csvs(both_runs):
     assert parts
     summary = json.loads((out / "spark" / "summary.json").read_text(encoding="utf-8"))
     assert summary["csv"] == {"clusters": "clusters.csv", "entities": "entities.csv"}
+    # the model in use, as DuckDB saves it; Spark writes no links.csv or report.html (README)
+    from resolver.model.params import ModelParams
+
+    spark_model = ModelParams.load(out / "spark" / "model.json").comparisons
+    duck_model = ModelParams.load(out / "duckdb" / "model.json").comparisons
+    assert spark_model.keys() == duck_model.keys()
+    for name, levels in duck_model.items():
+        for a, b in zip(levels, spark_model[name], strict=True):
+            assert a["m"] == pytest.approx(b["m"], rel=1e-9) and a["u"] == b["u"], name
     assert {"read_s", "features_s", "predict_s", "cluster_s", "write_s"} <= set(summary["timings"])
     # screening reads a Spark dedupe folder back (entity ids of its part files)
     from resolver.screening.batch import read_input
@@ -110,9 +129,14 @@ def _records(n: int = 6) -> pa.Table:
     return pa.table(
         {
             "id": [f"r{i}" for i in range(n)],
-            "name": ["Alfa Trade LLC", "ALFA TRADE LLC", "Beta GmbH", "Beta G.m.b.H.", "Gamma", None][
-                :n
-            ],
+            "name": [
+                "Alfa Trade LLC",
+                "ALFA TRADE LLC",
+                "Beta GmbH",
+                "Beta G.m.b.H.",
+                "Gamma",
+                None,
+            ][:n],
             "country": ["RU", "RU", "DE", "DE", "FR", "FR"][:n],
             "extra": list(range(n)),
         }
@@ -147,7 +171,9 @@ def test_spark_reads_files_folders_tables_and_frames(spark, tmp_path):
     ):
         frame = _read(spark, source)
         got = sorted(frame.select("id", "name", "extra").collect())
-        assert [(r.id, r.name) for r in got] == sorted(zip(table["id"].to_pylist(), table["name"].to_pylist())), source
+        assert [(r.id, r.name) for r in got] == sorted(
+            zip(table["id"].to_pylist(), table["name"].to_pylist(), strict=True)
+        ), source
         assert ROW in frame.columns and dict(frame.dtypes)["id"] == "string"
 
 
@@ -201,13 +227,16 @@ def test_every_level_holds_for_the_same_pairs_in_spark_sql_and_python(
     for members in by_word.values():  # pairs sharing a word reach the similarity levels
         pairs |= {(a, b) for a in members[:6] for b in members[:6] if a != b}
     pairs = sorted(pairs)
-    spark.createDataFrame(profiles.append_column("i", pa.array(range(len(rows))))).createOrReplaceTempView(
-        "resolver_level_profiles"
+    spark.createDataFrame(
+        profiles.append_column("i", pa.array(range(len(rows))))
+    ).createOrReplaceTempView("resolver_level_profiles")
+    spark.createDataFrame(
+        pa.table({"a": [p[0] for p in pairs], "b": [p[1] for p in pairs]})
+    ).createOrReplaceTempView("resolver_level_pairs")
+    columns = sorted(
+        {c for spec in COMPARISONS for c in spec.columns}
+        | {"name_keys", "address_keys", "name_w_total", "address_w_total"}
     )
-    spark.createDataFrame(pa.table({"a": [p[0] for p in pairs], "b": [p[1] for p in pairs]})).createOrReplaceTempView(
-        "resolver_level_pairs"
-    )
-    columns = sorted({c for spec in COMPARISONS for c in spec.columns} | {"name_keys", "address_keys", "name_w_total", "address_w_total"})
     side_by_side = pair_columns_sql(columns).replace('"', "`")
     gammas = ", ".join(f"{gamma_sql(spec, 'spark')} AS {spec.name}" for spec in COMPARISONS)
     got = spark.sql(
@@ -228,7 +257,9 @@ def test_every_level_holds_for_the_same_pairs_in_spark_sql_and_python(
                 g for lv, g in zip(spec.levels, spec.gammas, strict=True) if lv.holds(left, right)
             )
             if row[spec.name] != expected:
-                wrong.append((spec.name, row[spec.name], expected, left["name_core"], right["name_core"]))
+                wrong.append(
+                    (spec.name, row[spec.name], expected, left["name_core"], right["name_core"])
+                )
     assert len(got) == len(pairs) > 3000
     assert wrong == []
 
@@ -298,11 +329,19 @@ def test_session_settings_defaults_environment_then_spark_conf(monkeypatch, tmp_
     ("message", "setting"),
     [
         ("java.lang.OutOfMemoryError: Java heap space", "spark.driver.memory"),
-        ("Total size of serialized results of 3 tasks (1100.0 MiB) is bigger than "
-         "spark.driver.maxResultSize (1024.0 MiB)", "spark.driver.maxResultSize"),
+        (
+            "Total size of serialized results of 3 tasks (1100.0 MiB) is bigger than "
+            "spark.driver.maxResultSize (1024.0 MiB)",
+            "spark.driver.maxResultSize",
+        ),
         ("Python worker exited unexpectedly (crashed)", "maxRecordsPerBatch"),
         ("java.io.IOException: No space left on device", "spark.local.dir"),
         ("Container killed by YARN for exceeding memory limits", "memoryOverhead"),
+        (
+            "[INVALID_PARAMETER_VALUE.CHARSET] The value of parameter(s) `charset` in `CSVOptions` "
+            "is invalid: expects one of the iso-8859-1, utf-8, but got cp1251.",
+            "javaCharsets",
+        ),
     ],
 )
 def test_a_spark_failure_is_one_line_naming_the_setting(message, setting):

@@ -17,6 +17,7 @@ from resolver.errors import InputError
 from resolver.features import DEFAULT_MAX_BLOCK_SIZE, build_features
 from resolver.io.outputs import check_output_file
 from resolver.io.readers import read_records
+from resolver.model.blocking import BLOCKING_RULES
 from resolver.model.params import ModelParams, default_model_path, is_model_file
 from resolver.model.scoring import check_threshold
 from resolver.model.train import train
@@ -61,6 +62,7 @@ class Resolver:
         *,
         mapping: str | Mapping[str, str] | None = None,
         labels: DataLike | None = None,
+        base: str | os.PathLike | ModelParams | None = None,
         seed: int = 42,
         encoding: str | None = None,
         delimiter: str | None = None,
@@ -68,14 +70,23 @@ class Resolver:
         memory_limit: str | None = None,
         spark: Any = None,
     ) -> Resolver:
-        """Train a model on records (unsupervised EM); ``labels`` (id, entity_id) refine m if given."""
+        """A model fitted to the records, starting from ``base`` (the shipped model when None):
+        EM on the data's candidate pairs moves m only as far as the data supports
+        (``resolver.model.train``); ``labels`` count as known matches: a table or file of
+        ``id, entity_id``, or a review decisions file (``id, other_id, decision``)."""
         table = read_records(data, mapping=mapping, encoding=encoding, delimiter=delimiter)
+        if not isinstance(base, ModelParams):
+            base = cls.load(base).params
         engine = Engine(backend=backend, memory_limit=memory_limit, spark=spark)
-        features = build_features(table, engine.con)
-        label_pairs = _label_pairs(labels, features) if labels is not None else None
-        params = train(engine, features, seed=seed, label_pairs=label_pairs)
+        features = build_features(table, engine.con, blocking_rules=BLOCKING_RULES)
+        label_pairs, label_info = (None, None)
+        if labels is not None:
+            label_pairs, label_info = _label_pairs(labels, features)
+        params = train(engine, features, base, seed=seed, label_pairs=label_pairs)
         source = str(data) if isinstance(data, (str, os.PathLike)) else type(data).__name__
         params.metadata["trained_on"]["source"] = source
+        if label_info is not None:
+            params.metadata["labels"] = label_info
         resolver = cls.__new__(cls)
         resolver.params, resolver.engine = params, engine
         return resolver
@@ -145,12 +156,18 @@ def check_model_path(
     )
 
 
-def _label_pairs(labels: DataLike, features) -> pa.Table:
-    """Known-match profile pairs from (id, entity_id) labels, at most 50 profiles per entity."""
+def _label_pairs(labels: DataLike, features) -> tuple[pa.Table, dict[str, Any]]:
+    """Known-match profile pairs, and what was used: from review decisions (``id, other_id,
+    decision``: the ``match`` pairs) or from ``id, entity_id`` labels (every pair of an
+    entity's profiles, at most 10 profiles per entity, so a few large entities do not decide m alone)."""
+    from resolver.review.decisions import is_decisions_file
+
+    if isinstance(labels, (str, os.PathLike)) and is_decisions_file(labels):
+        return _decision_pairs(labels, features)
     lab = read_records_labels(labels)
     records = features.records.select(["id", "profile_id"])
     with duckdb.connect() as con, registered(con, {"lab": lab, "rec": records}):
-        return con.sql(
+        pairs = con.sql(
             """
             WITH p AS (
                 SELECT DISTINCT l.entity_id, r.profile_id FROM lab l JOIN rec r ON r.id = l.id
@@ -159,25 +176,92 @@ def _label_pairs(labels: DataLike, features) -> pa.Table:
             )
             SELECT a.profile_id AS unique_id_l, b.profile_id AS unique_id_r
             FROM ranked a JOIN ranked b ON a.entity_id = b.entity_id AND a.profile_id < b.profile_id
-            WHERE a.k <= 50 AND b.k <= 50
+            WHERE a.k <= 10 AND b.k <= 10
             ORDER BY 1, 2
             """
         ).to_arrow_table()
+    return pairs, {"shape": "id, entity_id", "match_pairs": pairs.num_rows}
+
+
+def _decision_pairs(path: str | os.PathLike, features) -> tuple[pa.Table, dict[str, Any]]:
+    """The ``match`` decisions on record pairs as profile pairs (pairs of one profile, whose
+    records are identical after normalization, carry no evidence and are left out)."""
+    from resolver.review.decisions import read_decisions
+
+    decisions = read_decisions(path)
+    if not decisions.records:
+        raise InputError(
+            f"{path}: no decisions on record pairs (other_id); training learns from dedupe "
+            "pairs, screening decisions (list_id) go to resolver screen --decisions"
+        )
+    profile_of = dict(
+        zip(
+            features.records.column("id").to_pylist(),
+            features.records.column("profile_id").to_pylist(),
+            strict=True,
+        )
+    )
+    pairs = set()
+    for d in decisions.records.values():
+        for record in (d.id, d.other):
+            if record not in profile_of:
+                raise InputError(
+                    f"{path}: line {d.line}: id '{record}' is not in the training data"
+                )
+        a, b = sorted((profile_of[d.id], profile_of[d.other]))
+        if d.match and a != b:
+            pairs.add((a, b))
+    ordered = sorted(pairs)
+    table = pa.table(
+        {
+            "unique_id_l": pa.array([a for a, _ in ordered], pa.string()),
+            "unique_id_r": pa.array([b for _, b in ordered], pa.string()),
+        }
+    )
+    no_match = sum(not d.match for d in decisions.records.values())
+    return table, {
+        "shape": "decisions",
+        "match_pairs": table.num_rows,
+        "no_match_not_used": no_match,
+        "list_decisions_not_used": len(decisions.on_list),
+    }
 
 
 def read_records_labels(labels: DataLike) -> pa.Table:
-    """Read a labels table with columns id, entity_id."""
-    from resolver.io.readers import read_table
+    """Read a labels table with columns id, entity_id; a blank cell, or an id given two
+    entities, is an error naming the row (the line of a CSV file)."""
+    from resolver.io.readers import CSV_SUFFIXES, read_table
 
     if isinstance(labels, pa.Table):
-        table = labels
+        table, source = labels, "labels"
     elif isinstance(labels, (str, os.PathLike)):
-        table = read_table(labels)
+        table, source = read_table(labels), str(labels)
     else:
-        table = pa.Table.from_pandas(labels, preserve_index=False)
+        table, source = pa.Table.from_pandas(labels, preserve_index=False), "labels"
     for col in ("id", "entity_id"):
         if col not in table.column_names:
-            raise InputError(f"labels: missing column '{col}' (expected id, entity_id)")
-    return table.select(["id", "entity_id"]).cast(
+            raise InputError(
+                f"{source}: missing column '{col}' (expected id, entity_id; or a decisions file: "
+                "id, other_id, decision)"
+            )
+    table = table.select(["id", "entity_id"]).cast(
         pa.schema([("id", pa.string()), ("entity_id", pa.string())])
     )
+    is_csv = Path(source).suffix.lower() in CSV_SUFFIXES
+
+    def where(i: int) -> str:
+        return f"line {i + 2}" if is_csv else f"row {i + 1}"
+
+    seen: dict[str, tuple[str, int]] = {}
+    cols = table.to_pydict()
+    for i, (record, entity) in enumerate(zip(cols["id"], cols["entity_id"], strict=True)):
+        for name, value in (("id", record), ("entity_id", entity)):
+            if value is None or not value.strip():
+                raise InputError(f"{source}: {where(i)}, column {name}: blank")
+        first = seen.setdefault(record, (entity, i))
+        if first[0] != entity:
+            raise InputError(
+                f"{source}: {where(i)}: id '{record}' is in entity '{entity}' here and in "
+                f"'{first[0]}' on {where(first[1])}"
+            )
+    return table

@@ -112,14 +112,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"resolver {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress display (off a terminal: none)"
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    p = sub.add_parser("train", help="train a matching model (EM, optional labels)")
+    p = sub.add_parser(
+        "train", help="fit a model to your data, starting from the shipped one (optional labels)"
+    )
     _common_input(p)
     _common_engine(p)
     p.add_argument("--out", required=True, help="model JSON to write, e.g. models/mine.json")
-    p.add_argument("--labels", default=None, help="optional CSV of id,entity_id known matches")
+    p.add_argument("--model", default=None, help="model to start from (default: the shipped one)")
+    p.add_argument(
+        "--labels",
+        default=None,
+        help="known matches: CSV of id,entity_id, or review decisions (id,other_id,decision)",
+    )
     p.add_argument("--seed", type=int, default=42, help="random seed of the EM sampling")
     _overwrite(p, "a model file")
 
@@ -167,6 +177,17 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also roll results up per resolved entity (runs dedupe first)",
     )
+    p.add_argument(
+        "--decisions",
+        default=None,
+        help="review decisions CSV (id, list_id, decision, note, reviewer, date): no_match "
+        "suppresses an alert, match keeps it whatever the score",
+    )
+    p.add_argument(
+        "--all-candidates",
+        action="store_true",
+        help="write every candidate to matches.csv, not only alerts and decided pairs",
+    )
     _overwrite(p, "the outputs")
 
     p = sub.add_parser(
@@ -211,6 +232,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output folder (new, empty or resolver's own)")
     p.add_argument("--seed", type=int, default=0, help="random seed")
     _overwrite(p, "the generated files")
+
+    p = sub.add_parser(
+        "explain", help="the evidence for one pair of a run, step by step (a waterfall)"
+    )
+    p.add_argument("out", help="output folder of resolver dedupe (or screen)")
+    p.add_argument("id1", help="a record id")
+    p.add_argument("id2", help="another record id (dedupe) or a list_id (screen)")
 
     p = sub.add_parser("evaluate", help="pairwise and B-cubed scores of clusters against truth")
     p.add_argument("clusters", help="clusters.csv (or .parquet) from resolver dedupe")

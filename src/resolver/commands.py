@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
@@ -16,15 +16,19 @@ out = Console()
 err = Console(stderr=True)
 
 
-@contextlib.contextmanager
-def _progress(title: str) -> Iterator:
-    """A spinner on stderr that shows the current stage of a long run."""
-    with err.status(title) as status:
-        yield lambda stage: status.update(f"{title}: {stage}")
+def _progress(args: argparse.Namespace, title: str, steps: Sequence[str]):
+    """A progress bar on stderr over the run's steps (none with --quiet or off a terminal)."""
+    from resolver.progress import step_progress
+
+    return step_progress(title, steps, err, quiet=args.quiet)
 
 
 def _engine_options(args: argparse.Namespace) -> dict:
-    options = {"backend": args.backend, "memory_limit": args.memory_limit, "temp_dir": args.temp_dir}
+    options = {
+        "backend": args.backend,
+        "memory_limit": args.memory_limit,
+        "temp_dir": args.temp_dir,
+    }
     if args.spark_conf:
         if args.backend != "spark":
             raise UsageError("--spark-conf applies to --backend spark only")
@@ -59,11 +63,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     if target.suffix.lower() != ".json":
         raise UsageError(f"--out {target}: the model file must end in .json")
     check_model_path(target, args.overwrite, flag="--overwrite")
-    with _progress("training"):
+    with _progress(args, "training", ["training"]) as step:
+        step("training")
         resolver = Resolver.train(
             args.input,
             mapping=args.mapping,
             labels=args.labels,
+            base=args.model,
             seed=args.seed,
             encoding=args.encoding,
             delimiter=args.delimiter,
@@ -77,10 +83,23 @@ def cmd_train(args: argparse.Namespace) -> int:
     for name, levels in resolver.params.comparisons.items():
         table.add_row(name, str(len(levels)))
     out.print(table)
+    trained = meta["trained_on"]
     out.print(
-        f"trained on {meta['trained_on']['records']} records ({meta['trained_on']['profiles']} "
-        f"distinct profiles); EM rules: {', '.join(meta['em_rules']) or 'none'}"
+        f"fitted to {trained['records']} records ({trained['profiles']} distinct profiles, "
+        f"{trained['candidate_pairs']} candidate pairs; {trained['em_iterations']} EM rounds) "
+        f"from {meta['base_model']}"
     )
+    labels = meta.get("labels")
+    if labels:
+        unused = labels.get("no_match_not_used", 0)
+        out.print(
+            f"labels: {labels['match_pairs']} known-match profile pairs set m"
+            + (
+                f"; {unused} no_match decisions not used (m is estimated from matches)"
+                if unused
+                else ""
+            )
+        )
     return 0
 
 
@@ -92,8 +111,12 @@ def cmd_dedupe(args: argparse.Namespace) -> int:
     from resolver.model.scoring import check_threshold
 
     check_threshold(args.threshold, "--threshold")
-    options = _engine_options(args)
-    with _claimed_output(args, [args.input, args.model], space_factor=2) as out_dir:
+    steps = ["reading", "features", "predict", "cluster", "outputs", "writing"]
+    with (
+        _claimed_output(args, [args.input, args.model], space_factor=2) as out_dir,
+        _progress(args, "dedupe", steps) as step,
+    ):
+        step("reading")
         if args.backend == "spark":  # Spark reads the input itself, on the cluster
             records = args.input
         else:
@@ -102,25 +125,24 @@ def cmd_dedupe(args: argparse.Namespace) -> int:
             )
             if args.format == "csv":  # a carried list/struct column fails now, not after the run
                 check_csv_columns(records, args.input)
-        resolver = Resolver.load(args.model, **options)
+        resolver = Resolver.load(args.model, **_engine_options(args))
         threshold = resolver.params.threshold
         if args.threshold is None and not 0.0 < threshold < 1.0:
             raise ModelError(
                 f"{resolver.params.metadata['path']}: threshold {threshold} is not between 0 "
                 "and 1 (exclusive); fix the model or pass --threshold"
             )
-        with _progress("dedupe") as step:
-            result = resolver.dedupe(
-                records,
-                mapping=args.mapping if args.backend == "spark" else None,
-                encoding=args.encoding,
-                delimiter=args.delimiter,
-                threshold=args.threshold,
-                max_block_size=args.max_block_size or DEFAULT_MAX_BLOCK_SIZE,
-                progress=step,
-            )
-            step("writing")
-            result.save(out_dir, fmt=args.format, overwrite=args.overwrite)
+        result = resolver.dedupe(
+            records,
+            mapping=args.mapping if args.backend == "spark" else None,
+            encoding=args.encoding,
+            delimiter=args.delimiter,
+            threshold=args.threshold,
+            max_block_size=args.max_block_size or DEFAULT_MAX_BLOCK_SIZE,
+            progress=step,
+        )
+        step("writing")
+        result.save(out_dir, fmt=args.format, overwrite=args.overwrite)
     s = result.summary
     table = Table(title="resolver dedupe")
     table.add_column("")
@@ -151,19 +173,32 @@ def cmd_dedupe(args: argparse.Namespace) -> int:
         out.print(f"outputs: {args.out}/{', '.join(files)}, summary.json")
         return 0
     out.print(
-        f"outputs: {args.out}/clusters.{args.format}, entities.{args.format}, pairs.parquet, "
-        "summary.json"
+        f"outputs: {args.out}/clusters.{args.format}, entities.{args.format}, "
+        f"links.{args.format}, pairs.parquet, model.json, summary.json, report.html"
     )
     return 0
 
 
 def cmd_screen(args: argparse.Namespace) -> int:
     from resolver.model.scoring import check_threshold
+    from resolver.review.decisions import read_decisions
     from resolver.screening import Screener
 
     check_threshold(args.threshold, "--threshold")
-    inputs = [args.input, *args.lists, args.model]
-    with _claimed_output(args, inputs, space_factor=1) as out_dir, _progress("screening") as step:
+    decisions = read_decisions(args.decisions) if args.decisions else None
+    inputs = [args.input, *args.lists, args.model, args.decisions]
+    steps = [
+        "loading lists",
+        "reading",
+        *(["dedupe"] if args.entities else []),
+        "features",
+        "outputs",
+        "writing",
+    ]
+    with (
+        _claimed_output(args, inputs, space_factor=1) as out_dir,
+        _progress(args, "screening", steps) as step,
+    ):
         step("loading lists")
         screener = Screener.load(
             *args.lists,
@@ -176,6 +211,8 @@ def cmd_screen(args: argparse.Namespace) -> int:
             args.input,
             mapping=args.mapping,
             entities=args.entities,
+            decisions=decisions,
+            all_candidates=args.all_candidates,
             encoding=args.encoding,
             delimiter=args.delimiter,
             progress=step,
@@ -203,6 +240,14 @@ def cmd_screen(args: argparse.Namespace) -> int:
     ]
     if "entities_with_match" in s:
         rows.append(("entities matching a listed party", s["entities_with_match"]))
+    if "decisions" in s:
+        d = s["decisions"]
+        rows += [
+            ("alerts not yet decided", s["alerts"]),
+            ("confirmed matches (decisions)", d["confirmed"]),
+            ("suppressed: judged no match (decisions)", d["suppressed"]),
+            ("decisions not among this run's candidates", d["not_among_candidates"]),
+        ]
     rows += [("threshold", s["threshold"]), ("seconds", s["timings"]["total_s"])]
     for label, value in rows:
         table.add_row(label, str(value))
@@ -211,6 +256,7 @@ def cmd_screen(args: argparse.Namespace) -> int:
         "matches.csv",
         *(["entity_matches.csv"] if result.entity_matches is not None else []),
         "summary.json",
+        "report.html",
     ]
     out.print(f"outputs: {args.out}/{', '.join(files)}")
     return 0
@@ -222,7 +268,19 @@ def cmd_flows(args: argparse.Namespace) -> int:
 
     check_threshold(args.list_threshold, "--list-threshold")
     inputs = [args.input, *args.lists, args.model, args.controlled_hs]
-    with _claimed_output(args, inputs, space_factor=3) as out_dir, _progress("flows") as step:
+    steps = [
+        "reading shipments",
+        "loading lists",
+        "resolving parties",
+        "screening entities",
+        "building the network",
+        "alert rules",
+        "writing",
+    ]
+    with (
+        _claimed_output(args, inputs, space_factor=3) as out_dir,
+        _progress(args, "flows", steps) as step,
+    ):
         result = flows(
             args.input,
             args.lists,
@@ -259,7 +317,7 @@ def cmd_flows(args: argparse.Namespace) -> int:
     out.print(table)
     out.print(
         f"outputs: {out_dir}/shipments.csv, entities.csv, clusters.csv, matches.csv, "
-        "flows.csv, alerts.csv, summary.json"
+        "flows.csv, alerts.csv, summary.json, report.html"
     )
     return 0
 
@@ -277,9 +335,10 @@ def cmd_synth(args: argparse.Namespace) -> int:
         staged_output_dir(
             args.out, args.overwrite, flag="--overwrite", formula_guarded_csv=False
         ) as stage,
-        _progress("generating") as step,
+        _progress(args, "generating", ["parties", "shipments"]) as step,
     ):
         if args.entities is not None:
+            step("parties")
             summaries.append(
                 generate(stage, n_entities=args.entities, seed=args.seed, mentions=args.mentions)
             )
@@ -314,5 +373,33 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         f"scored {pw['n_records']:,} ids in both files ({coverage:.1%}); "
         f"{pw['n_only_predicted']:,} only in {args.clusters}, "
         f"{pw['n_only_truth']:,} only in {args.truth}"
+    )
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from resolver.review.explain import explain_pair
+
+    with _progress(args, "explain", ["explaining"]) as step:
+        step("explaining")
+        ex = explain_pair(args.out, args.id1, args.id2)
+    for record in ex.records:
+        fields = ", ".join(f"{k}={v}" for k, v in record.items() if v not in (None, ""))
+        out.print(fields, highlight=False, markup=False)
+    table = Table(title=f"evidence ({ex.source})")
+    table.add_column("comparison")
+    table.add_column("level")
+    for col in ("weight", "running total", "probability"):
+        table.add_column(col, justify="right")
+    for s in ex.steps:
+        table.add_row(
+            s.comparison, s.level, f"{s.weight:+.2f}", f"{s.total:+.2f}", f"{s.probability:.4f}"
+        )
+    out.print(table)
+    side = "at or above" if ex.probability >= ex.threshold else "below"
+    out.print(
+        f"match probability {ex.probability:.4f} (weight {ex.match_weight:+.2f} bits), {side} "
+        f"the threshold {ex.threshold:g}" + "".join(f"; {n}" for n in ex.notes),
+        highlight=False,
     )
     return 0

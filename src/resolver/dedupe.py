@@ -9,23 +9,39 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from splink import block_on
 
-from resolver.cluster import assign_entities, cluster_profiles
+from resolver.cluster import assign_entities, cluster_profiles, component_labels
 from resolver.engine import Engine, registered
 from resolver.features import DEFAULT_MAX_BLOCK_SIZE, build_features
 from resolver.io.writers import staged_output_dir, write_json, write_table
-from resolver.model.adapt import U_MIN_PROFILES, adapt_u_to_data, remeasure_m_on_pairs
+from resolver.model.adapt import (
+    U_MIN_PROFILES,
+    observed_level_rates,
+    remeasure_m_on_pairs,
+    u_from_observed,
+)
 from resolver.model.blocking import BLOCKING_RULES
 from resolver.model.params import ModelParams
-from resolver.model.predict import build_linker, predict_pairs
+from resolver.model.predict import build_linker, predict_pairs, splink_source, weight_patterns
+from resolver.model.prior import MAX_FACTOR, estimate_prior, level_weights, names_only
 from resolver.model.scoring import logit2
 from resolver.model.spec import M_FROM_SURE_MATCHES
+from resolver.review.evidence import MODEL_FILE, comparisons_of, model_in_use
+from resolver.review.links import record_links
+from resolver.review.spelling import representative_names
 
 log = logging.getLogger(__name__)
 
 PAIRS_FLOOR = 0.01
+# Candidate entities (groups linked at the threshold) of at most this many profiles whose
+# members were compared with each other in less than MIN_SCORED_SHARE of their pairs are scored
+# whole before clustering (``_score_within_groups``).
+MAX_RESCORED_GROUP = 200
+MIN_SCORED_SHARE = 0.5
 
 
 @dataclass
@@ -36,14 +52,25 @@ class DedupeResult:
     entities: pa.Table
     pairs: pa.Table
     summary: dict[str, Any] = field(default_factory=dict)
+    links: pa.Table | None = None  # per record: the neighbour holding it in its entity, and why
+    model: ModelParams | None = None  # the model in use (adapted to the data), for explain
 
     def save(self, out_dir: str | Path, fmt: str = "csv", overwrite: bool = False) -> Path:
-        """Write clusters/entities (CSV or Parquet), pairs.parquet and summary.json atomically."""
+        """Write clusters/entities/links (CSV or Parquet), pairs.parquet, summary.json, the
+        model in use and report.html atomically."""
+        from resolver.report import REPORT_FILE
+        from resolver.report.dedupe import write_dedupe_report
+
         with staged_output_dir(out_dir, overwrite) as stage:
             write_table(self.clusters, stage / f"clusters.{fmt}", fmt)
             write_table(self.entities, stage / f"entities.{fmt}", fmt)
+            if self.links is not None:
+                write_table(self.links, stage / f"links.{fmt}", fmt)
             write_table(self.pairs, stage / "pairs.parquet", "parquet")
+            if self.model is not None:
+                self.model.save(stage / MODEL_FILE)
             write_json(self.summary, stage / "summary.json")
+            write_dedupe_report(self, stage / REPORT_FILE)
         return Path(out_dir)
 
 
@@ -76,14 +103,38 @@ def dedupe(
     step("predict")
     t1 = time.perf_counter()
     n_profiles = features.profiles.num_rows
-    prior = params.prior_for(n_profiles)
-    if adapt and n_profiles >= U_MIN_PROFILES:
-        params = adapt_u_to_data(params, features.profiles, prior)
-    linker = build_linker(engine, params, [features.profiles], link_type="dedupe_only", prior=prior)
+    model_prior = prior = params.prior_for(n_profiles)
     floor = min(PAIRS_FLOOR, threshold)
-    pairs_sdf = predict_pairs(linker, floor)
-    pairs = _pairs_table(engine, pairs_sdf, features.profiles, list(params.comparisons))
+    adapting = adapt and n_profiles >= U_MIN_PROFILES
+    only_names = names_only(features.evidence)
+    prior_method = "model"
+    model_params = params
+    if adapting:
+        observed = observed_level_rates(params, features.profiles, prior)
+        params = u_from_observed(params, observed, prior)
+    linker = build_linker(engine, params, [features.profiles], link_type="dedupe_only", prior=prior)
+    # with a names-only estimate to come, pairs are kept that could reach the floor at the
+    # highest prior it may choose (an estimate from other evidence only lowers the prior)
+    pairs_sdf = predict_pairs(linker, floor / MAX_FACTOR if adapting and only_names else floor)
+    names = list(params.comparisons)
+    reweigh = None
+    if adapting:
+        found = estimate_prior(
+            model_params,
+            observed,
+            weight_patterns(engine, pairs_sdf, names),
+            params,
+            n_profiles * (n_profiles - 1) / 2,
+            model_prior,
+            only_names,
+        )
+        reweigh = (level_weights(params), level_weights(found.params), found.prior)
+        params, prior, prior_method = found.params, found.prior, found.method
+    pairs = _pairs_table(engine, pairs_sdf, features.profiles, names, reweigh=reweigh, floor=floor)
     engine.release(linker)
+    pairs, rescored = _score_within_groups(
+        engine, params, features.profiles, pairs, prior, threshold
+    )
     remeasured: dict[str, Any] = {}
     if adapt:
         pairs, remeasured = remeasure_m_on_pairs(
@@ -107,6 +158,15 @@ def dedupe(
         .append_column("unmatchable", assigned.column("unmatchable"))
     )
     entities = _entities_table(engine, table, assigned, features.records)
+    in_use = model_in_use(params, remeasured)
+    links = record_links(
+        engine.con,
+        features.records,
+        table.column("name"),
+        assigned.column("entity_id"),
+        pairs,
+        comparisons_of(in_use),
+    )
     timings["outputs_s"] = time.perf_counter() - t3
     timings["total_s"] = time.perf_counter() - t0
 
@@ -124,7 +184,10 @@ def dedupe(
         ),
         "threshold": threshold,
         "pairs_floor": floor,
+        "pairs_scored_within_candidate_entities": rescored,
         "prior": prior,
+        "prior_model": model_prior,
+        "prior_method": prior_method,
         "m_measured_on_pairs": remeasured,
         "evidence": {
             "columns_with_data": {k: v for k, v in features.evidence.items() if v},
@@ -137,55 +200,87 @@ def dedupe(
         "backend": engine.backend,
         "model": params.metadata.get("path", "in-memory"),
     }
-    return DedupeResult(out_clusters, entities, pairs, summary)
+    return DedupeResult(out_clusters, entities, pairs, summary, links, in_use)
+
+
+def _reweighed_sql(column: str, old: list[float], new: list[float]) -> str:
+    """SQL mapping a comparison's match weights under one parameter set to another's."""
+    cases = " ".join(
+        f"WHEN abs({column} - ({a!r})) < 1e-6 * greatest(1.0, abs({a!r})) THEN {b!r}"
+        for a, b in zip(old, new, strict=True)
+    )
+    return f"(CASE {cases} ELSE {column} END)"
 
 
 def _pairs_table(
-    engine: Engine, pairs_sdf, profiles: pa.Table, comparison_names: list[str]
+    engine: Engine,
+    pairs_sdf,
+    profiles: pa.Table,
+    comparison_names: list[str],
+    *,
+    reweigh: tuple[dict[str, list[float]], dict[str, list[float]], float] | None = None,
+    floor: float | None = None,
 ) -> pa.Table:
     """Scored pairs with record ids (the representative record of each profile) and
-    per-comparison weights, smaller id on the left, sorted by (id_l, id_r)."""
+    per-comparison weights, smaller id on the left, sorted by (id_l, id_r).
+
+    ``reweigh`` = (weights the pairs were scored with, new weights, new prior) re-scores every
+    pair without running splink again; ``floor`` then drops pairs scoring below it.
+    """
     available = {c.unquote().name for c in pairs_sdf.columns}
-    weights = [f"mw_{c}" for c in comparison_names if f"mw_{c}" in available]
-    keep = ["unique_id_l", "unique_id_r", "match_probability", "match_weight", *weights]
+    names = [c for c in comparison_names if f"mw_{c}" in available]
+    keep = ["unique_id_l", "unique_id_r", "match_probability", "match_weight"]
+    keep += [f"mw_{c}" for c in names]
+    source, tables = splink_source(engine, pairs_sdf, keep)
     # pid numbers the profiles of a dedupe in unique_id order: sorting on it is sorting on
     # (id_l, id_r) without comparing strings
-    tables = {"_pairs_sizes": profiles.select(["unique_id", "n_records", "pid"])}
-    if engine.backend == "duckdb":  # read splink's table in place: no extra copy in memory
-        source = f'"{pairs_sdf.physical_name}"'
+    tables["_pairs_sizes"] = profiles.select(["unique_id", "n_records", "pid"])
+    if reweigh is None:
+        weights = {c: f'p."mw_{c}"' for c in names}
+        total, probability, where = 'p."match_weight"', "splink_probability", ""
     else:
-        source = "_pairs_raw"
-        tables[source] = pa.Table.from_pandas(
-            pairs_sdf.as_pandas_dataframe()[keep], preserve_index=False
-        )
+        old, new, prior = reweigh
+        weights = {c: _reweighed_sql(f'p."mw_{c}"', old[c], new[c]) for c in names}
+        total = " + ".join([repr(logit2(prior)), *weights.values()])
+        probability = "1.0 / (1.0 + pow(2.0, -match_weight))"
+        where = "" if floor is None else f"WHERE match_weight >= {logit2(floor)!r}"
+    rest = ", ".join(f'{sql} AS "mw_{c}"' for c, sql in weights.items())
     with registered(engine.con, tables):
-        rest = ", ".join(f'p."{c}"' for c in keep[2:])
         return engine.con.sql(
             f"""
-            SELECT sl.unique_id AS id_l, sr.unique_id AS id_r,
-                   sl.n_records AS n_records_l, sr.n_records AS n_records_r, {rest}
-            FROM {source} p
-            JOIN _pairs_sizes sl ON sl.unique_id = least(p.unique_id_l, p.unique_id_r)
-            JOIN _pairs_sizes sr ON sr.unique_id = greatest(p.unique_id_l, p.unique_id_r)
-            ORDER BY sl.pid, sr.pid
+            SELECT id_l, id_r, n_records_l, n_records_r, {probability} AS match_probability,
+                   match_weight, * EXCLUDE (id_l, id_r, n_records_l, n_records_r, match_weight,
+                                            splink_probability, pid_l, pid_r)
+            FROM (
+                SELECT sl.unique_id AS id_l, sr.unique_id AS id_r,
+                       sl.n_records AS n_records_l, sr.n_records AS n_records_r,
+                       sl.pid AS pid_l, sr.pid AS pid_r, p."match_probability" AS splink_probability,
+                       {total} AS match_weight, {rest}
+                FROM {source} p
+                JOIN _pairs_sizes sl ON sl.unique_id = least(p.unique_id_l, p.unique_id_r)
+                JOIN _pairs_sizes sr ON sr.unique_id = greatest(p.unique_id_l, p.unique_id_r)
+            ) p
+            {where}
+            ORDER BY pid_l, pid_r
             """
         ).to_arrow_table()
 
 
-# One row per entity: id, most frequent name (ties: smallest), record count, countries. Reads
-# _ent (entity_id, name, country: one row per record); shared by every backend.
+# The spellings of each entity with their record counts, and one row per entity: id, its
+# representative name (from _ent_names: ``review.spelling``), record count, countries. Read _ent
+# (entity_id, name, country: one row per record); shared by every backend.
+SPELLINGS_SQL = (
+    "SELECT entity_id, name, count(*) AS n FROM _ent WHERE name IS NOT NULL "
+    "GROUP BY entity_id, name"
+)
 ENTITIES_SQL = """
-    WITH names AS (
-        SELECT entity_id, name, count(*) AS n FROM _ent WHERE name IS NOT NULL GROUP BY ALL
-    ), best AS (
-        SELECT entity_id, arg_min(name, (-n, name)) AS name FROM names GROUP BY entity_id
-    ), agg AS (
+    WITH agg AS (
         SELECT entity_id, count(*) AS n_records,
                string_agg(DISTINCT country, ';' ORDER BY country) AS countries
         FROM _ent GROUP BY entity_id
     )
-    SELECT agg.entity_id, best.name, agg.n_records, agg.countries
-    FROM agg LEFT JOIN best USING (entity_id)
+    SELECT agg.entity_id, n.name, agg.n_records, agg.countries
+    FROM agg LEFT JOIN _ent_names n USING (entity_id)
 """
 ENTITIES_ORDER = "n_records DESC, entity_id"
 
@@ -194,10 +289,73 @@ def _entities_table(
     engine: Engine, table: pa.Table, assigned: pa.Table, records: pa.Table
 ) -> pa.Table:
     """One row per entity (``ENTITIES_SQL``), largest first."""
+    con = engine.con
     cols = {
         "entity_id": assigned.column("entity_id"),
         "name": table.column("name"),
         "country": records.column("country"),
     }
-    with registered(engine.con, {"_ent": pa.table(cols)}):
-        return engine.con.sql(f"{ENTITIES_SQL} ORDER BY {ENTITIES_ORDER}").to_arrow_table()
+    with registered(con, {"_ent": pa.table(cols)}):
+        spellings = con.sql(SPELLINGS_SQL).to_arrow_table()
+        with registered(con, {"_ent_names": representative_names(spellings)}):
+            return con.sql(f"{ENTITIES_SQL} ORDER BY {ENTITIES_ORDER}").to_arrow_table()
+
+
+def _score_within_groups(
+    engine: Engine,
+    params: ModelParams,
+    profiles: pa.Table,
+    pairs: pa.Table,
+    prior: float,
+    threshold: float,
+) -> tuple[pa.Table, int]:
+    """Score every pair inside each group of profiles that links at ``threshold`` (a candidate
+    entity), so clustering weighs the evidence between all its members, not a path of links.
+
+    Blocking compares a member of a large block with its neighbours only, and pairs below the
+    floor are dropped: two companies joined by one strong edge each would otherwise meet no
+    evidence against merging. Only groups of at most ``MAX_RESCORED_GROUP`` profiles with fewer
+    than ``MIN_SCORED_SHARE`` of their pairs scored are scored whole (a larger group's n^2 / 2
+    pairs would dominate the run). Returns the pairs (below the floor kept inside those groups)
+    and the number of pairs scored again.
+    """
+    ids = profiles.column("unique_id").combine_chunks()
+    left = pc.index_in(pairs.column("id_l"), value_set=ids).to_numpy()
+    right = pc.index_in(pairs.column("id_r"), value_set=ids).to_numpy()
+    strong = pc.greater_equal(pairs.column("match_probability"), threshold).to_numpy(
+        zero_copy_only=False
+    )
+    labels = component_labels(len(ids), left[strong], right[strong])
+    sizes = np.bincount(labels, minlength=len(ids))
+    inside = labels[left] == labels[right]
+    scored = np.bincount(labels[left[inside]], minlength=len(ids))
+    sparse = scored < MIN_SCORED_SHARE * sizes * (sizes - 1) / 2
+    chosen = (sizes[labels] >= 3) & (sizes[labels] <= MAX_RESCORED_GROUP) & sparse[labels]
+    if not chosen.any():
+        return pairs, 0
+    group = pa.array(np.where(chosen, labels, 0), pa.int64())
+    group = pc.if_else(pa.array(chosen), group, pa.scalar(None, pa.int64()))
+    table = profiles.append_column("resolver_group", group)
+    linker = build_linker(
+        engine,
+        params,
+        [table],
+        link_type="dedupe_only",
+        prior=prior,
+        blocking=[block_on("resolver_group")],
+    )
+    try:
+        extra = _pairs_table(engine, predict_pairs(linker, None), table, list(params.comparisons))
+    finally:
+        engine.release(linker)
+    extra = extra.cast(pairs.schema)
+    with registered(engine.con, {"_grp_old": pairs, "_grp_new": extra}):
+        merged = engine.con.sql(
+            """
+            SELECT * FROM _grp_new
+            UNION ALL
+            SELECT o.* FROM _grp_old o ANTI JOIN _grp_new n ON o.id_l = n.id_l AND o.id_r = n.id_r
+            """
+        ).to_arrow_table()
+    order = pc.sort_indices(merged, [("id_l", "ascending"), ("id_r", "ascending")])
+    return merged.take(order), extra.num_rows

@@ -34,7 +34,12 @@ from resolver.normalize import (
     normalize_postcode,
     normalize_tax_id,
 )
-from resolver.normalize.addresses import POSTCODE_JUNK
+from resolver.normalize.addresses import (
+    PLACEHOLDER_POSTCODE_RE,
+    PLACEHOLDER_POSTCODES,
+    POSTCODE_JUNK,
+    place_in_address,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +50,8 @@ NAME_FEATURES = (
     "name_core",
     "name_keys",
     "name_key_string",
+    "name_folds",
+    "name_fold_string",
     "name_joined",
     INITIALS_COLUMN,
     "legal_class",
@@ -56,6 +63,7 @@ RECORD_FEATURES = (*NAME_FEATURES, *OPTIONAL_COLUMNS)
 PROFILE_COLUMNS = (
     "name_core",
     "name_key_string",
+    "name_fold_string",
     "name_joined",
     "legal_class",
     "name_numbers",
@@ -74,6 +82,7 @@ SLICES_PER_WORKER = 4  # a few slices per worker even out uneven slices
 # name, key and joined-name blocks keep the larger cap). On 100k generated rows caps of 2500,
 # 200 and 50 gave the same pairwise F1 (0.82) in 113 s, 41 s and 17 s.
 RARE_WORD_BLOCK_SIZE = 50
+BLOCK_WINDOW = 20
 
 
 @dataclass
@@ -145,12 +154,16 @@ def _run_slice(task: tuple[str, Callable[[list], pa.Table], list]) -> pa.Table:
 def _name_table(values: list[str | None]) -> pa.Table:
     """The name feature columns of each name."""
     cores, keys, key_strings, joined, classes, numbers = [], [], [], [], [], []
+    folds, fold_strings = [], []
     for value in values:
         f = name_features(value)
         named = bool(f.core)  # no core: nothing to compare the name on
         cores.append(f.core if named else None)
         keys.append(sorted(set(f.keys)) if named else None)
         key_strings.append((f.key_string or None) if named else None)
+        distinct_folds = sorted(set(f.folds)) if named else None
+        folds.append(distinct_folds)
+        fold_strings.append(" ".join(distinct_folds) if distinct_folds else None)
         joined.append((f.joined or None) if named else None)
         classes.append(f.legal_class)
         numbers.append(_blank_to_none(" ".join(sorted(set(f.numbers)))) if f.numbers else None)
@@ -159,12 +172,29 @@ def _name_table(values: list[str | None]) -> pa.Table:
             "name_core": pa.array(cores, pa.string()),
             "name_keys": pa.array(keys, pa.list_(pa.string())),
             "name_key_string": pa.array(key_strings, pa.string()),
+            "name_folds": pa.array(folds, pa.list_(pa.string())),
+            "name_fold_string": pa.array(fold_strings, pa.string()),
             "name_joined": pa.array(joined, pa.string()),
             INITIALS_COLUMN: pa.array(map(word_initials, cores), pa.string()),
             "legal_class": pa.array(classes, pa.string()),
             "legal_family": pa.array([legal_family(c) for c in classes], pa.string()),
             "name_numbers": pa.array(numbers, pa.string()),
         }
+    )
+
+
+def _address_table(values: list[str | None]) -> pa.Table:
+    """Normalized addresses, and the city an address states (``place_in_address``); an address
+    that is only a place name is no street address (None)."""
+    addresses, cities = [], []
+    for value in values:
+        place_only, city = place_in_address(value) if value is not None else (False, "")
+        addresses.append(
+            None if value is None or place_only else _blank_to_none(normalize_address(value))
+        )
+        cities.append(city or None)
+    return pa.table(
+        {"value": pa.array(addresses, pa.string()), "city": pa.array(cities, pa.string())}
     )
 
 
@@ -181,6 +211,11 @@ def _postcode_array(column: pa.ChunkedArray) -> pa.Array:
     """
     values = column.combine_chunks().cast(pa.string())
     out = pc.replace_substring_regex(pc.ascii_upper(values), POSTCODE_JUNK.pattern, "")
+    placeholder = pc.or_(
+        pc.is_in(out, value_set=pa.array(sorted(PLACEHOLDER_POSTCODES))),
+        pc.match_substring_regex(out, PLACEHOLDER_POSTCODE_RE),
+    )
+    out = pc.if_else(placeholder, pa.scalar("", pa.string()), out)
     other = pc.invert(pc.fill_null(pc.string_is_ascii(values), True))
     if pc.any(other).as_py():
         rest = values.filter(other).to_pylist()
@@ -217,7 +252,9 @@ def _record_features(table: pa.Table, parallel: bool) -> pa.Table:
     }
     present = [c for c in OPTIONAL_COLUMNS if c in table.column_names]
     for name in present:
-        if name != "postcode":
+        if name == "address":
+            jobs[name] = (table.column(name), _address_table)
+        elif name != "postcode":
             jobs[name] = (table.column(name), partial(_simple_table, _NORMALIZERS[name]))
     outputs = _map_distinct(jobs, parallel)
     names = outputs["name"]
@@ -229,6 +266,8 @@ def _record_features(table: pa.Table, parallel: bool) -> pa.Table:
             cols[name] = outputs[name].column("value")
         else:
             cols[name] = pa.nulls(table.num_rows, pa.string())
+    if "address" in present:  # a city the address states stands in for a missing city
+        cols["city"] = pc.coalesce(cols["city"], outputs["address"].column("city"))
     return pa.table(cols)
 
 
@@ -241,7 +280,7 @@ def build_features(
     blocking_rules: Sequence[tuple[str, ...]] = (),
 ) -> FeatureSet:
     """Normalize, group identical records into profiles, weight name words and build guarded
-    block keys (``blk_i``/``rep_i`` for rule i of ``blocking_rules``, tuples of feature columns).
+    block keys (``blk_i``/``win_i`` for rule i of ``blocking_rules``, tuples of feature columns).
 
     ``source`` (one value per row) keeps the data sets of a link job apart while sharing word weights.
     """
@@ -317,7 +356,8 @@ def feature_tables(
                                  CAST(row_number() OVER (ORDER BY {src}profile_id) AS BIGINT) AS _pk
                           FROM sizes)
         SELECT r._pk, f.id AS unique_id, {"f.source_dataset, " if with_source else ""}
-               r.n_records, f.name_core, f.name_keys, f.name_key_string, f.name_joined,
+               r.n_records, f.name_core, f.name_keys, f.name_key_string, f.name_folds,
+               f.name_fold_string, f.name_joined,
                f.{INITIALS_COLUMN},
                f.legal_class, f.legal_family, f.name_numbers, f.country, f.city, f.address,
                CASE WHEN f.address IS NULL THEN NULL
@@ -328,43 +368,56 @@ def feature_tables(
     )
     _add_word_weights(sql, min(max_block_size, RARE_WORD_BLOCK_SIZE))
     blocking = _add_block_keys(sql, blocking_rules, max_block_size, src.rstrip(", "))
-    sql.drop("_rf_prof", "_rf_kw", "_rf_akw", "_rf_kstat")
+    sql.drop("_rf_prof", "_rf_kw", "_rf_akw", "_rf_kstat", "_rf_fstat")
     return evidence, blocking
 
 
-def _add_word_weights(sql: SqlRunner, max_block_size: int) -> None:
-    """IDF weights of name keys (over distinct names) and address tokens (over distinct addresses).
+def _add_word_weights(sql: SqlRunner, rare_block_size: int) -> None:
+    """IDF weights of folded name words (over distinct names) and address tokens (over distinct
+    addresses); and the rare-word blocking keys.
 
-    Also the two rarest name keys per profile that are shared by at most ``max_block_size``
-    profiles: the guarded rare-word blocking keys. Per-key statistics are computed once, and
-    lists are sorted after aggregation (ORDER BY inside list() was 3x slower at 1M rows).
+    Name evidence weighs the folded words themselves (``name_kw``: romanization-folded, vowels
+    kept), so two names meet on a rare word only when they share it. The blocking keys use the
+    coarser phonetic keys, which find more candidates: per profile the two rarest keys shared
+    by at most ``rare_block_size`` profiles. Per-word statistics are computed once, and lists are
+    sorted after aggregation (ORDER BY inside list() was 3x slower at 1M rows).
     """
+    sql.create(
+        "_rf_fstat",
+        """
+        WITH cores AS (SELECT DISTINCT name_core, name_folds FROM _rf_prof WHERE name_core IS NOT NULL),
+             df AS (SELECT k, count(*) AS df FROM (SELECT unnest(name_folds) AS k FROM cores) GROUP BY k)
+        SELECT k, ln(1.0 + (SELECT greatest(count(*), 1) FROM cores) / df) AS w,
+               ln(1.0 + (SELECT greatest(count(*), 1) FROM cores)) AS w_max
+        FROM df
+        """,
+    )
     sql.create(
         "_rf_kstat",
         """
         WITH cores AS (SELECT DISTINCT name_core, name_keys FROM _rf_prof WHERE name_core IS NOT NULL),
              df AS (SELECT k, count(*) AS df FROM (SELECT unnest(name_keys) AS k FROM cores) GROUP BY k),
              pf AS (SELECT k, count(*) AS pf FROM (SELECT unnest(name_keys) AS k FROM _rf_prof) GROUP BY k)
-        SELECT k, df, pf, ln(1.0 + (SELECT greatest(count(*), 1) FROM cores) / df) AS w,
-               ln(1.0 + (SELECT greatest(count(*), 1) FROM cores)) AS w_max
-        FROM df JOIN pf USING (k)
+        SELECT k, df, pf FROM df JOIN pf USING (k)
         """,
     )
     sql.create(
         "_rf_kw",
         f"""
-        WITH pk AS (SELECT _pk, unnest(name_keys) AS k FROM _rf_prof WHERE name_keys IS NOT NULL),
-             g AS (SELECT pk._pk, list(struct_pack(k := pk.k, w := s.w)) AS kw,
-                          list(struct_pack(df := s.df, k := pk.k, rare := s.pf <= {int(max_block_size)}))
-                              AS by_df,
-                          sum(s.w) AS name_w_total, max(s.w) / any_value(s.w_max) AS name_rarity
+        WITH pf AS (SELECT _pk, unnest(name_folds) AS k FROM _rf_prof WHERE name_folds IS NOT NULL),
+             fw AS (SELECT pf._pk, list(struct_pack(k := pf.k, w := s.w)) AS kw,
+                           sum(s.w) AS name_w_total, max(s.w) / any_value(s.w_max) AS name_rarity
+                    FROM pf JOIN _rf_fstat s USING (k) GROUP BY pf._pk),
+             pk AS (SELECT _pk, unnest(name_keys) AS k FROM _rf_prof WHERE name_keys IS NOT NULL),
+             g AS (SELECT pk._pk,
+                          list(struct_pack(df := s.df, k := pk.k, rare := s.pf <= {int(rare_block_size)}))
+                              AS by_df
                    FROM pk JOIN _rf_kstat s USING (k) GROUP BY pk._pk),
-             sorted AS (SELECT _pk, list_sort(kw) AS name_kw, name_w_total, name_rarity,
-                               list_sort(by_df) AS by_df FROM g)
-        SELECT _pk, name_kw, name_w_total, name_rarity,
+             sorted AS (SELECT _pk, list_sort(by_df) AS by_df FROM g)
+        SELECT _pk, list_sort(fw.kw) AS name_kw, fw.name_w_total, fw.name_rarity,
                list_transform(list_filter(by_df, lambda x: x.rare), lambda x: x.k) AS rare,
                list_transform(by_df, lambda x: x.k) AS ranked
-        FROM sorted
+        FROM sorted LEFT JOIN fw USING (_pk)
         """,
     )
     sql.create(
@@ -375,7 +428,8 @@ def _add_word_weights(sql: SqlRunner, max_block_size: int) -> None:
              kstat AS (SELECT k, ln(1.0 + (SELECT greatest(count(*), 1) FROM addrs) / df) AS w FROM df),
              pk AS (SELECT _pk, unnest(address_tokens) AS k FROM _rf_prof WHERE address_tokens IS NOT NULL)
         SELECT _pk, list_sort(list(struct_pack(k := pk.k, w := kstat.w))) AS address_kw,
-               sum(kstat.w) AS address_w_total
+               sum(kstat.w) AS address_w_total,
+               sum(kstat.w) / ln(1.0 + (SELECT greatest(count(*), 1) FROM addrs)) AS address_info
         FROM pk JOIN kstat USING (k)
         GROUP BY _pk
         """,
@@ -388,9 +442,11 @@ def _add_block_keys(
     """Materialize guarded key columns per blocking rule; report block statistics.
 
     ``blk_i`` holds the rule's key where its block has at most ``cap`` profiles (compared
-    all-pairs); ``rep_i`` holds, for members of a larger block, the block's smallest ``pid``
-    (profile number, in unique_id order), so each member is compared with that representative
-    only (n - 1 pairs, not n^2 / 2).
+    all-pairs). A larger block is sorted on the folded name and cut into windows of
+    ``BLOCK_WINDOW`` profiles twice, the second tiling (``win_i``) shifted by half a window:
+    each member is compared with at least ``BLOCK_WINDOW // 2`` neighbours on either side
+    (sorted neighbourhood, about n * BLOCK_WINDOW pairs instead of n^2 / 2), so the many
+    spellings of a large organisation still meet.
     """
     by_src = f"{src}, " if src else ""
     sql.create(
@@ -402,40 +458,52 @@ def _add_block_keys(
                kw.rare[1] AS name_rare1, kw.rare[2] AS name_rare2,
                array_to_string(list_sort(kw.ranked[1:2]), ' ') AS name_rare_pair,
                akw.address_kw, coalesce(akw.address_w_total, 0.0) AS address_w_total,
+               akw.address_info,
                CASE WHEN p.tax_id IS NOT NULL THEN true END AS tax_id_present
         FROM _rf_prof p LEFT JOIN _rf_kw kw USING (_pk) LEFT JOIN _rf_akw akw USING (_pk)
         """,
     )
-    # one small (pid, blk_i, rep_i) table per rule from a GROUP BY on the key: hash
+    # one small (pid, blk_i, win_i) table per rule from a GROUP BY on the key: hash
     # aggregates and joins, not window functions over the wide profile rows (8x faster at 1M).
     # blk_i is a 63-bit hash of the key: splink's blocking joins and its "not already blocked"
     # tests compare integers, not key strings; a collision only adds candidate pairs (scored).
     stats = []
     joins = []
+    half = BLOCK_WINDOW // 2
     for i, rule in enumerate(rules):
         cols = list(rule)
+        rule_cap = cap
         not_null = " AND ".join(f"{c} IS NOT NULL" for c in cols)
         key = "concat_ws(chr(31), " + ", ".join(f"CAST({c} AS VARCHAR)" for c in cols) + ")"
         sql.create(
             f"_rf_blk_{i}",
             f"""
-            WITH keyed AS (SELECT pid, {by_src}{key} AS key FROM _rf_prof2 WHERE {not_null}),
-                 sizes AS (SELECT key, count(*) AS n, min(pid) AS rep FROM keyed GROUP BY key)
+            WITH keyed AS (SELECT pid, {by_src}{key} AS key, name_fold_string AS sort_key
+                           FROM _rf_prof2 WHERE {not_null}),
+                 sizes AS (SELECT key, count(*) AS n FROM keyed GROUP BY key),
+                 big AS (SELECT k.pid, k.key, sizes.n,
+                                row_number() OVER (PARTITION BY k.key ORDER BY k.sort_key, k.pid) - 1
+                                    AS rank
+                         FROM keyed k JOIN sizes USING (key) WHERE sizes.n > {int(rule_cap)})
             SELECT keyed.pid, {by_src}sizes.n,
-                   CASE WHEN sizes.n <= {int(cap)} THEN (hash(keyed.key) >> 1)::BIGINT END
-                       AS blk_{i},
-                   CASE WHEN sizes.n > {int(cap)} THEN sizes.rep END AS rep_{i}
-            FROM keyed JOIN sizes USING (key)
+                   (hash(CASE WHEN sizes.n <= {int(rule_cap)} THEN keyed.key
+                              ELSE concat_ws(chr(30), keyed.key, 'a', big.rank // {BLOCK_WINDOW}) END)
+                    >> 1)::BIGINT AS blk_{i},
+                   CASE WHEN sizes.n > {int(rule_cap)}
+                        THEN (hash(concat_ws(chr(30), keyed.key, 'b', (big.rank + {half}) // {BLOCK_WINDOW})) >> 1)::BIGINT
+                   END AS win_{i}
+            FROM keyed JOIN sizes USING (key) LEFT JOIN big USING (pid)
             """,
         )
         row = sql.rows(
             f"""
-            SELECT count(*) FILTER (WHERE blk IS NOT NULL),
-                   coalesce(sum(CASE WHEN blk IS NOT NULL THEN n * (n - 1) / 2 END), 0),
-                   count(*) FILTER (WHERE blk IS NULL), coalesce(max(n) FILTER (WHERE blk IS NULL), 0)
-            FROM (SELECT {by_src}any_value(blk_{i}) AS blk, any_value(rep_{i}) AS rep,
-                         count(*) AS n
-                  FROM _rf_blk_{i} GROUP BY {by_src}blk_{i}, rep_{i})
+            SELECT count(DISTINCT key) FILTER (WHERE n <= {int(rule_cap)}),
+                   coalesce(sum(n * (n - 1) / 2) FILTER (WHERE n <= {int(rule_cap)}), 0) /
+                       greatest(1, 1),
+                   count(DISTINCT key) FILTER (WHERE n > {int(rule_cap)}),
+                   coalesce(max(n) FILTER (WHERE n > {int(rule_cap)}), 0)
+            FROM (SELECT {key} AS key, count(*) AS n FROM _rf_prof2 WHERE {not_null}
+                  GROUP BY {by_src}key)
             """
         )[0]
         stats.append(
@@ -443,11 +511,11 @@ def _add_block_keys(
                 "rule": "+".join(cols),
                 "blocks": int(row[0]),
                 "pairs_upper_bound": int(row[1]),
-                "blocks_over_cap_compared_to_representative": int(row[2]),
+                "blocks_over_cap_compared_in_windows": int(row[2]),
                 "largest_block_over_cap": int(row[3]),
             }
         )
-        joins.append(f"LEFT JOIN (SELECT pid, blk_{i}, rep_{i} FROM _rf_blk_{i}) USING (pid)")
+        joins.append(f"LEFT JOIN (SELECT pid, blk_{i}, win_{i} FROM _rf_blk_{i}) USING (pid)")
     # the key columns are joined on the narrow table of profile numbers first, then onto the
     # wide profiles once (on Spark every join moves its inputs across the cluster)
     keys = f"SELECT * FROM (SELECT pid FROM _rf_prof2) {' '.join(joins)}"

@@ -97,7 +97,8 @@ def _as_v1(shipped: dict) -> dict:
     for name, levels in data["comparisons"].items():
         label_of = {i: label for label, i in V1_LABELS[name].items()}
         for level in levels:
-            level["label"] = label_of[level.pop("id")]
+            level_id = level.pop("id")
+            level["label"] = label_of.get(level_id, level_id)  # a level v1 never had: any label
     return data
 
 
@@ -108,20 +109,33 @@ def test_version_1_file_is_refused_with_the_migration_command(shipped, tmp_path)
         ModelParams.load(old)
 
 
-def test_migration_gives_the_same_parameters(shipped, tmp_path: Path) -> None:
-    v1 = _as_v1(shipped)
-    assert migrate_v1(v1) == shipped
+@pytest.fixture(scope="module")
+def version_1_levels(shipped) -> dict:
+    """A format-2 model of the level set version-1 files had (feature version 8): what
+    migrating such a file must give."""
+    data = copy.deepcopy(shipped)
+    data["feature_version"] = "8"
+    data["comparisons"] = {
+        name: [{"id": i, "m": 0.5, "u": 0.25 + k / 1000} for k, i in enumerate(ids.values())]
+        for name, ids in V1_LABELS.items()
+    }
+    return data
+
+
+def test_migration_gives_the_same_parameters(version_1_levels, tmp_path: Path, capsys) -> None:
+    v1 = _as_v1(version_1_levels)
+    assert migrate_v1(v1) == version_1_levels
+    # every version-1 file has the old features: migrated, it still asks for a retrain
     old, new = tmp_path / "old.json", tmp_path / "new.json"
     old.write_text(json.dumps(v1), encoding="utf-8")
-    assert migrate_main([str(old), str(new)]) == 0
-    assert ModelParams.load(new) == ModelParams.from_dict(shipped)
-    assert migrate_main([str(new)]) == 2  # already version 2
+    assert migrate_main([str(old), str(new)]) == 2
+    assert "retrain the model" in capsys.readouterr().err and not new.exists()
 
 
-def test_migration_replaces_only_a_model_file(shipped, tmp_path: Path, capsys) -> None:
+def test_migration_replaces_only_a_model_file(version_1_levels, tmp_path: Path, capsys) -> None:
     """In place, or over another model file; never over other data, a link or a folder."""
     old = tmp_path / "old.json"
-    old.write_text(json.dumps(_as_v1(shipped)), encoding="utf-8")
+    old.write_text(json.dumps(_as_v1(version_1_levels)), encoding="utf-8")
     notes = tmp_path / "notes.json"
     notes.write_text('{"mine": true}', encoding="utf-8")
     link = tmp_path / "link.json"
@@ -130,8 +144,9 @@ def test_migration_replaces_only_a_model_file(shipped, tmp_path: Path, capsys) -
         assert migrate_main([str(old), str(target)]) == 2
         assert message in capsys.readouterr().err
     assert json.loads(notes.read_text(encoding="utf-8")) == {"mine": True} and link.is_symlink()
-    assert migrate_main([str(old)]) == 0  # in place
-    assert ModelParams.load(old) == ModelParams.from_dict(shipped)
+    before = old.read_text(encoding="utf-8")
+    assert migrate_main([str(old)]) == 2  # old features: refused, the file left as it was
+    assert old.read_text(encoding="utf-8") == before
 
 
 def test_unknown_version_1_label_is_refused(shipped) -> None:

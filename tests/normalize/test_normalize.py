@@ -55,6 +55,7 @@ def test_seed_full_features():
         tokens=("ay", "machine", "technology"),
         keys=("a", "msn", "thnl"),
         key_string="a msn thnl",
+        folds=("ae", "masane", "tehnolose"),
         joined="aymachinetechnology",
         legal_form="ooo",
         legal_class="llc",

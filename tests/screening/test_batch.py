@@ -11,13 +11,14 @@ import pytest
 
 from resolver.errors import UsageError
 from resolver.screening import Screener, ScreenResult
+from resolver.screening.batch import MATCH_COLUMNS
 from tests.screening.ofac import drop_legal, perturbed_queries, recall_precision, same_party
 
 
 def test_perturbed_real_names_recall_precision(screener: Screener) -> None:
     queries = perturbed_queries(screener.lists, 120)
     assert len(queries) == 120
-    result = screener.screen(queries.drop(columns=["truth", "kind"]))
+    result = screener.screen(queries.drop(columns=["truth", "kind"]), all_candidates=True)
     expected = same_party(screener.lists, queries)
     recall, precision = recall_precision(result.matches, expected)
     found = set(
@@ -83,18 +84,12 @@ def test_outputs_shape_explanation_and_floor(screener: Screener, tmp_path: Path)
             "country": [org.country, "FR"],
         }
     )
-    result = screener.screen(records)
+    result = screener.screen(records, all_candidates=True)
     m = result.matches.to_pandas()
-    assert list(m.columns) == [
-        "id",
-        "list_id",
-        "list_source",
-        "list_name",
-        "matched_name",
-        "score",
-        "match",
-        "explanation",
-    ]
+    # screening's own columns in order, among the reviewer's (their order: test_dedupe)
+    assert [c for c in m.columns if c in MATCH_COLUMNS] == list(MATCH_COLUMNS)
+    assert {"name", "country", "status"} <= set(m.columns)
+    assert (m.status == m.match.map({True: "alert", False: "candidate"})).all()
     top = m[m.id == "hit"].iloc[0]
     assert top.list_id == org.list_id and top.match and top.matched_name == org["name"]
     assert re.search(r"name: [^;]+ \+\d+\.\d", top.explanation), top.explanation
@@ -103,7 +98,7 @@ def test_outputs_shape_explanation_and_floor(screener: Screener, tmp_path: Path)
     assert result.summary["records"] == 2 and result.summary["records_with_match"] == 1
     assert (m.score >= result.summary["floor"]).all() and m.score.between(0, 1).all()
     out = result.save(tmp_path / "out")
-    assert (out / "matches.csv").exists() and (out / "summary.json").exists()
+    assert {p.name for p in out.iterdir()} >= {"matches.csv", "summary.json", "report.html"}
     with pytest.raises(UsageError):
         result.save(tmp_path / "out")
 
@@ -123,7 +118,7 @@ def test_entity_roll_up(screener: Screener, tmp_path: Path) -> None:
             "entity_id": ["E1", "E1", "E2"],
         }
     )
-    result = screener.screen(records)
+    result = screener.screen(records, all_candidates=True)
     ent = result.entity_matches.to_pandas()
     row = ent[(ent.entity_id == "E1") & (ent.list_id == org.list_id)].iloc[0]
     per_record = result.matches.to_pandas()
@@ -136,7 +131,7 @@ def test_entity_roll_up(screener: Screener, tmp_path: Path) -> None:
     folder = tmp_path / "dedupe"
     folder.mkdir()
     records.assign(cluster_size=2, unmatchable=False).to_csv(folder / "clusters.csv", index=False)
-    from_folder = screener.screen(folder)
+    from_folder = screener.screen(folder, all_candidates=True)
     assert from_folder.entity_matches is not None
     assert from_folder.entity_matches.num_rows == result.entity_matches.num_rows
     saved = from_folder.save(tmp_path / "out")

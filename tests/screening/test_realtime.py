@@ -13,7 +13,7 @@ def test_screen_one_matches_batch_scores(screener: Screener) -> None:
     the same candidates, scores, names and evidence."""
     queries = perturbed_queries(screener.lists, 40, seed=11).drop(columns=["truth", "kind"])
     queries["city"] = None
-    batch = screener.screen(queries).matches.to_pandas()
+    batch = screener.screen(queries, all_candidates=True).matches.to_pandas()
     compared = 0
     for rec in queries.to_dict("records"):
         one = {m.list_id: m for m in screener.screen_one(rec)}
@@ -46,7 +46,8 @@ def test_typo_in_only_name_word_is_a_candidate(small_screener: Screener) -> None
     record = {"id": "t1", "name": '"NOMSD"', "country": "KZ"}
     one = {m.list_id: m for m in small_screener.screen_one(record)}
     assert "list:L1" in one, one
-    batch = small_screener.screen(pd.DataFrame([record])).matches.to_pandas()
+    batch = small_screener.screen(pd.DataFrame([record]), all_candidates=True).matches
+    batch = batch.to_pandas()
     row = batch[batch.list_id == "list:L1"].iloc[0]
     assert row.score == one["list:L1"].score
     assert row.explanation == one["list:L1"].explanation

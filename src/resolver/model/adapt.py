@@ -76,8 +76,8 @@ def sure_match_m(
     return [v / sum(m) for v in m]
 
 
-U_MIN_PROFILES = 500
-U_MAX_PAIRS = 1e6
+U_MIN_PROFILES = 200
+U_MAX_PAIRS = 2e5
 # On levels that are strong evidence for a match (m >= U_CAP_RATIO * u, 5 bits), adaptation may
 # lower u but never raise it above the model's: a sample's agreement there holds true matches in
 # a share the prior does not know (an OFAC alias list has about three times the model's matches
@@ -90,10 +90,10 @@ U_CAP_RATIO = 32.0
 
 def u_sample_condition(n_profiles: int, seed: int = 42) -> str:
     """The condition (DuckDB SQL on ``unique_id``) choosing the profiles splink's random
-    sampling in ``adapt_u_to_data`` compares, for ``n_profiles`` profiles.
+    sampling in ``observed_level_rates`` compares, for ``n_profiles`` profiles.
 
     A backend that cannot hold all profiles in one process (Spark) selects these rows itself
-    and adapts u on them alone (``sample=True``): the same pairs, so the same u.
+    and measures the rates on them alone (``sample=True``): the same pairs, so the same rates.
     """
     from splink.internals.dialects import DuckDBDialect
     from splink.internals.estimate_u import _rows_needed_for_n_pairs
@@ -105,44 +105,54 @@ def u_sample_condition(n_profiles: int, seed: int = 42) -> str:
     return condition.strip().removeprefix("AND ").strip() or "true"  # "" when all are taken
 
 
-def adapt_u_to_data(
+def observed_level_rates(
     params: ModelParams, profiles: pa.Table, prior: float, seed: int = 42, sample: bool = False
-) -> ModelParams:
-    """The model with u re-estimated on the data being matched, correcting for the matches a
-    random sample holds.
+) -> dict[str, list[float | None]]:
+    """How often random profile pairs of this data reach each non-null level (None: never seen).
 
-    u (how often non-matches agree by chance) depends on the data: a model trained on one
-    population over- or under-states name evidence on another. Splink's random-sampling estimate
-    counts true matches as non-matches, which inflates u wherever duplicates are dense (lists of
-    aliases); with m and the prior known, the expected match share of each level is removed:
-    u = (observed - prior * m) / (1 - prior), floored at one sampled pair. Levels with no sampled
-    pair keep the model's u, and so do strong match-evidence levels where the data's u would
-    come out higher (see ``U_CAP_RATIO``): there the prior's match share can be far too small.
-    Sampling always runs on a local DuckDB copy of the profiles, so a Spark run uses exactly the
-    same parameters as a DuckDB run; ``sample``: ``profiles`` are already the sampled rows
-    (``u_sample_condition``), all of which are compared.
+    Up to ``U_MAX_PAIRS`` pairs among a random sample of profiles, on a local DuckDB copy, so a
+    Spark run gets exactly the same parameters as a DuckDB run; ``sample``: ``profiles`` are
+    already the sampled rows (``u_sample_condition``), all of which are compared.
     """
     n = profiles.num_rows
     max_pairs = n * (n + 1) / 2 + 1 if sample else U_MAX_PAIRS  # a sample: take every row
     local = Engine(backend="duckdb")
     try:
         linker = build_linker(local, params, [profiles], link_type="dedupe_only", prior=prior)
+        # min_count_per_level=None: every chunk is sampled (0 stops after splink's 1% probe)
         linker.training.estimate_u_using_random_sampling(
-            max_pairs=max_pairs, seed=seed, min_count_per_level=0
+            max_pairs=max_pairs, seed=seed, min_count_per_level=None
         )
-        observed = {
+        return {
             comp.output_column_name: [
-                lv.u_probability for lv in comp._comparison_levels_excluding_null
+                lv.u_probability if lv._u_is_trained else None
+                for lv in comp._comparison_levels_excluding_null
             ]
             for comp in linker._settings_obj.comparisons
         }
     finally:
         local.close()
+
+
+def u_from_observed(
+    params: ModelParams, observed: dict[str, list[float | None]], prior: float
+) -> ModelParams:
+    """The model with u re-estimated from the data's observed level rates, correcting for the
+    matches a random sample holds.
+
+    u (how often non-matches agree by chance) depends on the data: a model trained on one
+    population over- or under-states name evidence on another. A random sample counts true
+    matches as non-matches, which inflates u wherever duplicates are dense (lists of aliases);
+    with m and the prior known, the expected match share of each level is removed:
+    u = (observed - prior * m) / (1 - prior), floored at one sampled pair. Levels with no sampled
+    pair keep the model's u, and so do strong match-evidence levels where the data's u would
+    come out higher (see ``U_CAP_RATIO``).
+    """
     floor = 1.0 / U_MAX_PAIRS
     comparisons = {}
     for name, levels in params.comparisons.items():
         values = []
-        for level, seen in zip(levels, observed[name], strict=True):
+        for level, seen in zip(levels, observed.get(name, [None] * len(levels)), strict=True):
             if seen is None or seen <= 0:
                 values.append(level["u"])
             else:
@@ -152,6 +162,13 @@ def adapt_u_to_data(
             for level, value in zip(levels, _capped_u(levels, values), strict=True)
         ]
     return replace(params, comparisons=comparisons)
+
+
+def adapt_u_to_data(
+    params: ModelParams, profiles: pa.Table, prior: float, seed: int = 42
+) -> ModelParams:
+    """The model with u re-estimated on the data being matched (``u_from_observed``)."""
+    return u_from_observed(params, observed_level_rates(params, profiles, prior, seed), prior)
 
 
 def _capped_u(levels: list[dict], values: list[float]) -> list[float]:
@@ -251,7 +268,11 @@ def remeasure_m_on_pairs(
                 changed |= mask
         total = total + shift
         pairs = pairs.set_column(pairs.column_names.index(column), column, pa.array(weight + shift))
-        measured[name] = {"m": [round(v, 6) for v in m], "sure_pairs": sum(counts)}
+        measured[name] = {
+            "m": [round(v, 6) for v in m],
+            "sure_pairs": sum(counts),
+            "level_weights": [w + g for w, g in zip(weights, gains, strict=True)],  # as scored
+        }
     if measured:
         pairs = pairs.set_column(
             pairs.column_names.index("match_weight"), "match_weight", pa.array(total)

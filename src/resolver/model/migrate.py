@@ -87,13 +87,13 @@ def main(argv: list[str] | None = None) -> int:
 
     source = Path(args[0])
     try:
-        data = json.loads(source.read_text(encoding="utf-8"))
-        migrated = migrate_v1(data, str(source))
-        ModelParams.from_dict(migrated, str(source))  # the result must load
         # replaces only a model file (the old one, in place), never a link, folder or other file
         target = check_output_file(
             args[-1], True, is_ours=is_model_file, what="a resolver model file"
         )
+        data = json.loads(source.read_text(encoding="utf-8"))
+        migrated = migrate_v1(data, str(source))
+        ModelParams.from_dict(migrated, str(source))  # the result must load
         write_json(migrated, target)
     except (OSError, ValueError) as exc:
         print(f"resolver: {source}: {exc}", file=sys.stderr)

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 FORMAT = "resolver-model"
 FORMAT_VERSION = 2  # 2: levels keyed by id (1 keyed them by label: resolver.model.migrate)
 DEFAULT_THRESHOLD = 0.9
+MAX_PRIOR = 0.1
 LEVEL_FIELDS = ("id", "m", "u")
 
 
@@ -61,10 +62,11 @@ class ModelParams:
         """The match prior for a data set of this size, keeping matches-per-profile constant.
 
         Dedupe: each of n profiles expects ``e`` matches among n-1 others, so p = e / (n-1).
-        Link (n profiles against ``n_other``): p = e / n_other.
+        Link (n profiles against ``n_other``): p = e / n_other. At most ``MAX_PRIOR``: a few
+        dozen profiles cannot each hold the matches of a data set's large entities.
         """
         others = max((n_profiles - 1) if n_other is None else n_other, 1)
-        return float(min(max(self.expected_matches_per_profile / others, 1e-12), 0.5))
+        return float(min(max(self.expected_matches_per_profile / others, 1e-12), MAX_PRIOR))
 
     def to_dict(self) -> dict[str, Any]:
         return {

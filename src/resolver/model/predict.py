@@ -12,7 +12,7 @@ from splink import Linker, SettingsCreator, block_on
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
 from splink.internals.dialects import SplinkDialect
 
-from resolver.engine import Engine
+from resolver.engine import Engine, registered
 from resolver.errors import ModelError
 from resolver.model.blocking import BLOCKING_RULES
 from resolver.model.levels import Level
@@ -83,7 +83,7 @@ def build_linker(
         creators.append(splink_comparison(spec, levels))
     if blocking is None:
         blocking = [block_on(f"blk_{i}") for i in range(len(BLOCKING_RULES))]
-        blocking += [f"l.pid = r.rep_{i}" for i in range(len(BLOCKING_RULES))]
+        blocking += [block_on(f"win_{i}") for i in range(len(BLOCKING_RULES))]
     settings = SettingsCreator(
         link_type=link_type,
         comparisons=creators,
@@ -100,3 +100,27 @@ def build_linker(
 def predict_pairs(linker: Linker, floor: float):
     """Scored pairs above ``floor`` match probability, as a splink dataframe."""
     return linker.inference.predict(threshold_match_probability=floor)
+
+
+def splink_source(engine: Engine, pairs_sdf, columns: list[str]) -> tuple[str, dict]:
+    """A name the local DuckDB connection reads splink's scored pairs under, and the tables to
+    register for it (none on DuckDB: splink's table is read in place, no copy in memory)."""
+    if engine.backend == "duckdb":
+        return f'"{pairs_sdf.physical_name}"', {}
+    raw = pa.Table.from_pandas(pairs_sdf.as_pandas_dataframe()[columns], preserve_index=False)
+    return "_pairs_raw", {"_pairs_raw": raw}
+
+
+def weight_patterns(
+    engine: Engine, pairs_sdf, comparison_names: list[str]
+) -> list[tuple[dict[str, float], int]]:
+    """Distinct combinations of per-comparison match weights among scored pairs, with counts."""
+    available = {c.unquote().name for c in pairs_sdf.columns}
+    names = [c for c in comparison_names if f"mw_{c}" in available]
+    source, tables = splink_source(engine, pairs_sdf, [f"mw_{c}" for c in names])
+    cols = ", ".join(f'"mw_{c}"' for c in names)
+    with registered(engine.con, tables):
+        rows = engine.con.sql(f"SELECT {cols}, count(*) FROM {source} GROUP BY ALL").fetchall()
+    return [
+        ({c: float(v) for c, v in zip(names, row[:-1], strict=True)}, int(row[-1])) for row in rows
+    ]

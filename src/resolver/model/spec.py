@@ -12,18 +12,19 @@ from dataclasses import dataclass
 from resolver.features import INITIALS_COLUMN
 from resolver.model.levels import (
     AtLeast,
-    FuzzyOverlap,
+    ContainedName,
     Initialism,
-    JaroWinkler,
     Level,
+    LongEnough,
     NearEqual,
     Same,
     WeightedOverlap,
+    WordOverlap,
     missing_on_a_side,
     missing_on_both,
 )
 
-FEATURE_VERSION = "8"
+FEATURE_VERSION = "9"
 
 # A name is distinctive when its rarest word occurs in at most about sqrt(N) of the N distinct
 # names (IDF >= half the maximum): "Gazprom Avtomatizatsiya" is, "Trading Company" is not.
@@ -63,49 +64,73 @@ class ComparisonSpec:
         return f"{self.title}: {level.text}"
 
 
+# The same words: the same name, or the same folded words in any order; folded words count only
+# in names of SAME_FOLDS_MIN_CHARS letters or more (Ani ~ Ane, Ayk ~ Ayc are other names).
+SAME_FOLDS_MIN_CHARS = 5
+_SAME_WORDS = Same("name_core") | (
+    Same("name_fold_string") & LongEnough("name_fold_string", SAME_FOLDS_MIN_CHARS)
+)
+
 NAME = ComparisonSpec(
     "name",
     "name",
-    ("name_core", "name_rarity", "name_key_string", "name_joined", "name_kw", INITIALS_COLUMN),
+    (
+        "name_core",
+        "name_rarity",
+        "name_fold_string",
+        "name_joined",
+        "name_kw",
+        "name_folds",
+        "name_w_total",
+        INITIALS_COLUMN,
+    ),
     (
         Level("name.missing", "missing", missing_on_a_side("name_core"), is_null=True),
-        # one level for the same name and the same words in another romanization or order: both
-        # are equally strong, and pooled, an alias list's many true pairs do not swamp its u
+        # Words are compared as folded words (the same word in any romanization: Shchukin ~
+        # Schtschukin), never as phonetic keys, which only find candidates (steel ~ citadel).
+        # One level for the same name and the same words in another romanization or order: both
+        # are equally strong, and pooled, an alias list's many true pairs do not swamp its u.
         Level(
-            "name.exact_distinctive",
+            "name.same_words_distinctive",
             "same words (any romanization, any order), distinctive",
-            (Same("name_core") | Same("name_key_string"))
-            & AtLeast("name_rarity", "l", DISTINCTIVE_RARITY),
+            _SAME_WORDS & AtLeast("name_rarity", "l", DISTINCTIVE_RARITY),
         ),
-        Level("name.exact_common", "same name, common words only", Same("name_core")),
-        Level(
-            "name.same_keys", "same words (any romanization, any order)", Same("name_key_string")
-        ),
+        Level("name.same_words_common", "same words, common words only", _SAME_WORDS),
         Level(
             "name.same_joined", "same letters when joined (split/joined words)", Same("name_joined")
         ),
-        Level("name.within_1_edit", "whole name within 1 edit(s)", NearEqual("name_core", 1)),
+        Level("name.within_1_edit", "whole name within 1 edit", NearEqual("name_core", 1)),
         Level(
             "name.within_2_edits",
-            "whole name within 2 edit(s)",
+            "whole name within 2 edits",
             NearEqual("name_core", 2, min_chars=10),
         ),
-        Level("name.overlap_80", "rare-word overlap >= 0.8", WeightedOverlap(0.8)),
+        Level("name.overlap_80", "shared words, weighted overlap >= 0.8", WordOverlap(0.8)),
         Level(
-            "name.fuzzy_overlap_80",
-            "rare-word overlap allowing one-letter differences >= 0.8",
-            FuzzyOverlap(0.8),
+            "name.contained",
+            "one name's words all in the other, distinctive",
+            ContainedName(DISTINCTIVE_RARITY),
         ),
         Level(
-            "name.overlap_60_or_similar_keys",
-            "rare-word overlap >= 0.6 or near-equal name keys",
-            WeightedOverlap(0.6) | JaroWinkler("name_key_string", 0.93),
+            "name.overlap_80_typos",
+            "shared words allowing one typo per word, weighted overlap >= 0.8",
+            WordOverlap(0.8, fuzzy=True),
+        ),
+        Level(
+            "name.overlap_60",
+            "shared words, weighted overlap >= 0.6, no other words on one side",
+            WordOverlap(0.6, conflict=False),
         ),
         Level(
             "name.initialism", "one name is the initials of the other (>= 3 letters)", Initialism()
         ),
-        Level("name.overlap_45", "rare-word overlap >= 0.45", WeightedOverlap(0.45)),
-        Level("name.overlap_20", "rare-word overlap >= 0.2", WeightedOverlap(0.2)),
+        Level(
+            "name.overlap_60_conflict",
+            "shared words, weighted overlap >= 0.6, both have other words",
+            WordOverlap(0.6, conflict=True),
+        ),
+        Level("name.overlap_40", "shared words, weighted overlap >= 0.4", WordOverlap(0.4)),
+        Level("name.overlap_20", "shared words, weighted overlap >= 0.2", WordOverlap(0.2)),
         Level("name.other", "differs", None),
     ),
 )
@@ -160,10 +185,17 @@ COUNTRY = ComparisonSpec(
 # building -> same postcode -> same city), and as separate comparisons their weights would add
 # up as if independent, so two companies in one business centre would match on location alone.
 _PLACE_COLUMNS = ("address", "postcode", "city")
+# An address counts only when it carries at least the information of ADDRESS_MIN_INFO unique
+# words (``address_info``: its IDF total over the data set's most distinctive word's): "Flat A"
+# or "Room 12" alone is shared by many companies.
+ADDRESS_MIN_INFO = 1.0
+_INFORMATIVE = AtLeast("address_info", "l", ADDRESS_MIN_INFO) & AtLeast(
+    "address_info", "r", ADDRESS_MIN_INFO
+)
 PLACE = ComparisonSpec(
     "place",
     "place",
-    ("address", "address_kw", "postcode", "city"),
+    ("address", "address_kw", "address_info", "postcode", "city"),
     (
         Level(
             "place.missing",
@@ -173,16 +205,18 @@ PLACE = ComparisonSpec(
             & missing_on_a_side("city"),
             is_null=True,
         ),
-        Level("place.same_address", "same address", Same("address")),
+        Level("place.same_address", "same address", Same("address") & _INFORMATIVE),
         Level(
             "place.address_overlap_70",
             "address rare-word overlap >= 0.7",
-            WeightedOverlap(0.7, "address_kw", "address_w_total", keys="address_keys"),
+            _INFORMATIVE
+            & WeightedOverlap(0.7, "address_kw", "address_w_total", keys="address_keys"),
         ),
         Level(
             "place.address_overlap_40",
             "address rare-word overlap >= 0.4",
-            WeightedOverlap(0.4, "address_kw", "address_w_total", keys="address_keys"),
+            _INFORMATIVE
+            & WeightedOverlap(0.4, "address_kw", "address_w_total", keys="address_keys"),
         ),
         Level("place.same_postcode", "same postcode", Same("postcode")),
         Level("place.same_city", "same city", Same("city")),

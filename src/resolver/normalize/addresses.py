@@ -19,6 +19,10 @@ _CITY_SUFFIXES = frozenset({"city", "gorod", "shi", "sehri"})
 
 _Words = tuple[str, ...]
 POSTCODE_JUNK = re.compile(r"[^0-9A-Z]")  # what a postcode loses after upper-casing
+# Country-wide codes that forms require and places without postcodes fill in (Hong Kong's
+# 999077); codes of one repeated digit (000000) are placeholders too.
+PLACEHOLDER_POSTCODES = frozenset({"999077", "999078"})
+PLACEHOLDER_POSTCODE_RE = r"^(0+|1+|2+|3+|4+|5+|6+|7+|8+|9+)$"
 
 
 @cache
@@ -67,6 +71,53 @@ def _normalize_city(raw: str) -> str:
     if hit is None:
         hit = keyed.get(" ".join(token_key(t) for t in toks))
     return hit if hit is not None else text
+
+
+def _is_known_city(raw: str) -> str | None:
+    """The canonical name of a city of data/cities.tsv written as ``raw``, else None."""
+    toks = _strip_city_words(latin_tokens(raw))
+    if not toks:
+        return None
+    exact, keyed, _ = _city_tables()
+    return exact.get(" ".join(toks)) or keyed.get(" ".join(token_key(t) for t in toks))
+
+
+# An address of at most this many words, no digit and no street or unit word names a place.
+PLACE_ONLY_MAX_WORDS = 3
+# short forms of street and unit words (data/address_terms.tsv) and a few it leaves as they are
+_STREET_FORMS = frozenset(
+    "ave bld blvd d dr fl k kv ln mah mkr nab of per pl pom pos pr proezd rd rm rn sh st ste ul "
+    "flat apt apartment suite unit office floor zone road street lane".split()
+)
+
+
+def place_in_address(raw: str | None) -> tuple[bool, str]:
+    """(whether the address is only a place name, the city it states or "").
+
+    Lists and forms often hold the city in the address field: the whole field ("Yerevan", "g.
+    Moskva") or its last comma-separated parts ("164 Baghramyan St., Yerevan"). A short field
+    without digits is taken as the city itself; a part is taken only when it is a known city
+    (data/cities.tsv), so "12 Lenina St., Office 4" gives no city.
+    """
+    if raw is None or not isinstance(raw, str) or not raw.strip():
+        return False, ""
+    text = raw[:300]
+    words = latin_tokens(text)
+    single, _ = _one_word_forms()
+    street_words = any(single.get(w, w) in _STREET_FORMS for w in words)
+    if (
+        words
+        and len(words) <= PLACE_ONLY_MAX_WORDS
+        and not street_words
+        and not any(c.isdigit() or c == "," for c in text)
+    ):
+        return True, _normalize_city(text)
+    for part in reversed(text.split(",")[-3:]):
+        if part.strip() and not any(c.isdigit() for c in part):
+            city = _is_known_city(part)
+            if city:
+                return False, city
+    return False, ""
 
 
 def normalize_city(raw: str | None) -> str:
@@ -189,8 +240,11 @@ def normalize_address(raw: str | None) -> str:
 
 
 def normalize_postcode(raw: str | None) -> str | None:
-    """Upper-case alphanumerics only; None when nothing is left."""
+    """Upper-case alphanumerics only; None when nothing is left or the code is a placeholder,
+    which would make unrelated parties "same postcode"."""
     if raw is None:
         return None
     value = POSTCODE_JUNK.sub("", raw.upper())
-    return value or None
+    if not value or value in PLACEHOLDER_POSTCODES or re.match(PLACEHOLDER_POSTCODE_RE, value):
+        return None
+    return value

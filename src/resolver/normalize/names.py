@@ -21,7 +21,7 @@ from resolver.normalize.tokens import (
     remove_stopwords,
     word_rules,
 )
-from resolver.normalize.translit import latin_tokens_memo, token_keys
+from resolver.normalize.translit import latin_tokens_memo, token_folds, token_keys
 
 __all__ = ["NameFeatures", "clear_name_cache", "name_features"]
 
@@ -37,6 +37,7 @@ class NameFeatures:
     tokens: tuple[str, ...]
     keys: tuple[str, ...]
     key_string: str
+    folds: tuple[str, ...]
     joined: str
     legal_form: str | None
     legal_class: str | None
@@ -45,7 +46,7 @@ class NameFeatures:
     script: str
 
 
-EMPTY = NameFeatures("", "", (), (), "", "", None, None, (), "", "none")
+EMPTY = NameFeatures("", "", (), (), "", (), "", None, None, (), "", "none")
 
 
 def _name_words(rest: list[str]) -> tuple[tuple[str, ...], str]:
@@ -90,6 +91,7 @@ def _build(latin_toks: list[str], script: str) -> NameFeatures:
         tokens=core_toks,
         keys=keys,
         key_string=" ".join(sorted(set(keys))),
+        folds=token_folds(core_toks),
         joined=joined,
         legal_form=legal_form,
         legal_class=legal_class,
@@ -109,6 +111,7 @@ def _fallback(raw: str) -> NameFeatures:
         tokens=toks,
         keys=toks,
         key_string=" ".join(sorted(set(toks))),
+        folds=toks,
         joined=core.replace(" ", ""),
         legal_form=None,
         legal_class=None,

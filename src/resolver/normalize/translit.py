@@ -22,6 +22,8 @@ __all__ = [
     "latin_tokens",
     "latin_tokens_memo",
     "romanize",
+    "token_fold",
+    "token_folds",
     "token_key",
     "token_keys",
 ]
@@ -524,3 +526,64 @@ def token_key(token: str) -> str:
 def token_keys(tokens: Iterable[str]) -> tuple[str, ...]:
     """token_key of each token."""
     return tuple(map(_KEY_CACHE.__getitem__, tokens))
+
+
+# ---------------------------------------------------------------------------------------------
+# Folded words
+# ---------------------------------------------------------------------------------------------
+
+# Vowel classes of a folded word: romanizations disagree inside a class (e/i/y: Yevrosib ~
+# Evrosib, -skiy ~ -skii ~ -skij; o/u: French ou ~ u) but rarely across classes.
+_FOLD_VOWELS = {"a": "a", "e": "e", "i": "e", "y": "e", "j": "e", "o": "o", "u": "o"}
+_VOWEL_LETTERS = frozenset("aeiouy")
+
+
+def _compute_fold(token: str) -> str:
+    """Uncached token_fold."""
+    if not token or token.isdigit():
+        return token
+    syllables = _syllable_map()
+    if token in syllables and not set(token) <= _VOWEL_LETTERS:
+        return syllables[token]  # a Chinese syllable: its canonical pinyin
+    token = _hepburn(token)
+    regexes, outputs = _key_rules()
+    parts: list[str] = []
+    i, n = 0, len(token)
+    while i < n:
+        regex = regexes.get(token[i])
+        match = regex.match(token, i) if regex is not None else None
+        if match is None or match.lastindex is None:
+            i += 1
+            continue
+        out = outputs[token[i]][match.lastindex - 1]
+        if out == "a":  # the vowel rule: keep the vowel's class, drop a glide before a vowel
+            ch = token[i]
+            glide = ch in "yji" and i + 1 < n and token[i + 1] in _VOWEL_LETTERS
+            parts.append("" if glide else _FOLD_VOWELS[ch])
+        else:
+            parts.append(match.group() if out == "=" else out)
+        i = max(match.end(), i + 1)
+    fold = _collapse("".join(parts))
+    if len(token) >= 5 and token[-1] == "s" and fold[-1:] == "s":  # plural: tools ~ tool
+        fold = fold[:-1]
+    return fold or token
+
+
+_FOLD_CACHE: Memo[str, str] = Memo(_compute_fold, 1 << 19)
+
+
+def token_fold(token: str) -> str:
+    """A token spelled the same way whatever the romanization standard, vowels kept.
+
+    Consonants go to the classes of the phonetic keys (data/key_rules.tsv: Shchukin ~ Shhukin
+    ~ Schtschukin, Khimprom ~ Ximprom ~ Chimprom), vowels to three classes (a; e i y; o u) with
+    glides before a vowel dropped (Yakutsk ~ Iakutsk ~ Jakutsk). Unlike the key, which drops
+    every vowel and so makes steel ~ citadel ~ stl, a fold keeps words apart that only share a
+    consonant skeleton; names are compared on folds, keys only find candidates.
+    """
+    return _FOLD_CACHE[token]
+
+
+def token_folds(tokens: Iterable[str]) -> tuple[str, ...]:
+    """token_fold of each token."""
+    return tuple(map(_FOLD_CACHE.__getitem__, tokens))

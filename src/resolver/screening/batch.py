@@ -1,12 +1,13 @@
 """Batch screening: every record's candidates scored with the model's level SQL in DuckDB,
-the best list name per (record, listed party) kept, with its explanation."""
+the best list name per (record, listed party) kept, with its explanation, and put in a
+reviewer's terms (``review.screening``: who the record is, a status, decisions applied)."""
 
 from __future__ import annotations
 
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,9 @@ from resolver.io.readers import read_records, read_table
 from resolver.io.schema import RESERVED_OUTPUT_COLUMNS
 from resolver.io.writers import staged_output_dir, write_json, write_table
 from resolver.model.scoring import ScoredComparison
+from resolver.review.decisions import Decisions
+from resolver.review.evidence import Step, waterfall
+from resolver.review.screening import review
 from resolver.screening.index import (
     Members,
     canonical,
@@ -66,19 +70,35 @@ ENTITY_COLUMNS = (
 
 @dataclass
 class ScreenResult:
-    """Screening outputs: per (record, listed party) matches, optional entity roll-up, summary."""
+    """Screening outputs as a reviewer reads them (``review.screening``): per (record, listed
+    party) rows naming the record (and its entity) with a status, the optional entity roll-up,
+    the summary, and the levels and weights of every scored pair (``waterfall``)."""
 
     matches: pa.Table
     summary: dict[str, Any]
     entity_matches: pa.Table | None = None
+    evidence: PairEvidence | None = None
+
+    @property
+    def candidate_scores(self) -> list[float]:
+        """The score of every candidate at or above the floor, written or not."""
+        return [] if self.evidence is None else self.evidence.scores()
+
+    def waterfall(self, record_id: str, list_id: str) -> list[Step] | None:
+        """The evidence of a scored pair step by step, or None when it was not scored."""
+        return None if self.evidence is None else self.evidence.waterfall(record_id, list_id)
 
     def save(self, out_dir: str | os.PathLike, overwrite: bool = False) -> Path:
-        """Write matches.csv (+ entity_matches.csv) and summary.json atomically."""
+        """Write matches.csv (+ entity_matches.csv), summary.json and report.html atomically."""
+        from resolver.report import REPORT_FILE
+        from resolver.report.screen import write_screen_report
+
         with staged_output_dir(out_dir, overwrite) as stage:
             write_table(self.matches, stage / "matches.csv", "csv")
             if self.entity_matches is not None:
                 write_table(self.entity_matches, stage / "entity_matches.csv", "csv")
             write_json(self.summary, stage / "summary.json")
+            write_screen_report(self, stage / REPORT_FILE)
         return Path(out_dir)
 
 
@@ -89,6 +109,39 @@ class BestPairs:
     record_row: np.ndarray
     list_row: np.ndarray
     scores: PairScores
+
+
+@dataclass
+class PairEvidence:
+    """The best pair of every (record, listed party) a screen scored, with each comparison's
+    level and exact weight: the waterfalls of the report and of ``resolver explain``."""
+
+    record_ids: Sequence[str]  # per record row
+    list_ids: Sequence[str]  # per list row
+    best: BestPairs
+    comparisons: Sequence[ScoredComparison]
+    prior: float
+    _where: dict[tuple[str, str], int] | None = field(default=None, init=False, repr=False)
+
+    def scores(self) -> list[float]:
+        return [round(p, 4) for p in self.best.scores.probability.tolist()]
+
+    def waterfall(self, record_id: str, list_id: str) -> list[Step] | None:
+        if self._where is None:
+            rows = zip(self.best.record_row.tolist(), self.best.list_row.tolist(), strict=True)
+            self._where = {
+                (self.record_ids[q], self.list_ids[r]): k for k, (q, r) in enumerate(rows)
+            }
+        k = self._where.get((record_id, list_id))
+        if k is None:
+            return None
+        scores = self.best.scores
+        return waterfall(
+            self.comparisons,
+            {c: int(g[k]) for c, g in scores.gammas.items()},
+            {c: float(w[k]) for c, w in scores.weights.items()},
+            self.prior,
+        )
 
 
 def screen(
@@ -102,10 +155,13 @@ def screen(
     encoding: str | None,
     delimiter: str | None,
     progress: Callable[[str], None] | None,
+    decisions: Decisions | None = None,
+    all_candidates: bool = False,
 ) -> ScreenResult:
     """See ``Screener.screen``."""
     step = progress or (lambda _msg: None)
     t0 = time.perf_counter()
+    step("reading")
     table, entity_ids, dedupe_folder = read_input(data, mapping, encoding, delimiter)
     timings: dict[str, float] = {"read_s": time.perf_counter() - t0}
     if entities and entity_ids is None:
@@ -131,17 +187,36 @@ def screen(
     timings.update(t)
     step("outputs")
     t1 = time.perf_counter()
-    matches = matches_table(screener, table.column("id").to_pylist(), best, threshold)
+    ids = table.column("id").to_pylist()
+    matches = matches_table(screener, ids, best, threshold)
     entity_matches = None
     if entity_ids is not None:
         entity_matches = roll_up(matches, table.column("id"), entity_ids, threshold)
+    reviewed = review(
+        matches,
+        table,
+        entity_ids=entity_ids,
+        entity_matches=entity_matches,
+        decisions=decisions,
+        all_candidates=all_candidates,
+    )
     timings["outputs_s"] = time.perf_counter() - t1
     timings["total_s"] = time.perf_counter() - t0
     summary = _summary(screener, table, matches, entity_matches, threshold, floor, timings)
     summary["record_profiles"] = n_profiles
+    summary.update(reviewed.summary)
     if dedupe_folder is not None:
         summary["input_dedupe_folder"] = str(dedupe_folder)
-    return ScreenResult(matches, summary, entity_matches)
+    if isinstance(data, (str, os.PathLike)):  # what ``resolver explain`` reads again
+        summary["input"] = {
+            "path": str(data),
+            "mapping": mapping if isinstance(mapping, str) or mapping is None else dict(mapping),
+            "encoding": encoding,
+            "delimiter": delimiter,
+        }
+    list_ids = screener.lists.column("list_id").to_pylist()
+    evidence = PairEvidence(ids, list_ids, best, screener.comparisons, screener.prior)
+    return ScreenResult(reviewed.matches, summary, reviewed.entity_matches, evidence)
 
 
 def score_records(

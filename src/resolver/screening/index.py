@@ -30,16 +30,18 @@ log = logging.getLogger(__name__)
 # The ``build_features`` columns a screening profile keeps (the rest is weighed on the list).
 _BUILT = RECORD_FEATURES
 _KW = pa.list_(pa.struct([("k", pa.string()), ("w", pa.float64())]))
+_LIST_COLUMNS = ("name_keys", "name_folds")
 # A screening profile: its number and what the model's levels compare.
 PROFILE_SCHEMA = pa.schema(
     [("pid", pa.int64())]
-    + [(c, pa.list_(pa.string()) if c == "name_keys" else pa.string()) for c in _BUILT]
+    + [(c, pa.list_(pa.string()) if c in _LIST_COLUMNS else pa.string()) for c in _BUILT]
     + [
         ("name_kw", _KW),
         ("name_w_total", pa.float64()),
         ("name_rarity", pa.float64()),
         ("address_kw", _KW),
         ("address_w_total", pa.float64()),
+        ("address_info", pa.float64()),
         ("address_keys", pa.list_(pa.string())),
     ]
 )
@@ -47,8 +49,10 @@ FEATURE_COLUMNS = tuple(PROFILE_SCHEMA.names[1:])
 
 
 def _name_unit(f: Mapping[str, Any]) -> tuple[Any, list[str]] | None:
-    keys = f["name_keys"]
-    return None if f["name_core"] is None or keys is None else ((f["name_core"], tuple(keys)), keys)
+    folds = f["name_folds"]
+    if f["name_core"] is None or folds is None:
+        return None
+    return (f["name_core"], tuple(folds)), folds
 
 
 def _address_unit(f: Mapping[str, Any]) -> tuple[Any, list[str]] | None:
@@ -91,8 +95,8 @@ class WordStats:
 
     def weigh(self, features: Mapping[str, Any]) -> dict[str, Any]:
         """``features`` with the weighted-token columns (list weights), their totals, the name's
-        rarity (its rarest word's weight over the weight of a word the list lacks) and the
-        address tokens."""
+        rarity (its rarest word's weight over the weight of a word the list lacks), the
+        address's information and tokens."""
         out = {c: features[c] for c in _BUILT}
         for col, (total, unit_of) in TOKEN_COLUMNS.items():
             unit = unit_of(features)
@@ -105,6 +109,8 @@ class WordStats:
             out[total] = sum(x["w"] for x in kw) if kw else 0.0
         kw = out["name_kw"]
         out["name_rarity"] = max(x["w"] for x in kw) / self.unseen["name_kw"] if kw else None
+        # the address's information in units of a word the list lacks, as ``features`` has it
+        out["address_info"] = out["address_w_total"] / self.unseen["address_kw"]
         address = features["address"]
         out["address_keys"] = sorted(set(address.split(" "))) if address is not None else None
         return out

@@ -17,6 +17,7 @@ from resolver.engine import Engine
 from resolver.errors import UsageError
 from resolver.model.params import ModelParams, default_model_path
 from resolver.model.scoring import ScoredComparison, check_threshold, scored_comparisons
+from resolver.review.decisions import Decisions, read_decisions
 from resolver.screening import batch, cache, realtime
 from resolver.screening.calibration import screening_params
 from resolver.screening.index import ListIndex
@@ -213,10 +214,19 @@ class Screener:
         encoding: str | None = None,
         delimiter: str | None = None,
         progress: Callable[[str], None] | None = None,
+        decisions: Decisions | str | os.PathLike | None = None,
+        all_candidates: bool = False,
     ) -> batch.ScreenResult:
         """Screen records (path, DataFrame, Arrow table or a dedupe output folder) against the
-        lists; safe to call from several threads at once."""
+        lists; safe to call from several threads at once.
+
+        The matches hold the alerts (and, with ``decisions``, a review decisions file or
+        ``read_decisions(...)``, the pairs a reviewer decided: no_match ones suppressed,
+        match ones confirmed); ``all_candidates`` keeps the candidates below the threshold too.
+        """
         check_threshold(threshold)
+        if decisions is not None and not isinstance(decisions, Decisions):
+            decisions = read_decisions(decisions)
         return batch.screen(
             self,
             data,
@@ -227,6 +237,8 @@ class Screener:
             encoding=encoding,
             delimiter=delimiter,
             progress=progress,
+            decisions=decisions,
+            all_candidates=all_candidates,
         )
 
     def screen_one(

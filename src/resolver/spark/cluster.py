@@ -25,7 +25,16 @@ log = logging.getLogger(__name__)
 MAX_ITERATIONS = 100  # label propagation halves path lengths each round; ids are not adversarial
 
 
-def _components(sql: SparkSql, strong: Any) -> tuple[Any, int]:
+def strong_components(sql: SparkSql, strong: Any, prefix: str) -> Any:
+    """(node, label) for every node of the edges ``strong`` (a, b), label = smallest node of
+    its component; kept as table ``{prefix}_labels`` (the caller drops it)."""
+    labels, rounds = _components(sql, strong, prefix)
+    kept = sql.put(f"{prefix}_labels", labels)
+    sql.drop(f"{prefix}_labels_{rounds}")
+    return kept
+
+
+def _components(sql: SparkSql, strong: Any, prefix: str = "_cl") -> tuple[Any, int]:
     """(node, label) for every node with a strong edge, label = smallest node of its component.
 
     Min-label propagation with pointer jumping, as ``cluster.component_labels``: each round a
@@ -34,9 +43,9 @@ def _components(sql: SparkSql, strong: Any) -> tuple[Any, int]:
     from pyspark.sql import functions as F
 
     both = strong.union(strong.select(F.col("b").alias("a"), F.col("a").alias("b")))
-    edges = sql.put("_cl_edges", both)
+    edges = sql.put(f"{prefix}_edges", both)
     labels = sql.put(
-        "_cl_labels_0",
+        f"{prefix}_labels_0",
         edges.groupBy(F.col("a").alias("node")).agg(
             F.least(F.col("node"), F.min("b")).alias("label")
         ),
@@ -55,16 +64,17 @@ def _components(sql: SparkSql, strong: Any) -> tuple[Any, int]:
             .join(low.alias("y"), F.col("x.label") == F.col("y.node"))
             .select(F.col("x.node").alias("node"), F.col("y.label").alias("label"))
         )
-        new = sql.put(f"_cl_labels_{round_}", jumped)
+        new = sql.put(f"{prefix}_labels_{round_}", jumped)
         changed = (
             new.join(labels.withColumnRenamed("label", "old"), "node")
             .filter(F.col("label") != F.col("old"))
             .limit(1)
             .count()
         )
-        sql.drop(f"_cl_labels_{round_ - 1}")
+        sql.drop(f"{prefix}_labels_{round_ - 1}")
         labels = new
         if not changed:
+            sql.drop(f"{prefix}_edges")
             return labels, round_
     raise RuntimeError(f"connected components did not converge in {MAX_ITERATIONS} rounds")
 
@@ -130,6 +140,6 @@ def cluster_pairs_spark(sql: SparkSql, pairs: Any, threshold: float) -> tuple[An
         "contested_components": int(sizes["n"]),
         "largest_contested_component": int(sizes["largest"] or 0),
     }
-    sql.drop("_cl_edges", f"_cl_labels_{rounds}", "_cl_inside")
+    sql.drop(f"_cl_labels_{rounds}", "_cl_inside")
     log.info("clusters: %s", stats)
     return result, stats

@@ -24,7 +24,15 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from resolver.cluster import ASSIGN_ENTITIES_SQL
-from resolver.dedupe import ENTITIES_ORDER, ENTITIES_SQL, PAIRS_FLOOR, DedupeResult
+from resolver.dedupe import (
+    ENTITIES_ORDER,
+    ENTITIES_SQL,
+    MAX_RESCORED_GROUP,
+    MIN_SCORED_SHARE,
+    PAIRS_FLOOR,
+    SPELLINGS_SQL,
+    DedupeResult,
+)
 from resolver.engine import Engine
 from resolver.errors import InputError
 from resolver.features import DEFAULT_MAX_BLOCK_SIZE
@@ -34,17 +42,20 @@ from resolver.model.adapt import (
     SURE_POSTERIOR,
     U_MIN_PROFILES,
     WEIGHT_TOLERANCE,
-    adapt_u_to_data,
     distinct_level_weights,
     m_update,
+    observed_level_rates,
+    u_from_observed,
     u_sample_condition,
 )
 from resolver.model.blocking import BLOCKING_RULES
 from resolver.model.params import ModelParams
 from resolver.model.predict import build_linker, predict_pairs
+from resolver.model.prior import MAX_FACTOR, estimate_prior, level_weights, names_only
 from resolver.model.scoring import logit2
 from resolver.model.spec import M_FROM_SURE_MATCHES
-from resolver.spark.cluster import cluster_pairs_spark
+from resolver.review.evidence import MODEL_FILE, model_in_use
+from resolver.spark.cluster import cluster_pairs_spark, strong_components
 from resolver.spark.features import build_spark_features
 from resolver.spark.read import ROW, check_records, read_records_spark
 from resolver.spark.session import ENV_SETTINGS, partitions_for
@@ -65,6 +76,7 @@ class SparkDedupeResult:
     entities: Any
     pairs: Any
     summary: dict[str, Any] = field(default_factory=dict)
+    model: ModelParams | None = None  # the model in use (adapted to the data)
 
     def save(self, out_dir: str | Path, fmt: str = "csv", overwrite: bool = False) -> Path:
         """Write clusters, entities and pairs as Parquet part folders (``clusters.parquet/`` ...)
@@ -83,6 +95,8 @@ class SparkDedupeResult:
                 frame.write.parquet(str((stage / f"{name}.parquet").resolve()))
             if fmt == "csv":
                 summary["csv"] = _write_csvs(stage)
+            if self.model is not None:
+                self.model.save(stage / MODEL_FILE)
             summary["timings"] = {
                 **summary["timings"],
                 "write_s": round(time.perf_counter() - t0, 3),
@@ -95,7 +109,11 @@ class SparkDedupeResult:
         """The outputs collected into the driver as Arrow tables (``resolver.dedupe``'s result):
         for data that fits one process."""
         return DedupeResult(
-            self.clusters.toArrow(), self.entities.toArrow(), self.pairs.toArrow(), self.summary
+            self.clusters.toArrow(),
+            self.entities.toArrow(),
+            self.pairs.toArrow(),
+            self.summary,
+            model=self.model,
         )
 
 
@@ -199,20 +217,50 @@ def dedupe_spark(
     lap("features")
 
     step("predict")
-    prior = params.prior_for(n_profiles)
-    if adapt and n_profiles >= U_MIN_PROFILES:
-        params = adapt_u_to_data(
-            params, u_sample(features.profiles, n_profiles), prior, sample=True
-        )
-    linker = build_linker(engine, params, [features.profiles], link_type="dedupe_only", prior=prior)
+    model_prior = prior = params.prior_for(n_profiles)
     floor = min(PAIRS_FLOOR, threshold)
-    # the floor is applied to splink's materialized output, not in its SQL: Spark pushes that
-    # filter below the comparison and evaluates every level twice (predict 172 s against 60 s
-    # at 100k rows); the test on match_weight is the one splink's SQL makes
+    adapting = adapt and n_profiles >= U_MIN_PROFILES
+    only_names = names_only(features.evidence)
+    prior_method = "model"
+    model_params = params
+    if adapting:
+        sample = u_sample(features.profiles, n_profiles)
+        observed = observed_level_rates(params, sample, prior, sample=True)
+        params = u_from_observed(params, observed, prior)
+    linker = build_linker(engine, params, [features.profiles], link_type="dedupe_only", prior=prior)
+    # as on DuckDB: with a names-only prior estimate to come, pairs that could reach the floor
+    # at the highest prior it may choose. The floor is applied to splink's output, not in its
+    # SQL: Spark pushes that filter below the comparison and evaluates every level twice
+    # (predict 172 s against 60 s at 100k rows); the test on match_weight is splink's own
+    keep_floor = floor / MAX_FACTOR if adapting and only_names else floor
+    names = list(params.comparisons)
     scored = predict_pairs(linker, None).as_spark_dataframe()
-    scored = scored.filter(F.col("match_weight") >= logit2(floor))
-    pairs = sql.put("_dd_pairs", _pairs_frame(scored, features.profiles, list(params.comparisons)))
+    weights = [f"mw_{c}" for c in names if f"mw_{c}" in scored.columns]
+    scored = scored.filter(F.col("match_weight") >= logit2(keep_floor)).select(
+        "unique_id_l", "unique_id_r", "match_probability", "match_weight", *weights
+    )
+    scored = sql.put("_dd_scored", scored)
     engine.release(linker)
+    reweigh = None
+    if adapting:
+        found = estimate_prior(
+            model_params,
+            observed,
+            weight_patterns_spark(scored, weights),
+            params,
+            n_profiles * (n_profiles - 1) / 2,
+            model_prior,
+            only_names,
+        )
+        reweigh = (level_weights(params), level_weights(found.params), found.prior)
+        params, prior, prior_method = found.params, found.prior, found.method
+    pairs = sql.put(
+        "_dd_pairs", _pairs_frame(scored, features.profiles, names, reweigh=reweigh, floor=floor)
+    )
+    sql.drop("_dd_scored")
+    pairs, rescored = score_within_groups_spark(
+        sql, engine, params, features.profiles, pairs, prior, threshold
+    )
     remeasured: dict[str, Any] = {}
     if adapt:
         pairs, remeasured = remeasure_m_spark(
@@ -240,6 +288,7 @@ def dedupe_spark(
         features.records.select(F.col("row").alias(ROW), "country"), ROW
     )
     sql.alias("_ent", assigned.select(ROW, "entity_id").join(names, ROW))
+    sql.alias("_ent_names", representative_names_spark(sql.query(SPELLINGS_SQL)))
     sql.create("_dd_entities", ENTITIES_SQL)
     entities = sql.query(f"SELECT * FROM _dd_entities ORDER BY {ENTITIES_ORDER}")
     out_pairs = pairs.orderBy("pid_l", "pid_r").drop("pid_l", "pid_r")
@@ -253,7 +302,10 @@ def dedupe_spark(
             "profiles": n_profiles,
             "threshold": threshold,
             "pairs_floor": floor,
+            "pairs_scored_within_candidate_entities": rescored,
             "prior": prior,
+            "prior_model": model_prior,
+            "prior_method": prior_method,
             "m_measured_on_pairs": remeasured,
             "evidence": {
                 "columns_with_data": {k: v for k, v in features.evidence.items() if v},
@@ -272,7 +324,8 @@ def dedupe_spark(
             "model": params.metadata.get("path", "in-memory"),
         }
     )
-    return SparkDedupeResult(out_clusters, entities, out_pairs, summary)
+    in_use = model_in_use(params, remeasured)
+    return SparkDedupeResult(out_clusters, entities, out_pairs, summary, in_use)
 
 
 def _tune_partitions(engine: Engine, n_records: int) -> int:
@@ -307,22 +360,60 @@ def u_sample(profiles: Any, n_profiles: int, seed: int = 42) -> pa.Table:
     return profiles.join(chosen.hint("broadcast"), "unique_id").toArrow().sort_by("unique_id")
 
 
-def _pairs_frame(scored: Any, profiles: Any, comparison_names: list[str]) -> Any:
-    """splink's scored pairs with record ids (each profile's representative record), record
-    counts and per-comparison weights, smaller id on the left; pid_l/pid_r for clustering."""
+def weight_patterns_spark(scored: Any, weights: list[str]) -> list[tuple[dict[str, float], int]]:
+    """``model.predict.weight_patterns`` on Spark: distinct combinations of the ``mw_`` columns
+    among the scored pairs, with counts (a few hundred rows reach the driver)."""
+    rows = scored.groupBy(*weights).count().collect()
+    return [({w.removeprefix("mw_"): float(r[w]) for w in weights}, int(r["count"])) for r in rows]
+
+
+def _reweighed(column: Any, old: list[float], new: list[float]) -> Any:
+    """``dedupe._reweighed_sql`` as a Spark column: a level's weight under ``old`` -> ``new``."""
     from pyspark.sql import functions as F
 
-    weights = [f"mw_{c}" for c in comparison_names if f"mw_{c}" in scored.columns]
+    out = column
+    for a, b in reversed(list(zip(old, new, strict=True))):  # the first match wins, as in CASE
+        out = F.when(F.abs(column - a) < 1e-6 * max(1.0, abs(a)), F.lit(b)).otherwise(out)
+    return out
+
+
+def _pairs_frame(
+    scored: Any,
+    profiles: Any,
+    comparison_names: list[str],
+    *,
+    reweigh: tuple[dict[str, list[float]], dict[str, list[float]], float] | None = None,
+    floor: float | None = None,
+) -> Any:
+    """``dedupe._pairs_table`` on Spark: splink's scored pairs with record ids (each profile's
+    representative record), record counts and per-comparison weights, smaller id on the left;
+    pid_l/pid_r for clustering. ``reweigh`` and ``floor`` as there."""
+    from pyspark.sql import functions as F
+
+    names = [c for c in comparison_names if f"mw_{c}" in scored.columns]
+    if reweigh is None:
+        weights = {c: F.col(f"mw_{c}") for c in names}
+        total, probability = F.col("match_weight"), F.col("match_probability")
+    else:
+        old, new, prior = reweigh
+        weights = {c: _reweighed(F.col(f"mw_{c}"), old[c], new[c]) for c in names}
+        total = F.lit(logit2(prior))
+        for column in weights.values():
+            total = total + column
+        probability = 1.0 / (1.0 + F.pow(F.lit(2.0), -F.col("match_weight")))
     sizes = profiles.select("unique_id", "n_records", "pid")
     left = sizes.select(*(F.col(c).alias(f"{c}_a") for c in sizes.columns))
     right = sizes.select(*(F.col(c).alias(f"{c}_b") for c in sizes.columns))
     pairs = scored.select(
         F.least("unique_id_l", "unique_id_r").alias("lo"),
         F.greatest("unique_id_l", "unique_id_r").alias("hi"),
-        "match_probability",
-        "match_weight",
-        *weights,
+        F.col("match_probability"),
+        total.alias("match_weight"),
+        *(w.alias(f"mw_{c}") for c, w in weights.items()),
     )
+    pairs = pairs.withColumn("match_probability", probability)
+    if reweigh is not None and floor is not None:
+        pairs = pairs.filter(F.col("match_weight") >= logit2(floor))
     return (
         pairs.join(left, pairs.lo == left.unique_id_a)
         .join(right, pairs.hi == right.unique_id_b)
@@ -333,11 +424,105 @@ def _pairs_frame(scored: Any, profiles: Any, comparison_names: list[str]) -> Any
             F.col("n_records_b").alias("n_records_r"),
             "match_probability",
             "match_weight",
-            *weights,
+            *(f"mw_{c}" for c in names),
             F.col("pid_a").alias("pid_l"),
             F.col("pid_b").alias("pid_r"),
         )
     )
+
+
+def score_within_groups_spark(
+    sql: SparkSql,
+    engine: Engine,
+    params: ModelParams,
+    profiles: Any,
+    pairs: Any,
+    prior: float,
+    threshold: float,
+) -> tuple[Any, int]:
+    """``dedupe._score_within_groups`` on Spark: every pair inside each small, sparsely scored
+    group of profiles that links at ``threshold`` scored by splink (blocking on the group)."""
+    from pyspark.sql import functions as F
+    from splink import block_on
+
+    strong = pairs.filter(F.col("match_probability") >= threshold).select(
+        F.col("pid_l").alias("a"), F.col("pid_r").alias("b")
+    )
+    labels = strong_components(sql, strong, "_grp")
+    sizes = labels.groupBy("label").agg(F.count(F.lit(1)).alias("size"))
+    inside = (
+        pairs.select("pid_l", "pid_r")
+        .join(labels.select(F.col("node").alias("pid_l"), "label"), "pid_l")
+        .join(labels.select(F.col("node").alias("pid_r"), F.col("label").alias("label_r")), "pid_r")
+        .filter(F.col("label") == F.col("label_r"))
+        .groupBy("label")
+        .agg(F.count(F.lit(1)).alias("scored"))
+    )
+    size = F.col("size")
+    chosen = (
+        sizes.join(inside, "label", "left")
+        .filter(
+            (size >= 3)
+            & (size <= MAX_RESCORED_GROUP)
+            & (F.coalesce("scored", F.lit(0)) < MIN_SCORED_SHARE * size * (size - 1) / 2)
+        )
+        .select("label")
+    )
+    groups = sql.put(
+        "_grp_members",
+        labels.join(chosen, "label").select(
+            F.col("node").alias("pid"), F.col("label").alias("resolver_group")
+        ),
+    )
+    sql.drop("_grp_labels")
+    if groups.limit(1).count() == 0:
+        sql.drop("_grp_members")
+        return pairs, 0
+    table = profiles.join(groups, "pid", "left")
+    linker = build_linker(
+        engine,
+        params,
+        [table],
+        link_type="dedupe_only",
+        prior=prior,
+        blocking=[block_on("resolver_group")],
+    )
+    try:
+        scored = predict_pairs(linker, None).as_spark_dataframe()
+        extra = sql.put("_grp_new", _pairs_frame(scored, profiles, list(params.comparisons)))
+    finally:
+        engine.release(linker)
+    old = pairs.join(extra.select("id_l", "id_r"), ["id_l", "id_r"], "left_anti")
+    merged = sql.put("_dd_pairs_grouped", extra.unionByName(old))
+    n_extra = extra.count()
+    sql.drop("_grp_members", "_grp_new")
+    return merged, n_extra
+
+
+def representative_names_spark(spellings: Any) -> Any:
+    """``review.spelling.representative_names`` on Spark: (entity_id, name) per entity from
+    (entity_id, name, n), each entity's spellings collected and judged on the executors."""
+    from pyspark.sql import functions as F
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        from resolver.review.spelling import representative
+
+        for batch in batches:
+            cols = batch.to_pydict()
+            names = [
+                representative((s["name"], s["n"]) for s in found) for found in cols["spellings"]
+            ]
+            yield pa.RecordBatch.from_pydict(
+                {
+                    "entity_id": pa.array(cols["entity_id"], pa.string()),
+                    "name": pa.array(names, pa.string()),
+                }
+            )
+
+    grouped = spellings.groupBy("entity_id").agg(
+        F.collect_list(F.struct("name", "n")).alias("spellings")
+    )
+    return grouped.mapInArrow(run, "entity_id string, name string")
 
 
 def _probability(weight: Any) -> Any:
@@ -391,7 +576,11 @@ def remeasure_m_spark(
         pairs = pairs.withColumn("_shift", shift).withColumn("_changed", changed)
         pairs = pairs.withColumn("match_weight", F.col("match_weight") + F.col("_shift"))
         pairs = pairs.withColumn(column, weight + F.col("_shift")).drop("_shift")
-        measured[name] = {"m": [round(v, 6) for v in m], "sure_pairs": sum(counts)}
+        measured[name] = {
+            "m": [round(v, 6) for v in m],
+            "sure_pairs": sum(counts),
+            "level_weights": [w + g for w, g in zip(weights, gains, strict=True)],  # as scored
+        }
     if not measured:
         return pairs.drop("_changed"), measured
     rescored = pairs.withColumn(

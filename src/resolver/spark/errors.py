@@ -36,6 +36,12 @@ _HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
         "(or --temp-dir) at a larger disk",
     ),
     (
+        ("INVALID_PARAMETER_VALUE.CHARSET",),
+        "Spark does not decode this encoding ({detail}): set spark.sql.legacy.javaCharsets=true "
+        "on the session (resolver's own sessions do), e.g. --spark-conf "
+        "spark.sql.legacy.javaCharsets=true",
+    ),
+    (
         ("UNRESOLVED_ROUTINE", "jaro_winkler"),
         "Spark cannot find splink's similarity functions ({detail}): add "
         "splink.backends.spark.similarity_jar_location() to spark.jars",

@@ -31,7 +31,7 @@ class SparkFeatures:
     """Feature tables of one data set on Spark (``features.FeatureSet``'s columns)."""
 
     records: Any  # row, id, profile_id, unmatchable, country
-    profiles: Any  # unique_id, n_records, pid, features, blk_* / rep_* keys
+    profiles: Any  # unique_id, n_records, pid, features, blk_* / win_* keys
     evidence: dict[str, int]
     blocking: list[dict[str, Any]] = field(default_factory=list)
     max_block_size: int = DEFAULT_MAX_BLOCK_SIZE

@@ -86,6 +86,9 @@ def session_settings(
         "spark.ui.showConsoleProgress": "false",
         "spark.local.dir": str(local_dir),
         "spark.log.structuredLogging.enabled": "false",
+        # Spark 4 decodes CSV and JSON in a few Unicode charsets only; --encoding cp1251 needs
+        # Java's full set
+        "spark.sql.legacy.javaCharsets": "true",
         "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile={LOG4J_CONFIG.as_uri()}",
     }
     for env, key in ENV_SETTINGS.items():

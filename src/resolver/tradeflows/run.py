@@ -52,13 +52,18 @@ class FlowsResult:
     flows: pa.Table
     alerts: pa.Table
     summary: dict[str, Any] = field(default_factory=dict)
+    facts: pa.Table | None = None  # per shipment: date, HS code, value, party entities (report)
 
     def save(self, out_dir: str | os.PathLike, overwrite: bool = False) -> Path:
-        """Write the six CSV tables and summary.json into ``out_dir`` atomically."""
+        """Write the six CSV tables, summary.json and report.html into ``out_dir`` atomically."""
+        from resolver.report import REPORT_FILE
+        from resolver.report.flows import write_flows_report
+
         with staged_output_dir(out_dir, overwrite) as stage:
             for name in ("shipments", "entities", "clusters", "matches", "flows", "alerts"):
                 write_table(getattr(self, name), stage / f"{name}.csv", "csv")
             write_json(self.summary, stage / "summary.json")
+            write_flows_report(self, stage / REPORT_FILE)
         return Path(out_dir)
 
 
@@ -88,6 +93,7 @@ def flows(
     """
     from resolver.api import Resolver
     from resolver.screening import Screener
+    from resolver.screening.batch import MATCH_COLUMNS
 
     if isinstance(window_days, bool) or not isinstance(window_days, int) or window_days < 0:
         raise UsageError(f"window days must be a whole number >= 0, got {window_days!r}")
@@ -148,8 +154,15 @@ def flows(
     with screener.engine.session() as con:
         reps, rep_of = _distinct_parties(con, clusters)
         n_screened = reps.num_rows
-        screened = screener.screen(reps, progress=lambda s: step(f"screening entities: {s}"))
-        matches = _matches_per_mention(con, screened.matches, rep_of, clusters)
+        screened = screener.screen(
+            reps,
+            all_candidates=True,
+            progress=lambda s: step(f"screening entities: {s}"),
+        )
+        screened.evidence = None  # the pairs' waterfalls are not an output here
+        # screening's own columns: the party fields and entity are the mention's (below)
+        screened_matches = screened.matches.select(list(MATCH_COLUMNS))
+        matches = _matches_per_mention(con, screened_matches, rep_of, clusters)
         listings = _listings(screened.entity_matches)
         del reps, rep_of
         _release_memory()
@@ -195,7 +208,9 @@ def flows(
         restricted_destinations=sorted(restricted_iso2),
         timings=timings,
     )
-    return FlowsResult(out_shipments, entities, clusters, matches, flow_table, alerts, summary)
+    return FlowsResult(
+        out_shipments, entities, clusters, matches, flow_table, alerts, summary, facts
+    )
 
 
 def _release_memory() -> None:

@@ -1,0 +1,187 @@
+"""Build the shipped model (models/default.json) from labelled data: `make model`.
+
+m and u of every comparison level are the level shares among true matches and among random
+pairs of different entities, averaged over the sources that have the comparison's data, each
+source weighing the same (``resolver.model.labelled``):
+
+* generated trade parties (``resolver synth``, fixed seed) with the generator's truth;
+* the dev halves (entities whose sha1 key has an even first byte, the complement of the
+  benchmarks' test halves) of the real labelled sets in ../shared/data: OFAC organisations'
+  name variants, PatentsView assignee names, EDINET Japanese / English names, UN
+  original-script / Latin names, restaurants (name, address, city), Febrl 3 (address,
+  postcode, city, id) and the Senzing truth set.
+
+The prior (expected matches per profile) is the generated data's. Without ../shared/data the
+script stops (the model would differ); ``--generated-only`` builds from generated data alone.
+
+    python scripts/build_model.py --out models/default.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import logging
+import sys
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import datasets  # noqa: E402
+from resolver.engine import Engine  # noqa: E402
+from resolver.features import build_features  # noqa: E402
+from resolver.io.readers import read_records  # noqa: E402
+from resolver.model.labelled import LevelCounts, count_levels, floored, mixture  # noqa: E402
+from resolver.model.params import DEFAULT_THRESHOLD, ModelParams  # noqa: E402
+from resolver.model.spec import COMPARISONS  # noqa: E402
+from resolver.synth import generate  # noqa: E402
+
+log = logging.getLogger("build_model")
+
+NAMES = ("name", "legal_form", "name_numbers")
+PLACE = ("place", "country", "tax_id")
+U_FLOOR = 1e-6
+GENERATED_WEIGHT = 1.0  # the generated source's weight relative to all real sources together
+SCHEMA = ("id", "name", "address", "city", "postcode", "country", "tax_id")
+
+
+def is_dev_entity(key: object) -> bool:
+    """Dev half: sha1 of the entity key has an even first byte (benchmarks report the odd)."""
+    return hashlib.sha1(str(key).encode("utf-8")).digest()[0] % 2 == 0
+
+
+def _dev(records: pd.DataFrame, truth: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
+    truth = truth.copy()
+    truth.index = truth.index.astype(str)
+    keep = records["id"].astype(str).map(truth).map(is_dev_entity).fillna(False).to_numpy()
+    kept = records.loc[keep].reset_index(drop=True)
+    return kept, truth.reindex(kept["id"].astype(str).to_numpy())
+
+
+def _un_organisations() -> tuple[pd.DataFrame, pd.Series]:
+    names = datasets.un_original_script_names()
+    names = names[names["entity_type"] == "organization"].reset_index(drop=True)
+    records = pd.DataFrame({"id": [f"un{i}" for i in range(len(names))], "name": names["name"]})
+    return records, pd.Series(names["entry"].to_numpy(), index=records["id"].to_numpy())
+
+
+REAL_SOURCES: dict[str, tuple[Callable[[], tuple[pd.DataFrame, pd.Series]], Iterable[str]]] = {
+    "OFAC organisations (names)": (datasets.ofac_alias_records, NAMES),
+    "PatentsView assignees": (lambda: datasets.patentsview("distinct"), NAMES),
+    "EDINET Japanese / English names": (datasets.edinet_name_pairs, NAMES),
+    "UN organisations, original script": (_un_organisations, NAMES),
+    "restaurants": (datasets.restaurants, ("name", "place")),
+    "Febrl 3": (lambda: datasets.febrl(3), PLACE),
+    "Senzing truth set": (datasets.senzing_truthset, (*NAMES, *PLACE)),
+}
+
+
+def counts_for(
+    source: str, records: pd.DataFrame, truth: pd.Series, comparisons: Iterable[str] | None
+) -> LevelCounts:
+    """Level counts of one labelled source (records in resolver's schema, truth id -> entity)."""
+    cols = [c for c in SCHEMA if c in records.columns]
+    frame = records[cols].astype(object).where(records[cols].notna(), None)
+    table = read_records(pa.Table.from_pandas(frame, preserve_index=False))
+    engine = Engine()
+    try:
+        features = build_features(table, engine.con)
+    finally:
+        engine.close()
+    entity = dict(zip(records["id"].astype(str), truth.astype(str), strict=True))
+    profile_entity: dict[str, str] = {}
+    for rec_id, profile in zip(
+        features.records.column("id").to_pylist(),
+        features.records.column("profile_id").to_pylist(),
+        strict=True,
+    ):
+        profile_entity.setdefault(profile, entity[rec_id])
+    counts = count_levels(features.profiles, profile_entity, source, comparisons=comparisons)
+    log.info("%s: %d profiles, %d true pairs", source, counts.profiles, counts.true_pairs)
+    return counts
+
+
+def build(generated_entities: int, seed: int, real: bool) -> ModelParams:
+    """The model: m / u from the labelled sources, prior from the generated data."""
+    with tempfile.TemporaryDirectory(prefix="resolver-model-") as tmp:
+        generate(tmp, n_entities=generated_entities, seed=seed)
+        records = pd.read_csv(Path(tmp) / "parties.csv", dtype=str, keep_default_na=False)
+        records = records.replace("", None)
+        truth_frame = pd.read_csv(Path(tmp) / "truth.csv", dtype=str)
+        truth = pd.Series(truth_frame["entity_id"].to_numpy(), index=truth_frame["id"].to_numpy())
+        generated = counts_for("generated trade parties", records, truth, None)
+    counts = [generated]
+    if real:
+        for source, (load, comparisons) in REAL_SOURCES.items():
+            source_records, source_truth = _dev(*load())
+            counts.append(counts_for(source, source_records, source_truth, comparisons))
+    # trade records are the main use: the generated source weighs as much as the real ones
+    weights = {generated.source: GENERATED_WEIGHT * max(len(counts) - 1, 1)}
+    m, u = mixture(counts, "matches", weights), mixture(counts, "non_matches", weights)
+    comparisons = {}
+    for spec in COMPARISONS:
+        if m[spec.name] is None or u[spec.name] is None:
+            continue
+        comparisons[spec.name] = [
+            {"id": level.id, "m": mv, "u": uv}
+            for level, mv, uv in zip(
+                spec.scored_levels,
+                floored(m[spec.name]),
+                floored(u[spec.name], U_FLOOR),
+                strict=True,
+            )
+        ]
+    per_profile = generated.matches_per_profile
+    return ModelParams(
+        comparisons=comparisons,
+        probability_two_random_records_match=per_profile / max(generated.profiles - 1, 1),
+        expected_matches_per_profile=per_profile,
+        threshold=DEFAULT_THRESHOLD,
+        metadata={
+            "trained_on": {
+                "method": "m and u measured on labelled pairs (scripts/build_model.py)",
+                "generated": {"entities": generated_entities, "seed": seed},
+                "sources": {
+                    c.source: {
+                        "profiles": c.profiles,
+                        "true_pairs": c.true_pairs,
+                        "comparisons": sorted(c.matches),
+                    }
+                    for c in counts
+                },
+                "real_data_split": "dev halves (sha1 of the entity key, even first byte)",
+            },
+        },
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", required=True, help="model JSON to write")
+    parser.add_argument("--entities", type=int, default=6000)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--generated-only", action="store_true", help="without the real labelled sets"
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if not args.generated_only:
+        try:
+            datasets.data_dir()
+        except datasets.DataUnavailable as exc:
+            print(f"build_model: {exc}; pass --generated-only to build without it", file=sys.stderr)
+            return 2
+    params = build(args.entities, args.seed, real=not args.generated_only)
+    params.save(args.out)
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
