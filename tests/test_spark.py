@@ -366,3 +366,52 @@ def test_cli_spark_conf_needs_the_spark_backend(tmp_path, capsys):
     code = main(["dedupe", str(csv), "--out", str(tmp_path / "o"), "--spark-conf", "spark.x=1"])
     assert code == 2
     assert "--spark-conf applies to --backend spark only" in capsys.readouterr().err
+
+
+def test_cli_reports_a_real_spark_failure_in_one_line_with_the_setting(spark, tmp_path, capsys):
+    """A CSV in cp1251 on a session without Java's charsets: Spark refuses the encoding, the
+    CLI says so in one line naming the setting, exit 2 (no Java stack)."""
+    from resolver.cli import main
+
+    csv = tmp_path / "p.csv"
+    csv.write_bytes("id,name\n1,ООО Ромашка\n".encode("cp1251"))
+    try:
+        code = main(
+            [
+                "dedupe",
+                str(csv),
+                "--out",
+                str(tmp_path / "o"),
+                "--backend",
+                "spark",
+                "--encoding",
+                "cp1251",
+                "--spark-conf",
+                "spark.sql.legacy.javaCharsets=false",
+            ]
+        )
+    finally:
+        spark.conf.set("spark.sql.legacy.javaCharsets", "true")
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert err.count("\n") == 0 and "spark.sql.legacy.javaCharsets=true" in err, err
+    assert "at org.apache" not in err
+
+
+def test_screening_with_entities_on_spark_gives_duckdbs_entities(spark, synth_dir, trained_model):
+    """``--backend spark`` on screening runs its dedupe step on Spark (README): the same
+    entity ids and matches as on DuckDB."""
+    from resolver.screening.screener import Screener
+
+    records = synth_dir / "parties.csv"
+    lists = [synth_dir / "list.csv"]
+    duck = Screener.load(*lists, model=trained_model).screen(
+        records, entities=True, all_candidates=True
+    )
+    on_spark = Screener.load(*lists, model=trained_model, backend="spark", spark=spark)
+    got = on_spark.screen(records, entities=True, all_candidates=True)
+    assert "dedupe_s" in got.summary["timings"] and got.summary["backend"] == "spark"
+    entity_ids = duck.matches.column("entity_id").to_pylist()
+    assert duck.entity_matches.num_rows > 0 and len(set(entity_ids)) < len(entity_ids)
+    assert got.matches.equals(duck.matches)
+    assert got.entity_matches.equals(duck.entity_matches)

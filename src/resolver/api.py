@@ -68,7 +68,9 @@ class Resolver:
         delimiter: str | None = None,
         backend: str = "duckdb",
         memory_limit: str | None = None,
+        temp_dir: str | None = None,
         spark: Any = None,
+        spark_conf: Mapping[str, str] | None = None,
     ) -> Resolver:
         """A model fitted to the records, starting from ``base`` (the shipped model when None):
         EM on the data's candidate pairs moves m only as far as the data supports
@@ -77,7 +79,13 @@ class Resolver:
         table = read_records(data, mapping=mapping, encoding=encoding, delimiter=delimiter)
         if not isinstance(base, ModelParams):
             base = cls.load(base).params
-        engine = Engine(backend=backend, memory_limit=memory_limit, spark=spark)
+        engine = Engine(
+            backend=backend,
+            memory_limit=memory_limit,
+            temp_dir=temp_dir,
+            spark=spark,
+            spark_conf=spark_conf,
+        )
         features = build_features(table, engine.con, blocking_rules=BLOCKING_RULES)
         label_pairs, label_info = (None, None)
         if labels is not None:

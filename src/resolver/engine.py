@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import secrets
 import shutil
 import tempfile
 import threading
@@ -92,6 +93,8 @@ class Engine:
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _spark_owned: bool = field(default=False, init=False)
     _spark_work: str | None = field(default=None, init=False)
+    # Spark's temp views belong to the session, which several engines may share
+    _tag: str = field(default_factory=lambda: secrets.token_hex(4), init=False)
 
     def __post_init__(self) -> None:
         if self.backend not in ("duckdb", "spark"):
@@ -158,14 +161,16 @@ class Engine:
         return spark_db_api(self.spark_session())
 
     def register(self, db_api, table, name: str):
-        """Register a table with splink's backend under a name unique to this engine: an Arrow
-        table, or on Spark also a Spark DataFrame."""
+        """Register a table with splink's backend under a name unique to this engine (on Spark
+        unique to the session): an Arrow table, or on Spark also a Spark DataFrame."""
         self._registrations += 1
         name = f"{name}_{self._registrations}"
-        if self.backend == "spark" and isinstance(table, pa.Table):
-            from resolver.spark.session import to_spark
+        if self.backend == "spark":
+            name = f"{name}_{self._tag}"
+            if isinstance(table, pa.Table):
+                from resolver.spark.session import to_spark
 
-            table = to_spark(self.spark_session(), table)
+                table = to_spark(self.spark_session(), table)
         return db_api.register(table, dataset_display_name=name, table_name=name)
 
     def release(self, linker) -> None:

@@ -1,6 +1,7 @@
-"""Deduplicate on Spark: read -> features -> splink predict (SparkAPI) -> tax id m re-measured ->
-clusters -> outputs, each step on the cluster; only statistics, the u sample (about 1,400
-profiles) and the contested components' merges (on executors) leave Spark's tables.
+"""Deduplicate on Spark: read -> features -> splink predict (SparkAPI) -> the data set's prior ->
+pairs inside candidate entities scored -> tax id m re-measured -> clusters -> outputs, each
+step on the cluster; only statistics, the u sample (a few hundred profiles) and the weight
+patterns of the scored pairs reach the driver.
 
 Same model, same SQL and normalizers, same arithmetic as ``resolver.dedupe`` (DuckDB): the
 results are the same (``tests/test_spark.py``). Every intermediate table is written as Parquet
@@ -284,10 +285,10 @@ def dedupe_spark(
     step("outputs")
     out = records_in.join(assigned, ROW)
     out_clusters = sql.put("_dd_clusters", out).orderBy(ROW).drop(ROW)
-    names = records_in.select(ROW, "name").join(
+    name_country = records_in.select(ROW, "name").join(
         features.records.select(F.col("row").alias(ROW), "country"), ROW
     )
-    sql.alias("_ent", assigned.select(ROW, "entity_id").join(names, ROW))
+    sql.alias("_ent", assigned.select(ROW, "entity_id").join(name_country, ROW))
     sql.alias("_ent_names", representative_names_spark(sql.query(SPELLINGS_SQL)))
     sql.create("_dd_entities", ENTITIES_SQL)
     entities = sql.query(f"SELECT * FROM _dd_entities ORDER BY {ENTITIES_ORDER}")
@@ -341,8 +342,8 @@ def _tune_partitions(engine: Engine, n_records: int) -> int:
 
 
 def u_sample(profiles: Any, n_profiles: int, seed: int = 42) -> pa.Table:
-    """The profiles ``adapt_u_to_data`` samples on DuckDB (``u_sample_condition``), selected on
-    the executors with DuckDB's own hash, collected in unique_id order."""
+    """The profiles ``observed_level_rates`` samples on DuckDB (``u_sample_condition``),
+    selected on the executors with DuckDB's own hash, collected in unique_id order."""
     condition = u_sample_condition(n_profiles, seed)
 
     def keep(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
