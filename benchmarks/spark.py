@@ -34,7 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +77,18 @@ def _stage_shares(timings: dict[str, float]) -> dict[str, float]:
     return {k: round(v / total, 3) for k, v in stages.items()}
 
 
+def _stamper(stages_log: Path) -> Callable[[str], None]:
+    """A progress callback appending (seconds since now, stage) lines to ``stages_log``: how
+    far a run got, readable after it was stopped."""
+    t_start = time.perf_counter()
+
+    def stamp(stage: str) -> None:
+        with open(stages_log, "a", encoding="utf-8") as fh:
+            fh.write(f"{time.perf_counter() - t_start:.1f} {stage}\n")
+
+    return stamp
+
+
 def _spark_resolver(stamp: Any) -> tuple[Any, float]:
     """The shipped model on Spark with a local[2] session; (resolver, session start seconds)."""
     from resolver import Resolver
@@ -92,12 +104,7 @@ def run_one(method: str, size: int, data: Path, out_json: Path, stages_log: Path
     """Child entry: one dedupe of ``data/parties.csv`` on ``method``; writes a JSON report."""
     from resolver import Resolver
 
-    t_start = time.perf_counter()
-
-    def stamp(stage: str) -> None:  # how far a run got, readable after a stop
-        with open(stages_log, "a", encoding="utf-8") as fh:
-            fh.write(f"{time.perf_counter() - t_start:.1f} {stage}\n")
-
+    stamp = _stamper(stages_log)
     session_s = None
     if method == "spark":
         resolver, session_s = _spark_resolver(stamp)
@@ -169,12 +176,7 @@ def _generated_partition(rows_per_task: int, seed: int):
 
 def run_on_the_fly(size: int, rows_per_task: int, out_json: Path, stages_log: Path) -> None:
     """Child entry: ``size`` rows generated on Spark's executors, deduplicated on Spark."""
-    t_start = time.perf_counter()
-
-    def stamp(stage: str) -> None:
-        with open(stages_log, "a", encoding="utf-8") as fh:
-            fh.write(f"{time.perf_counter() - t_start:.1f} {stage}\n")
-
+    stamp = _stamper(stages_log)
     resolver, session_s = _spark_resolver(stamp)
     session = resolver.engine.spark_session()
     tasks = max(1, -(-size // rows_per_task))

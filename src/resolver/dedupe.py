@@ -182,6 +182,42 @@ def dedupe(
         "pairs_at_or_above_threshold": int(
             pc.sum(pc.greater_equal(pairs.column("match_probability"), threshold)).as_py() or 0
         ),
+        **run_summary(
+            features,
+            params,
+            threshold=threshold,
+            floor=floor,
+            rescored=rescored,
+            prior=prior,
+            model_prior=model_prior,
+            prior_method=prior_method,
+            remeasured=remeasured,
+            max_block_size=max_block_size,
+            timings=timings,
+            backend=engine.backend,
+        ),
+    }
+    return DedupeResult(out_clusters, entities, pairs, summary, links, in_use)
+
+
+def run_summary(
+    features: Any,
+    params: ModelParams,
+    *,
+    threshold: float,
+    floor: float,
+    rescored: int,
+    prior: float,
+    model_prior: float,
+    prior_method: str,
+    remeasured: dict[str, Any],
+    max_block_size: int,
+    timings: dict[str, float],
+    backend: str,
+) -> dict[str, Any]:
+    """The summary.json entries of a dedupe run besides its counts, alike on every backend
+    (``features``: a ``FeatureSet`` or its Spark twin, both with evidence and blocking)."""
+    return {
         "threshold": threshold,
         "pairs_floor": floor,
         "pairs_scored_within_candidate_entities": rescored,
@@ -197,10 +233,9 @@ def dedupe(
         "blocking": features.blocking,
         "max_block_size": max_block_size,
         "timings": {k: round(v, 3) for k, v in timings.items()},
-        "backend": engine.backend,
+        "backend": backend,
         "model": params.metadata.get("path", "in-memory"),
     }
-    return DedupeResult(out_clusters, entities, pairs, summary, links, in_use)
 
 
 def _reweighed_sql(column: str, old: list[float], new: list[float]) -> str:

@@ -33,6 +33,7 @@ from resolver.dedupe import (
     PAIRS_FLOOR,
     SPELLINGS_SQL,
     DedupeResult,
+    run_summary,
 )
 from resolver.engine import Engine
 from resolver.errors import InputError
@@ -298,32 +299,27 @@ def dedupe_spark(
     timings["total_s"] = time.perf_counter() - t0
 
     summary.update(
-        {
-            "records": n_records,
-            "profiles": n_profiles,
-            "threshold": threshold,
-            "pairs_floor": floor,
-            "pairs_scored_within_candidate_entities": rescored,
-            "prior": prior,
-            "prior_model": model_prior,
-            "prior_method": prior_method,
-            "m_measured_on_pairs": remeasured,
-            "evidence": {
-                "columns_with_data": {k: v for k, v in features.evidence.items() if v},
-                "columns_missing": sorted(k for k, v in features.evidence.items() if not v),
-                "comparisons_in_model": list(params.comparisons),
-            },
-            "blocking": features.blocking,
-            "max_block_size": max_block_size,
-            "timings": {k: round(v, 3) for k, v in timings.items()},
-            "backend": "spark",
-            "spark": {
-                "master": session.sparkContext.master,
-                "shuffle_partitions": int(session.conf.get("spark.sql.shuffle.partitions")),
-                **cluster_stats,
-            },
-            "model": params.metadata.get("path", "in-memory"),
-        }
+        records=n_records,
+        profiles=n_profiles,
+        **run_summary(
+            features,
+            params,
+            threshold=threshold,
+            floor=floor,
+            rescored=rescored,
+            prior=prior,
+            model_prior=model_prior,
+            prior_method=prior_method,
+            remeasured=remeasured,
+            max_block_size=max_block_size,
+            timings=timings,
+            backend="spark",
+        ),
+        spark={
+            "master": session.sparkContext.master,
+            "shuffle_partitions": int(session.conf.get("spark.sql.shuffle.partitions")),
+            **cluster_stats,
+        },
     )
     in_use = model_in_use(params, remeasured)
     return SparkDedupeResult(out_clusters, entities, out_pairs, summary, in_use)
