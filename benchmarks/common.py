@@ -175,6 +175,15 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+def write_text_atomic(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically, with the usual file mode (0666 less the umask)."""
+    from resolver.io.outputs import atomic_path
+
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return path
+
+
 def write_result(
     name: str, payload: dict[str, Any], results_dir: Path | None = None, add_meta: bool = True
 ) -> Path:
@@ -194,17 +203,7 @@ def write_result(
         )
         data.setdefault("machine", machine_info())
     text = json.dumps(data, indent=2, sort_keys=False, default=_json_default, allow_nan=True)
-    target = folder / f"{name}.json"
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    target = write_text_atomic(folder / f"{name}.json", text + "\n")
     log.info("wrote %s", target)
     return target
 

@@ -66,7 +66,7 @@ METHODS = (
     "plain splink (exact blocking)",
     "rapidfuzz token_sort + blocking",
 )
-COLUMNS = common.QUALITY_COLUMNS
+COLUMNS = [*common.QUALITY_COLUMNS[:6], "pairs_completeness", *common.QUALITY_COLUMNS[6:]]
 
 
 @dataclass
@@ -236,26 +236,76 @@ def _clusters_series(result: Any) -> pd.Series:
     return pd.Series(table.column("entity_id").to_pylist(), index=ids, name="cluster_id")
 
 
-def resolver_default(loaded: Loaded, timings: dict[str, float]) -> pd.Series:
+def pairs_completeness(result: Any, truth: pd.Series) -> float | None:
+    """Share of the true record pairs that the run scored (both records in one profile, or their
+    profiles among the pairs it kept: those at or above the floor, and every pair inside a
+    candidate entity). Counted per (entity, profile) so huge entities cost no pair list."""
+    import duckdb
+
+    if result.record_profiles is None:
+        return None
+    members = pd.DataFrame(
+        {
+            "id": [str(v) for v in result.record_profiles.column("id").to_pylist()],
+            "profile": result.record_profiles.column("profile_id").to_pylist(),
+        }
+    )
+    members["entity"] = members["id"].map(
+        pd.Series(truth.astype(str).values, index=truth.index.astype(str))
+    )
+    counts = members.dropna(subset=["entity"]).groupby(["entity", "profile"]).size()
+    counts = counts.rename("n").reset_index()
+    pairs = result.pairs.select(["id_l", "id_r"])
+    con = duckdb.connect()
+    try:
+        con.register("c", counts)
+        con.register("p", pairs)
+        total, inside = con.execute(
+            """
+            SELECT (SELECT sum(n * (n - 1) / 2) FROM
+                        (SELECT sum(n) AS n FROM c GROUP BY entity)),
+                   (SELECT sum(n * (n - 1) / 2) FROM c)
+            """
+        ).fetchone()
+        across = con.execute(
+            """
+            SELECT coalesce(sum(a.n * b.n), 0) FROM p
+            JOIN c a ON a.profile = p.id_l JOIN c b ON b.profile = p.id_r AND b.entity = a.entity
+            """
+        ).fetchone()[0]
+    finally:
+        con.close()
+    return None if not total else float((inside + across) / total)
+
+
+def _resolver_clusters(model: Any, loaded: Loaded, details: dict[str, Any]) -> pd.Series:
+    """Dedupe with ``model``; the result goes into ``details`` for measures taken after the
+    timed run (pairs completeness)."""
+    result = model.dedupe(loaded.records)
+    details["result"] = result
+    return _clusters_series(result)
+
+
+def resolver_default(loaded: Loaded, details: dict[str, Any]) -> pd.Series:
     """The shipped default model."""
     from resolver import Resolver
 
     model = Resolver.load()
     try:
-        return _clusters_series(model.dedupe(loaded.records))
+        return _resolver_clusters(model, loaded, details)
     finally:
         model.engine.close()
 
 
-def resolver_em(loaded: Loaded, timings: dict[str, float]) -> pd.Series:
+def resolver_em(loaded: Loaded, details: dict[str, Any]) -> pd.Series:
     """Unsupervised training on these records (no labels), then dedupe with that model."""
     from resolver import Resolver
 
     t0 = time.perf_counter()
     model = Resolver.train(loaded.records, seed=EM_SEED)
-    timings["train_s"] = time.perf_counter() - t0
+    details["train_s"] = time.perf_counter() - t0
     try:
-        return _clusters_series(model.dedupe(loaded.records))
+        return _resolver_clusters(model, loaded, details)
     finally:
         model.engine.close()
 
@@ -264,7 +314,7 @@ class NotRun(Exception):
     """A method declined to run on this data set (the reason is reported in the table)."""
 
 
-def plain_splink(loaded: Loaded, timings: dict[str, float]) -> pd.Series:
+def plain_splink(loaded: Loaded, details: dict[str, Any]) -> pd.Series:
     """Plain splink dedupe (link_only model for a link task), exact-value blocking.
 
     Declined (``NotRun``) when exact-name blocking alone would compare more than
@@ -285,7 +335,7 @@ def plain_splink(loaded: Loaded, timings: dict[str, float]) -> pd.Series:
     return components(loaded.records["id"].astype(str).tolist(), pairs[["id_a", "id_b"]])
 
 
-def rapidfuzz(loaded: Loaded, timings: dict[str, float]) -> pd.Series:
+def rapidfuzz(loaded: Loaded, details: dict[str, Any]) -> pd.Series:
     """Token blocking + token_sort_ratio >= 0.85 + connected components."""
     return baselines.rapidfuzz_dedupe(loaded.records, scorer=RAPIDFUZZ_SCORER)
 
@@ -363,7 +413,7 @@ def run_task(task: Task, methods: Sequence[str]) -> tuple[list[dict[str, Any]], 
     for method in methods:
         gc.collect()
         rss_before = (common._rss_bytes() or 0) / 2**20
-        timings: dict[str, float] = {}
+        details: dict[str, Any] = {}
         row: dict[str, Any] = {
             "dataset": task.name,
             "key": task.key,
@@ -374,7 +424,7 @@ def run_task(task: Task, methods: Sequence[str]) -> tuple[list[dict[str, Any]], 
             "task": "link" if loaded.link_sides is not None else "dedupe",
         }
         try:
-            clusters, seconds, peak = common.measure(RUNNERS[method], loaded, timings)
+            clusters, seconds, peak = common.measure(RUNNERS[method], loaded, details)
         except NotRun as exc:
             print(f"   {method:34s} {exc}", flush=True)
             row.update(status=str(exc))
@@ -385,18 +435,24 @@ def run_task(task: Task, methods: Sequence[str]) -> tuple[list[dict[str, Any]], 
             row.update(status=f"error: {type(exc).__name__}: {exc}")
             rows.append(row)
             continue
+        result = details.pop("result", None)
         row.update(score(loaded, clusters))
+        row["pairs_completeness"] = (
+            None if result is None else pairs_completeness(result, loaded.truth)
+        )
+        del result
         row.update(
             seconds=seconds,
             peak_mb=peak,
             rss_before_mb=rss_before,
             status="ok",
-            **{k: round(v, 3) for k, v in timings.items()},
+            **{k: round(v, 3) for k, v in details.items()},
         )
         rows.append(row)
         print(
             f"   {method:34s} P={row['precision']:.3f} R={row['recall']:.3f} "
-            f"F1={row['f1']:.3f} B3={row['bcubed_f1']:.3f} {seconds:7.1f}s {peak:7.0f}MB",
+            f"F1={row['f1']:.3f} B3={row['bcubed_f1']:.3f} {seconds:7.1f}s {peak:7.0f}MB"
+            + (f" PC={pc:.3f}" if (pc := row.get("pairs_completeness")) is not None else ""),
             flush=True,
         )
         del clusters
@@ -474,6 +530,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "metric_notes": (
             "precision / recall / f1: pairwise over same-cluster record pairs (Febrl 4: "
             "cross-file pairs in the same cluster); bcubed_f1: B-cubed F1 over records. "
+            "pairs_completeness (resolver): share of true record pairs the run scored (in one "
+            "profile, or a profile pair kept at or above the 0.01 floor or inside a candidate "
+            "entity). "
             "Real data: test half of entities only (sha1 of the entity key, odd first byte). "
             "peak_mb: peak RSS of the whole benchmark process during the method."
         ),

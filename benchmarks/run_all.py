@@ -19,7 +19,6 @@ import os
 import shlex
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,6 +33,7 @@ BENCHMARKS = (
     "dedupe_quality",
     "seed_sweep",
     "speed",
+    "incremental",
     "screening",
     "false_alerts",
     "name_pairs",
@@ -47,6 +47,7 @@ HEADERS = {
     "recall": "recall",
     "f1": "F1",
     "bcubed_f1": "B-cubed F1",
+    "pairs_completeness": "pairs completeness",
     "seconds": "wall s",
     "peak_mb": "peak MB",
     "s_per_100k": "s / 100k rows",
@@ -371,16 +372,7 @@ def uncommitted_files() -> list[str]:
 
 def write_markdown(text: str, path: Path) -> Path:
     """Write RESULTS.md atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".RESULTS.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return common.write_text_atomic(path, text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

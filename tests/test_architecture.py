@@ -26,6 +26,7 @@ LAYERS = {
     "resolver.cluster": 4,
     "resolver.pairs": 4,
     "resolver.dedupe": 4,
+    "resolver.incremental": 4,
     "resolver.spark": 4,
     "resolver.screening": 4,
     "resolver.evaluate": 4,

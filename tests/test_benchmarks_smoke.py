@@ -185,6 +185,18 @@ def test_edinet_and_un_loaders_give_both_names_of_each_entity() -> None:
     assert set(un["entry"]) == set(originals["entry"])
 
 
+def test_incremental_compare_lists_differing_records() -> None:
+    incremental = importlib.import_module("benchmarks.incremental")
+    full = {"a": "1", "b": "1", "c": "2", "d": "3"}
+    same = {"a": "x", "b": "x", "c": "y", "d": "z"}
+    assert incremental.compare(same, full)["differing_records"] == 0
+    merged = {"a": "x", "b": "x", "c": "x", "d": "z"}
+    out = incremental.compare(merged, full)
+    assert out["differing_records"] == 3  # a, b and c are in another group
+    assert out["pairwise_recall"] == 1.0 and out["pairwise_precision"] < 1.0
+    assert out["examples"][0]["incremental"] == ["a", "b", "c"]
+
+
 def test_seed_sweep_quick_with_a_baseline_checkout(tmp_path: Path) -> None:
     seed_sweep = importlib.import_module("benchmarks.seed_sweep")
     argv = ["--quick", "--rows", "300", "--data-root", str(tmp_path / "data")]

@@ -161,6 +161,17 @@ def test_api_accepts_dataframe_and_arrow(synth_dir, trained_model):
     assert from_df.entities.num_rows == len(set(from_df.clusters.column("entity_id").to_pylist()))
 
 
+def test_links_can_be_left_out_without_changing_the_entities(synth_dir, trained_model):
+    model = Resolver.load(trained_model)
+    table = pacsv.read_csv(synth_dir / "parties.csv").slice(0, 300)
+    full = model.dedupe(table)
+    lean = model.dedupe(table, links=False)
+    assert full.links is not None and full.links.num_rows == 300
+    assert lean.links is None
+    assert lean.clusters.equals(full.clusters)
+    assert lean.entities.equals(full.entities)
+
+
 def test_unmatchable_names_stay_as_flagged_singletons(small_csv, trained_model):
     result = Resolver.load(trained_model).dedupe(small_csv)
     rows = {r["id"]: r for r in result.clusters.to_pylist()}

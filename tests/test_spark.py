@@ -305,6 +305,10 @@ def test_duckdb_sql_is_transpiled_with_duckdbs_meaning():
         "SELECT t.a, t.xs, SHIFTRIGHT(XXHASH64(a), 1) AS h, TRY_ELEMENT_AT(xs, 1) AS first, "
         "SLICE(xs, 2, 3 - 2 + 1) AS mid FROM _t_1 AS t"
     )
+    # Spark has no list_sum: a fold over the list, in its order, as DuckDB sums
+    assert to_spark_sql("SELECT list_sum(ws) AS total FROM _t", views, lambda view: []) == (
+        "SELECT AGGREGATE(ws, CAST(0.0 AS DOUBLE), (acc, v) -> acc + v) AS total FROM _t_1 AS _t"
+    )
 
 
 def test_session_settings_defaults_environment_then_spark_conf(monkeypatch, tmp_path):

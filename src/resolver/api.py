@@ -122,11 +122,13 @@ class Resolver:
         delimiter: str | None = None,
         max_block_size: int = DEFAULT_MAX_BLOCK_SIZE,
         progress: Callable[[str], None] | None = None,
+        links: bool = True,
     ) -> DedupeResult | SparkDedupeResult:
         """Resolve records into entities; every input row is in ``result.clusters`` exactly once.
 
         On Spark, ``data`` may also be a folder of part files, a table name or a Spark
         DataFrame, and the result holds Spark DataFrames (``to_arrow()`` collects them).
+        ``links=False`` leaves out ``result.links`` (each record's neighbour and evidence).
         """
         check_threshold(threshold)
         if self.engine.backend == "spark":
@@ -150,6 +152,45 @@ class Resolver:
             self.engine,
             threshold=threshold,
             max_block_size=max_block_size,
+            progress=progress,
+            links=links,
+        )
+
+    def update(
+        self,
+        state: str | os.PathLike,
+        data: DataLike,
+        *,
+        mapping: str | Mapping[str, str] | None = None,
+        threshold: float | None = None,
+        encoding: str | None = None,
+        delimiter: str | None = None,
+        max_block_size: int | None = None,
+        fmt: str | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> DedupeResult:
+        """Resolve a batch of records into the state folder ``state`` and return the outputs.
+
+        A new or empty folder gets a full dedupe plus the state; a state folder gets the batch
+        joined to its entities with stable ids (see ``resolver.incremental``), written back
+        atomically. The model, threshold and block size must be those the state was made with.
+        """
+        from resolver.incremental import resolve_into
+
+        check_threshold(threshold)
+        table = read_records(data, mapping=mapping, encoding=encoding, delimiter=delimiter)
+        source = str(data) if isinstance(data, (str, os.PathLike)) else type(data).__name__
+        inputs = [data] if isinstance(data, (str, os.PathLike)) else []
+        return resolve_into(
+            table,
+            state,
+            self.engine,
+            params=self.params,
+            threshold=threshold,
+            max_block_size=max_block_size,
+            fmt=fmt,
+            source=source,
+            inputs=inputs,
             progress=progress,
         )
 

@@ -136,8 +136,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("dedupe", help="resolve records into entities")
     _common_input(p, spark=True)
     _common_engine(p)
-    p.add_argument("--out", required=True, help="output folder (new, empty or resolver's own)")
-    p.add_argument("--model", default=None, help="model JSON (default: the shipped model)")
+    p.add_argument("--out", default=None, help="output folder (new, empty or resolver's own)")
+    p.add_argument(
+        "--into",
+        default=None,
+        help="state folder of incremental resolution: a new folder for the first batch, then "
+        "the same folder for every later batch (stable entity ids; instead of --out)",
+    )
+    p.add_argument(
+        "--model",
+        default=None,
+        help="model JSON (default: the shipped model; with --into, the state's after its first run)",
+    )
     p.add_argument(
         "--threshold",
         type=float,
@@ -145,7 +155,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="match probability to link at (default: the model's; 0.9 for the shipped model)",
     )
     p.add_argument(
-        "--format", choices=("csv", "parquet"), default="csv", help="clusters/entities format"
+        "--format",
+        choices=("csv", "parquet"),
+        default=None,
+        help="clusters/entities format (default: csv); with --into, the state's after its first run",
     )
     p.add_argument(
         "--max-block-size",

@@ -50,9 +50,19 @@ def component_labels(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         labels = new
 
 
-def greedy_merge(left: np.ndarray, right: np.ndarray, prob: np.ndarray, threshold: float):
+def greedy_merge(
+    left: np.ndarray,
+    right: np.ndarray,
+    prob: np.ndarray,
+    threshold: float,
+    slack: list[float] | None = None,
+):
     """Greedy average linkage over the pairs of one contested component: node -> its cluster's
-    representative (smallest node)."""
+    representative (smallest node).
+
+    ``slack`` (one float) gets the smallest amount by which a merge's mean probability passed
+    the bar.
+    """
     nodes = np.unique(np.concatenate([left, right]))
     parent = {int(i): int(i) for i in nodes}
     members: dict[int, list[int]] = {int(i): [int(i)] for i in nodes}
@@ -78,6 +88,8 @@ def greedy_merge(left: np.ndarray, right: np.ndarray, prob: np.ndarray, threshol
         total, count = links[a].get(b, (0.0, 0.0))
         if count == 0 or total / count < LINK_FACTOR * threshold:
             continue
+        if slack is not None:
+            slack[0] = min(slack[0], total / count - LINK_FACTOR * threshold)
         keep, gone = (a, b) if len(members[a]) >= len(members[b]) else (b, a)
         parent[gone] = keep
         members[keep].extend(members.pop(gone))
@@ -95,12 +107,20 @@ def greedy_merge(left: np.ndarray, right: np.ndarray, prob: np.ndarray, threshol
 
 
 def cluster_pairs(
-    n: int, left: np.ndarray, right: np.ndarray, prob: np.ndarray, threshold: float
+    n: int,
+    left: np.ndarray,
+    right: np.ndarray,
+    prob: np.ndarray,
+    threshold: float,
+    merge_slack: np.ndarray | None = None,
 ) -> np.ndarray:
     """Cluster representative (smallest node index) for nodes 0..n-1 from scored pairs.
 
     Nodes are indices in sorted id order, so the representative is the smallest id and the
-    result does not depend on the order of the pairs.
+    result does not depend on the order of the pairs. ``merge_slack`` (n floats, if given)
+    gets for the nodes of each contested component the smallest margin by which one of its
+    merges passed the bar (incremental resolution: how far probabilities may fall before the
+    outcome can change); other nodes are left as they are.
     """
     left = np.asarray(left, dtype=np.int64)
     right = np.asarray(right, dtype=np.int64)
@@ -120,8 +140,12 @@ def cluster_pairs(
     sel = sel[np.argsort(comp[sel], kind="stable")]
     bounds = np.flatnonzero(np.diff(comp[sel])) + 1
     for part in np.split(sel, bounds):
-        for node, rep in greedy_merge(left[part], right[part], prob[part], threshold).items():
+        slack = [np.inf]
+        merged = greedy_merge(left[part], right[part], prob[part], threshold, slack)
+        for node, rep in merged.items():
             result[node] = rep
+        if merge_slack is not None:
+            merge_slack[list(merged)] = slack[0]
     return result
 
 
@@ -140,17 +164,22 @@ def cluster_profiles(pairs: pa.Table, profile_ids: pa.Array, threshold: float) -
     )
 
 
+def entity_id_sql(smallest_id: str) -> str:
+    """SQL of the entity id made from an entity's smallest record id (SQL expression)."""
+    return f"'E' || substr(sha256({smallest_id}), 1, 16)"
+
+
 # Per record: its entity id, a hash of the smallest record id in the entity (independent of row
 # order and of how clusters were numbered), and the entity's size. Reads _cl_records (row, id,
 # profile_id, unmatchable) and _cl_clusters (unique_id, cluster_id); shared by every backend.
-ASSIGN_ENTITIES_SQL = """
+ASSIGN_ENTITIES_SQL = f"""
     WITH rc AS (
         SELECT r.row, r.id, r.unmatchable,
                coalesce(c.cluster_id, r.profile_id) AS cid
         FROM _cl_records r LEFT JOIN _cl_clusters c ON c.unique_id = r.profile_id
     )
     SELECT row,
-           'E' || substr(sha256(min(id) OVER (PARTITION BY cid)), 1, 16) AS entity_id,
+           {entity_id_sql("min(id) OVER (PARTITION BY cid)")} AS entity_id,
            count(*) OVER (PARTITION BY cid) AS cluster_size,
            unmatchable
     FROM rc

@@ -111,6 +111,11 @@ def cmd_dedupe(args: argparse.Namespace) -> int:
     from resolver.model.scoring import check_threshold
 
     check_threshold(args.threshold, "--threshold")
+    if (args.out is None) == (args.into is None):
+        raise UsageError("resolver dedupe: give either --out (one run) or --into (a state folder)")
+    if args.into is not None:
+        return _dedupe_into(args)
+    args.format = args.format or "csv"
     steps = ["reading", "features", "predict", "cluster", "outputs", "writing"]
     with (
         _claimed_output(args, [args.input, args.model], space_factor=2) as out_dir,
@@ -175,6 +180,70 @@ def cmd_dedupe(args: argparse.Namespace) -> int:
     out.print(
         f"outputs: {args.out}/clusters.{args.format}, entities.{args.format}, "
         f"links.{args.format}, pairs.parquet, model.json, summary.json, report.html"
+    )
+    return 0
+
+
+def _dedupe_into(args: argparse.Namespace) -> int:
+    """``resolver dedupe NEW --into STATE``: a first run or a batch joining the state."""
+    from resolver.api import Resolver
+    from resolver.engine import Engine
+    from resolver.incremental import is_state, resolve_into
+    from resolver.io.outputs import claim_output_dir
+    from resolver.io.readers import read_records, uncompressed_size
+    from resolver.io.writers import check_csv_columns
+
+    if args.overwrite:
+        raise UsageError("--overwrite does not go with --into: a state folder is updated in place")
+    inputs = [p for p in (args.input, args.model) if p is not None]
+    need = 2 * sum(uncompressed_size(p) for p in inputs)
+    with claim_output_dir(args.into, True, inputs=inputs, need_bytes=need) as folder:
+        records = read_records(
+            args.input, mapping=args.mapping, encoding=args.encoding, delimiter=args.delimiter
+        )
+        if args.format != "parquet":  # the state's format may be csv
+            check_csv_columns(records, args.input)
+        if args.model is not None or not is_state(folder):
+            resolver = Resolver.load(args.model, **_engine_options(args))
+            engine, params = resolver.engine, resolver.params
+        else:  # a later batch: the state's own model
+            engine, params = Engine(**_engine_options(args)), None
+        steps = ["features", "word statistics", "blocking", "predict", "cluster", "outputs"]
+        with _progress(args, "dedupe --into", steps) as step:
+            result = resolve_into(
+                records,
+                folder,
+                engine,
+                params=params,
+                threshold=args.threshold,
+                max_block_size=args.max_block_size,
+                fmt=args.format,
+                source=str(args.input),
+                inputs=inputs,
+                progress=step,
+            )
+    s = result.summary
+    inc = s["incremental"]
+    table = Table(title=f"resolver dedupe --into (batch {inc['batch']})")
+    table.add_column("")
+    table.add_column("value", justify="right")
+    rows = [("records (all batches)", s["records"]), ("entities", s["entities"])]
+    if not inc["first_run"]:
+        rows += [
+            ("records in this batch", inc["batch_records"]),
+            ("new entities", inc["new_entities"]),
+            ("merges (lineage.csv)", inc["merges"]),
+            ("splits proposed (kept whole)", inc["split_proposals"]),
+            ("pairs scored", inc["new_pairs_scored"]),
+            ("old pairs scored again (word weights drifted)", inc["old_pairs_rescored"]),
+        ]
+    rows += [("threshold", s["threshold"]), ("seconds", s["timings"]["total_s"])]
+    for label, value in rows:
+        table.add_row(label, str(value))
+    out.print(table)
+    out.print(
+        f"state and outputs: {args.into}/ (clusters, entities, pairs.parquet, summary.json, "
+        "lineage.csv, proposed_splits.csv)"
     )
     return 0
 

@@ -16,7 +16,7 @@ from splink import block_on
 
 from resolver.cluster import assign_entities, cluster_profiles, component_labels
 from resolver.engine import Engine, registered
-from resolver.features import DEFAULT_MAX_BLOCK_SIZE, build_features
+from resolver.features import DEFAULT_MAX_BLOCK_SIZE, FeatureSet, build_features
 from resolver.io.writers import staged_output_dir, write_json, write_table
 from resolver.model.adapt import (
     U_MIN_PROFILES,
@@ -45,6 +45,16 @@ MIN_SCORED_SHARE = 0.5
 
 
 @dataclass
+class DedupeInternals:
+    """What a dedupe run worked with, kept on request for incremental resolution to go on from."""
+
+    features: FeatureSet
+    params: ModelParams  # as the pairs were scored: u adapted, m measured on the pairs
+    prior: float
+    profile_clusters: pa.Table  # unique_id, cluster_id per profile
+
+
+@dataclass
 class DedupeResult:
     """Outputs of a dedupe run: Arrow tables plus a JSON-able summary."""
 
@@ -54,24 +64,30 @@ class DedupeResult:
     summary: dict[str, Any] = field(default_factory=dict)
     links: pa.Table | None = None  # per record: the neighbour holding it in its entity, and why
     model: ModelParams | None = None  # the model in use (adapted to the data), for explain
+    internals: DedupeInternals | None = field(default=None, repr=False)
+    record_profiles: pa.Table | None = None  # id, profile_id: the profile ids pairs are on
 
     def save(self, out_dir: str | Path, fmt: str = "csv", overwrite: bool = False) -> Path:
         """Write clusters/entities/links (CSV or Parquet), pairs.parquet, summary.json, the
         model in use and report.html atomically."""
+        with staged_output_dir(out_dir, overwrite) as stage:
+            self.write(stage, fmt)
+        return Path(out_dir)
+
+    def write(self, folder: Path, fmt: str = "csv") -> None:
+        """Write the output files into ``folder`` (a staging folder: ``save`` swaps it in)."""
         from resolver.report import REPORT_FILE
         from resolver.report.dedupe import write_dedupe_report
 
-        with staged_output_dir(out_dir, overwrite) as stage:
-            write_table(self.clusters, stage / f"clusters.{fmt}", fmt)
-            write_table(self.entities, stage / f"entities.{fmt}", fmt)
-            if self.links is not None:
-                write_table(self.links, stage / f"links.{fmt}", fmt)
-            write_table(self.pairs, stage / "pairs.parquet", "parquet")
-            if self.model is not None:
-                self.model.save(stage / MODEL_FILE)
-            write_json(self.summary, stage / "summary.json")
-            write_dedupe_report(self, stage / REPORT_FILE)
-        return Path(out_dir)
+        write_table(self.clusters, folder / f"clusters.{fmt}", fmt)
+        write_table(self.entities, folder / f"entities.{fmt}", fmt)
+        if self.links is not None:
+            write_table(self.links, folder / f"links.{fmt}", fmt)
+        write_table(self.pairs, folder / "pairs.parquet", "parquet")
+        if self.model is not None:
+            self.model.save(folder / MODEL_FILE)
+        write_json(self.summary, folder / "summary.json")
+        write_dedupe_report(self, folder / REPORT_FILE)
 
 
 def dedupe(
@@ -83,11 +99,15 @@ def dedupe(
     max_block_size: int = DEFAULT_MAX_BLOCK_SIZE,
     progress: Callable[[str], None] | None = None,
     adapt: bool = True,
+    links: bool = True,
+    keep_internals: bool = False,
 ) -> DedupeResult:
     """Resolve the canonical record table into entities with the given trained model.
 
     With ``adapt`` the model is fitted to the data first: u on random pairs of it, and m of
     id-like comparisons (tax id) on the pairs it scores (see ``resolver.model.adapt``).
+    ``links=False`` skips ``links.csv``'s table (a caller that does not write it).
+    ``keep_internals``: the result also holds the features, fitted model and profile clusters.
     """
     threshold = params.threshold if threshold is None else float(threshold)
     step = progress or (lambda _msg: None)
@@ -157,31 +177,26 @@ def dedupe(
         .append_column("cluster_size", assigned.column("cluster_size"))
         .append_column("unmatchable", assigned.column("unmatchable"))
     )
-    entities = _entities_table(engine, table, assigned, features.records)
+    entities = entities_table(engine, table, assigned, features.records)
     in_use = model_in_use(params, remeasured)
-    links = record_links(
-        engine.con,
-        features.records,
-        table.column("name"),
-        assigned.column("entity_id"),
-        pairs,
-        comparisons_of(in_use),
-    )
+    record_evidence = None
+    if links:
+        record_evidence = record_links(
+            engine.con,
+            features.records,
+            table.column("name"),
+            assigned.column("entity_id"),
+            pairs,
+            comparisons_of(in_use),
+        )
     timings["outputs_s"] = time.perf_counter() - t3
     timings["total_s"] = time.perf_counter() - t0
 
-    sizes = pc.value_counts(assigned.column("entity_id")).field("counts")
     summary = {
         "records": table.num_rows,
         "profiles": n_profiles,
-        "entities": entities.num_rows,
-        "entities_with_several_records": int(pc.sum(pc.greater(sizes, 1)).as_py() or 0),
-        "largest_entity": int(pc.max(sizes).as_py() or 0),
-        "unmatchable_records": int(pc.sum(assigned.column("unmatchable")).as_py() or 0),
-        "pairs_written": pairs.num_rows,
-        "pairs_at_or_above_threshold": int(
-            pc.sum(pc.greater_equal(pairs.column("match_probability"), threshold)).as_py() or 0
-        ),
+        **entity_counts(assigned, entities),
+        **pair_counts(pairs, threshold),
         **run_summary(
             features,
             params,
@@ -197,7 +212,17 @@ def dedupe(
             backend=engine.backend,
         ),
     }
-    return DedupeResult(out_clusters, entities, pairs, summary, links, in_use)
+    internals = DedupeInternals(features, in_use, prior, clusters) if keep_internals else None
+    return DedupeResult(
+        out_clusters,
+        entities,
+        pairs,
+        summary,
+        record_evidence,
+        in_use,
+        internals,
+        features.records.select(["id", "profile_id"]),
+    )
 
 
 def run_summary(
@@ -225,16 +250,41 @@ def run_summary(
         "prior_model": model_prior,
         "prior_method": prior_method,
         "m_measured_on_pairs": remeasured,
-        "evidence": {
-            "columns_with_data": {k: v for k, v in features.evidence.items() if v},
-            "columns_missing": sorted(k for k, v in features.evidence.items() if not v),
-            "comparisons_in_model": list(params.comparisons),
-        },
+        "evidence": evidence_summary(features.evidence, params),
         "blocking": features.blocking,
         "max_block_size": max_block_size,
         "timings": {k: round(v, 3) for k, v in timings.items()},
         "backend": backend,
         "model": params.metadata.get("path", "in-memory"),
+    }
+
+
+def entity_counts(clusters: pa.Table, entities: pa.Table) -> dict[str, int]:
+    """The summary's counts of entities, from per record ``entity_id`` and ``unmatchable``."""
+    sizes = pc.value_counts(clusters.column("entity_id")).field("counts")
+    return {
+        "entities": entities.num_rows,
+        "entities_with_several_records": int(pc.sum(pc.greater(sizes, 1)).as_py() or 0),
+        "largest_entity": int(pc.max(sizes).as_py() or 0),
+        "unmatchable_records": int(pc.sum(clusters.column("unmatchable")).as_py() or 0),
+    }
+
+
+def pair_counts(pairs: pa.Table, threshold: float) -> dict[str, int]:
+    """The summary's counts of the pairs written."""
+    at = pc.greater_equal(pairs.column("match_probability"), threshold)
+    return {
+        "pairs_written": pairs.num_rows,
+        "pairs_at_or_above_threshold": int(pc.sum(at).as_py() or 0),
+    }
+
+
+def evidence_summary(evidence: dict[str, int], params: ModelParams) -> dict[str, Any]:
+    """The summary's account of the columns with data and the model's comparisons."""
+    return {
+        "columns_with_data": {k: v for k, v in evidence.items() if v},
+        "columns_missing": sorted(k for k, v in evidence.items() if not v),
+        "comparisons_in_model": list(params.comparisons),
     }
 
 
@@ -320,7 +370,7 @@ ENTITIES_SQL = """
 ENTITIES_ORDER = "n_records DESC, entity_id"
 
 
-def _entities_table(
+def entities_table(
     engine: Engine, table: pa.Table, assigned: pa.Table, records: pa.Table
 ) -> pa.Table:
     """One row per entity (``ENTITIES_SQL``), largest first."""
@@ -334,6 +384,21 @@ def _entities_table(
         spellings = con.sql(SPELLINGS_SQL).to_arrow_table()
         with registered(con, {"_ent_names": representative_names(spellings)}):
             return con.sql(f"{ENTITIES_SQL} ORDER BY {ENTITIES_ORDER}").to_arrow_table()
+
+
+def groups_to_score(
+    n: int, left: np.ndarray, right: np.ndarray, prob: np.ndarray, threshold: float
+) -> np.ndarray:
+    """Per node 0..n-1 of the scored pairs (``left``, ``right``, ``prob``): the label of its
+    candidate entity if that entity is to be scored whole (``_score_within_groups``), else -1."""
+    strong = prob >= threshold
+    labels = component_labels(n, left[strong], right[strong])
+    sizes = np.bincount(labels, minlength=n)
+    inside = labels[left] == labels[right]
+    scored = np.bincount(labels[left[inside]], minlength=n)
+    sparse = scored < MIN_SCORED_SHARE * sizes * (sizes - 1) / 2
+    chosen = (sizes[labels] >= 3) & (sizes[labels] <= MAX_RESCORED_GROUP) & sparse[labels]
+    return np.where(chosen, labels, -1)
 
 
 def _score_within_groups(
@@ -357,15 +422,9 @@ def _score_within_groups(
     ids = profiles.column("unique_id").combine_chunks()
     left = pc.index_in(pairs.column("id_l"), value_set=ids).to_numpy()
     right = pc.index_in(pairs.column("id_r"), value_set=ids).to_numpy()
-    strong = pc.greater_equal(pairs.column("match_probability"), threshold).to_numpy(
-        zero_copy_only=False
-    )
-    labels = component_labels(len(ids), left[strong], right[strong])
-    sizes = np.bincount(labels, minlength=len(ids))
-    inside = labels[left] == labels[right]
-    scored = np.bincount(labels[left[inside]], minlength=len(ids))
-    sparse = scored < MIN_SCORED_SHARE * sizes * (sizes - 1) / 2
-    chosen = (sizes[labels] >= 3) & (sizes[labels] <= MAX_RESCORED_GROUP) & sparse[labels]
+    prob = pairs.column("match_probability").to_numpy()
+    labels = groups_to_score(len(ids), left, right, prob, threshold)
+    chosen = labels >= 0
     if not chosen.any():
         return pairs, 0
     group = pa.array(np.where(chosen, labels, 0), pa.int64())
@@ -384,13 +443,15 @@ def _score_within_groups(
     finally:
         engine.release(linker)
     extra = extra.cast(pairs.schema)
+    # sorted by DuckDB (within its memory cap) rather than merged and taken in Arrow: one copy
+    # of the pairs less at the peak
     with registered(engine.con, {"_grp_old": pairs, "_grp_new": extra}):
         merged = engine.con.sql(
             """
             SELECT * FROM _grp_new
             UNION ALL
             SELECT o.* FROM _grp_old o ANTI JOIN _grp_new n ON o.id_l = n.id_l AND o.id_r = n.id_r
+            ORDER BY id_l, id_r
             """
         ).to_arrow_table()
-    order = pc.sort_indices(merged, [("id_l", "ascending"), ("id_r", "ascending")])
-    return merged.take(order), extra.num_rows
+    return merged, extra.num_rows

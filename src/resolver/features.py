@@ -9,11 +9,12 @@ key creates a block larger than ``max_block_size`` profiles.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -82,6 +83,21 @@ SLICES_PER_WORKER = 4  # a few slices per worker even out uneven slices
 # name, key and joined-name blocks keep the larger cap). On 100k generated rows caps of 2500,
 # 200 and 50 gave the same pairwise F1 (0.82) in 113 s, 41 s and 17 s.
 RARE_WORD_BLOCK_SIZE = 50
+# Profile columns derived from the data set's word statistics (IDF): incremental resolution
+# recomputes them with ``weigh_profiles`` when the statistics change.
+WEIGHT_COLUMNS = (
+    "name_kw",
+    "name_w_total",
+    "name_rarity",
+    "name_rare1",
+    "name_rare2",
+    "name_rare_pair",
+    "address_kw",
+    "address_w_total",
+    "address_info",
+)
+# Columns ``weigh_profiles`` adds to a profile's base features (the weights and these).
+DERIVED_COLUMNS = (*WEIGHT_COLUMNS, "tax_id_present")
 BLOCK_WINDOW = 20
 
 
@@ -94,6 +110,21 @@ class FeatureSet:
     evidence: dict[str, int]  # non-null counts per compared column over records
     blocking: list[dict[str, Any]] = field(default_factory=list)  # per-rule block statistics
     max_block_size: int = DEFAULT_MAX_BLOCK_SIZE
+    words: WordCounts | None = None  # the word statistics behind the weights
+
+
+@dataclass
+class WordCounts:
+    """Word statistics of a data set, from which the IDF weights and rare-word keys follow: per
+    phonetic name key its ``df`` (distinct name cores holding it) and ``pf`` (profiles holding
+    it), per folded name word and per address token its ``df`` (distinct name cores, distinct
+    addresses holding it), and the numbers of distinct cores and addresses."""
+
+    names: pa.Table  # k, df, pf (phonetic keys: rare-word blocking keys)
+    folds: pa.Table  # k, df (folded words: name evidence)
+    addresses: pa.Table  # k, df
+    n_cores: int
+    n_addresses: int
 
 
 def word_initials(core: str | None) -> str | None:
@@ -296,21 +327,182 @@ def build_features(
             blocking_rules=blocking_rules,
         )
     try:
+        words = _fetch_counts(con)
         records = con.sql(
             f"SELECT row, id, profile_id, unmatchable, country FROM {RECORDS_TABLE} ORDER BY row"
         ).to_arrow_table()
         order = "source_dataset, unique_id" if source is not None else "unique_id"
         profiles = con.sql(f"SELECT * FROM {PROFILES_TABLE} ORDER BY {order}").to_arrow_table()
     finally:
-        sql.drop(RECORDS_TABLE, PROFILES_TABLE)
+        sql.drop(RECORDS_TABLE, PROFILES_TABLE, *COUNT_TABLES)
     log.info("features: %d records -> %d profiles", table.num_rows, profiles.num_rows)
-    return FeatureSet(records, profiles, evidence, blocking, max_block_size)
+    return FeatureSet(records, profiles, evidence, blocking, max_block_size, words)
+
+
+def rare_word_cap(max_block_size: int) -> int:
+    """Most profiles a name word may be in to serve as a rare-word blocking key."""
+    return min(max_block_size, RARE_WORD_BLOCK_SIZE)
+
+
+def block_key_sql(columns: Sequence[str]) -> tuple[str, str]:
+    """(key expression, condition that every column has a value) of a blocking rule."""
+    key = "concat_ws(chr(31), " + ", ".join(f"CAST({c} AS VARCHAR)" for c in columns) + ")"
+    return key, " AND ".join(f"{c} IS NOT NULL" for c in columns)
+
+
+# ---- word statistics, shared by build_features and incremental resolution ----
+
+# the word statistics ``feature_tables`` leaves for the caller (``_fetch_counts``)
+COUNT_TABLES = ("_rf_kcount", "_rf_fcount", "_rf_acount", "_rf_ncount")
+_WEIGHT_TABLES = ("_rf_kstat", "_rf_fstat", "_rf_astat", "_rf_kw", "_rf_akw")
+
+
+def count_words(con: duckdb.DuckDBPyConnection, profiles: pa.Table) -> WordCounts:
+    """The word statistics of a profiles table (columns ``name_core``, ``name_keys``,
+    ``name_folds``, ``address``, ``address_keys`` as ``build_features`` gives them)."""
+    columns = ["name_core", "name_keys", "name_folds", "address", "address_keys"]
+    view = profiles.select(columns).rename_columns([*columns[:-1], "address_tokens"])
+    sql = DuckDBSql(con)
+    with registered(con, {"_rf_prof": view}):
+        try:
+            _count_words(sql)
+            return _fetch_counts(con)
+        finally:
+            sql.drop(*COUNT_TABLES)
+
+
+def word_weights(con: duckdb.DuckDBPyConnection, counts: WordCounts) -> tuple[pa.Table, pa.Table]:
+    """The IDF weight of every folded name word and address token of ``counts`` (k, w, w_max:
+    the weight of a word of one name or address)."""
+    sql = DuckDBSql(con)
+    with _counts_registered(con, counts):
+        try:
+            _word_stat_tables(sql)
+            return (
+                con.sql("SELECT k, w, w_max FROM _rf_fstat").to_arrow_table(),
+                con.sql("SELECT k, w, w_max FROM _rf_astat").to_arrow_table(),
+            )
+        finally:
+            sql.drop(*_WEIGHT_TABLES)
+
+
+def weigh_profiles(
+    con: duckdb.DuckDBPyConnection, profiles: pa.Table, counts: WordCounts, rare_cap: int
+) -> pa.Table:
+    """``profiles`` (``pid``, ``address_keys`` and the other base features build_features gives
+    them; any ``DERIVED_COLUMNS`` are replaced) with ``DERIVED_COLUMNS`` computed from
+    ``counts``, as build_features computes them from the data set's own statistics."""
+    base = profiles.drop_columns([c for c in DERIVED_COLUMNS if c in profiles.column_names])
+    view = base.rename_columns(
+        [
+            "_pk" if c == "pid" else "address_tokens" if c == "address_keys" else c
+            for c in base.column_names
+        ]
+    )
+    sql = DuckDBSql(con)
+    with registered(con, {"_rf_prof": view}), _counts_registered(con, counts):
+        try:
+            _add_word_weights(sql, rare_cap)
+            _assemble_profiles(sql)
+            return con.sql("SELECT * FROM _rf_prof2 ORDER BY pid").to_arrow_table()
+        finally:
+            sql.drop(*_WEIGHT_TABLES, "_rf_prof2")
+
+
+@contextlib.contextmanager
+def _counts_registered(con: duckdb.DuckDBPyConnection, counts: WordCounts) -> Iterator[None]:
+    ncount = pa.table(
+        {"n_cores": [counts.n_cores], "n_addresses": [counts.n_addresses]},
+        schema=pa.schema([("n_cores", pa.int64()), ("n_addresses", pa.int64())]),
+    )
+    tables = {
+        "_rf_kcount": counts.names,
+        "_rf_fcount": counts.folds,
+        "_rf_acount": counts.addresses,
+        "_rf_ncount": ncount,
+    }
+    with registered(con, tables):
+        yield
+
+
+def _count_words(sql: SqlRunner) -> None:
+    """Word statistics of ``_rf_prof``: phonetic name keys over distinct names (df) and profiles
+    (pf), folded name words over distinct names, address tokens over distinct addresses. A key
+    of profiles without a name core counts in pf only (incremental resolution counts a name it
+    has seen that way)."""
+    sql.create(
+        "_rf_kcount",
+        """
+        WITH cores AS (SELECT DISTINCT name_core, name_keys FROM _rf_prof WHERE name_core IS NOT NULL),
+             df AS (SELECT k, count(*) AS df FROM (SELECT unnest(name_keys) AS k FROM cores) GROUP BY k),
+             pf AS (SELECT k, count(*) AS pf FROM (SELECT unnest(name_keys) AS k FROM _rf_prof) GROUP BY k)
+        SELECT k, coalesce(df, 0) AS df, coalesce(pf, 0) AS pf FROM df FULL JOIN pf USING (k)
+        """,
+    )
+    sql.create(
+        "_rf_fcount",
+        """
+        WITH cores AS (SELECT DISTINCT name_core, name_folds FROM _rf_prof WHERE name_core IS NOT NULL)
+        SELECT k, count(*) AS df FROM (SELECT unnest(name_folds) AS k FROM cores) GROUP BY k
+        """,
+    )
+    sql.create(
+        "_rf_acount",
+        """
+        WITH addrs AS (SELECT DISTINCT address, address_tokens FROM _rf_prof WHERE address IS NOT NULL)
+        SELECT k, count(*) AS df FROM (SELECT unnest(address_tokens) AS k FROM addrs) GROUP BY k
+        """,
+    )
+    sql.create(
+        "_rf_ncount",
+        """
+        SELECT (SELECT count(*) FROM (SELECT DISTINCT name_core, name_keys FROM _rf_prof
+                                      WHERE name_core IS NOT NULL)) AS n_cores,
+               (SELECT count(*) FROM (SELECT DISTINCT address, address_tokens FROM _rf_prof
+                                      WHERE address IS NOT NULL)) AS n_addresses
+        """,
+    )
+
+
+def _fetch_counts(con: duckdb.DuckDBPyConnection) -> WordCounts:
+    n_cores, n_addresses = con.execute("SELECT n_cores, n_addresses FROM _rf_ncount").fetchall()[0]
+    return WordCounts(
+        con.sql("SELECT k, df, pf FROM _rf_kcount ORDER BY k").to_arrow_table(),
+        con.sql("SELECT k, df FROM _rf_fcount ORDER BY k").to_arrow_table(),
+        con.sql("SELECT k, df FROM _rf_acount ORDER BY k").to_arrow_table(),
+        int(n_cores),
+        int(n_addresses),
+    )
+
+
+def _word_stat_tables(sql: SqlRunner) -> None:
+    """IDF weights from the counts: ln(1 + distinct names / df) per folded name word (and the
+    largest possible, for a word of one name), ln(1 + distinct addresses / df) per address token
+    (and its largest); the phonetic keys' counts for the rare-word keys."""
+    sql.create("_rf_kstat", "SELECT k, df, pf FROM _rf_kcount")
+    sql.create(
+        "_rf_fstat",
+        """
+        SELECT k, ln(1.0 + (SELECT greatest(n_cores, 1) FROM _rf_ncount) / df) AS w,
+               ln(1.0 + (SELECT greatest(n_cores, 1) FROM _rf_ncount)) AS w_max
+        FROM _rf_fcount
+        """,
+    )
+    sql.create(
+        "_rf_astat",
+        """
+        SELECT k, ln(1.0 + (SELECT greatest(n_addresses, 1) FROM _rf_ncount) / df) AS w,
+               ln(1.0 + (SELECT greatest(n_addresses, 1) FROM _rf_ncount)) AS w_max
+        FROM _rf_acount
+        """,
+    )
 
 
 # The SQL below is written once, in DuckDB's dialect, and runs on any ``SqlRunner``: DuckDB as
 # written, Spark transpiled (``resolver.spark.sql``). It reads the record features (one row per
 # record, ``record_features`` columns, plus ``source_dataset`` in a link job) from FEATURE_INPUT
-# and leaves RECORDS_TABLE (row, id, profile_id, unmatchable, country) and PROFILES_TABLE.
+# and leaves RECORDS_TABLE (row, id, profile_id, unmatchable, country), PROFILES_TABLE and the
+# word statistics (COUNT_TABLES, read by ``_fetch_counts``), which the caller drops.
 FEATURE_INPUT = "_rf_input"
 RECORDS_TABLE = "_rf_records"
 PROFILES_TABLE = "_rf_prof_final"
@@ -324,7 +516,8 @@ def feature_tables(
     max_block_size: int,
     blocking_rules: Sequence[tuple[str, ...]],
 ) -> tuple[dict[str, int], list[dict[str, Any]]]:
-    """Profiles, word weights and guarded block keys from the record features in FEATURE_INPUT.
+    """Profiles, word statistics and weights, and guarded block keys from the record features
+    in FEATURE_INPUT.
 
     Returns (non-null counts per compared column over records, per-rule block statistics).
     """
@@ -366,47 +559,33 @@ def feature_tables(
         FROM {FEATURE_INPUT} f JOIN numbered r ON f.id = r.profile_id {same_source}
         """,
     )
-    _add_word_weights(sql, min(max_block_size, RARE_WORD_BLOCK_SIZE))
+    _count_words(sql)
+    _add_word_weights(sql, rare_word_cap(max_block_size))
     blocking = _add_block_keys(sql, blocking_rules, max_block_size, src.rstrip(", "))
-    sql.drop("_rf_prof", "_rf_kw", "_rf_akw", "_rf_kstat", "_rf_fstat")
+    sql.drop("_rf_prof", *_WEIGHT_TABLES)
     return evidence, blocking
 
 
 def _add_word_weights(sql: SqlRunner, rare_block_size: int) -> None:
-    """IDF weights of folded name words (over distinct names) and address tokens (over distinct
-    addresses); and the rare-word blocking keys.
+    """IDF weights of the folded name words and address tokens of each profile of ``_rf_prof``,
+    from the word statistics in ``_rf_kcount``, ``_rf_fcount``, ``_rf_acount`` and ``_rf_ncount``;
+    and the rare-word blocking keys.
 
     Name evidence weighs the folded words themselves (``name_kw``: romanization-folded, vowels
     kept), so two names meet on a rare word only when they share it. The blocking keys use the
     coarser phonetic keys, which find more candidates: per profile the two rarest keys shared
     by at most ``rare_block_size`` profiles. Per-word statistics are computed once, and lists are
-    sorted after aggregation (ORDER BY inside list() was 3x slower at 1M rows).
+    sorted after aggregation (ORDER BY inside list() was 3x slower at 1M rows). Totals are
+    summed over the sorted lists, so they do not depend on the join's row order (the same
+    profile gets the same bits in any data set with the same statistics).
     """
-    sql.create(
-        "_rf_fstat",
-        """
-        WITH cores AS (SELECT DISTINCT name_core, name_folds FROM _rf_prof WHERE name_core IS NOT NULL),
-             df AS (SELECT k, count(*) AS df FROM (SELECT unnest(name_folds) AS k FROM cores) GROUP BY k)
-        SELECT k, ln(1.0 + (SELECT greatest(count(*), 1) FROM cores) / df) AS w,
-               ln(1.0 + (SELECT greatest(count(*), 1) FROM cores)) AS w_max
-        FROM df
-        """,
-    )
-    sql.create(
-        "_rf_kstat",
-        """
-        WITH cores AS (SELECT DISTINCT name_core, name_keys FROM _rf_prof WHERE name_core IS NOT NULL),
-             df AS (SELECT k, count(*) AS df FROM (SELECT unnest(name_keys) AS k FROM cores) GROUP BY k),
-             pf AS (SELECT k, count(*) AS pf FROM (SELECT unnest(name_keys) AS k FROM _rf_prof) GROUP BY k)
-        SELECT k, df, pf FROM df JOIN pf USING (k)
-        """,
-    )
+    _word_stat_tables(sql)
     sql.create(
         "_rf_kw",
         f"""
         WITH pf AS (SELECT _pk, unnest(name_folds) AS k FROM _rf_prof WHERE name_folds IS NOT NULL),
-             fw AS (SELECT pf._pk, list(struct_pack(k := pf.k, w := s.w)) AS kw,
-                           sum(s.w) AS name_w_total, max(s.w) / any_value(s.w_max) AS name_rarity
+             fw AS (SELECT pf._pk, list_sort(list(struct_pack(k := pf.k, w := s.w))) AS kw,
+                           max(s.w) / any_value(s.w_max) AS name_rarity
                     FROM pf JOIN _rf_fstat s USING (k) GROUP BY pf._pk),
              pk AS (SELECT _pk, unnest(name_keys) AS k FROM _rf_prof WHERE name_keys IS NOT NULL),
              g AS (SELECT pk._pk,
@@ -414,7 +593,8 @@ def _add_word_weights(sql: SqlRunner, rare_block_size: int) -> None:
                               AS by_df
                    FROM pk JOIN _rf_kstat s USING (k) GROUP BY pk._pk),
              sorted AS (SELECT _pk, list_sort(by_df) AS by_df FROM g)
-        SELECT _pk, list_sort(fw.kw) AS name_kw, fw.name_w_total, fw.name_rarity,
+        SELECT _pk, fw.kw AS name_kw, list_sum(list_transform(fw.kw, lambda x: x.w)) AS name_w_total,
+               fw.name_rarity,
                list_transform(list_filter(by_df, lambda x: x.rare), lambda x: x.k) AS rare,
                list_transform(by_df, lambda x: x.k) AS ranked
         FROM sorted LEFT JOIN fw USING (_pk)
@@ -423,15 +603,12 @@ def _add_word_weights(sql: SqlRunner, rare_block_size: int) -> None:
     sql.create(
         "_rf_akw",
         """
-        WITH addrs AS (SELECT DISTINCT address, address_tokens FROM _rf_prof WHERE address IS NOT NULL),
-             df AS (SELECT k, count(*) AS df FROM (SELECT unnest(address_tokens) AS k FROM addrs) GROUP BY k),
-             kstat AS (SELECT k, ln(1.0 + (SELECT greatest(count(*), 1) FROM addrs) / df) AS w FROM df),
-             pk AS (SELECT _pk, unnest(address_tokens) AS k FROM _rf_prof WHERE address_tokens IS NOT NULL)
-        SELECT _pk, list_sort(list(struct_pack(k := pk.k, w := kstat.w))) AS address_kw,
-               sum(kstat.w) AS address_w_total,
-               sum(kstat.w) / ln(1.0 + (SELECT greatest(count(*), 1) FROM addrs)) AS address_info
-        FROM pk JOIN kstat USING (k)
-        GROUP BY _pk
+        WITH pk AS (SELECT _pk, unnest(address_tokens) AS k FROM _rf_prof WHERE address_tokens IS NOT NULL)
+        SELECT _pk, address_kw, list_sum(list_transform(address_kw, lambda x: x.w)) AS address_w_total,
+               list_sum(list_transform(address_kw, lambda x: x.w)) / any_w_max AS address_info
+        FROM (SELECT _pk, list_sort(list(struct_pack(k := pk.k, w := s.w))) AS address_kw,
+                     any_value(s.w_max) AS any_w_max
+              FROM pk JOIN _rf_astat s USING (k) GROUP BY _pk)
         """,
     )
 
@@ -449,20 +626,7 @@ def _add_block_keys(
     spellings of a large organisation still meet.
     """
     by_src = f"{src}, " if src else ""
-    sql.create(
-        "_rf_prof2",
-        """
-        SELECT p.* EXCLUDE (_pk, address_tokens), p._pk AS pid, p.address_tokens AS address_keys,
-               kw.name_kw,
-               coalesce(kw.name_w_total, 0.0) AS name_w_total, kw.name_rarity,
-               kw.rare[1] AS name_rare1, kw.rare[2] AS name_rare2,
-               array_to_string(list_sort(kw.ranked[1:2]), ' ') AS name_rare_pair,
-               akw.address_kw, coalesce(akw.address_w_total, 0.0) AS address_w_total,
-               akw.address_info,
-               CASE WHEN p.tax_id IS NOT NULL THEN true END AS tax_id_present
-        FROM _rf_prof p LEFT JOIN _rf_kw kw USING (_pk) LEFT JOIN _rf_akw akw USING (_pk)
-        """,
-    )
+    _assemble_profiles(sql)
     # one small (pid, blk_i, win_i) table per rule from a GROUP BY on the key: hash
     # aggregates and joins, not window functions over the wide profile rows (8x faster at 1M).
     # blk_i is a 63-bit hash of the key: splink's blocking joins and its "not already blocked"
@@ -473,8 +637,7 @@ def _add_block_keys(
     for i, rule in enumerate(rules):
         cols = list(rule)
         rule_cap = cap
-        not_null = " AND ".join(f"{c} IS NOT NULL" for c in cols)
-        key = "concat_ws(chr(31), " + ", ".join(f"CAST({c} AS VARCHAR)" for c in cols) + ")"
+        key, not_null = block_key_sql(cols)
         sql.create(
             f"_rf_blk_{i}",
             f"""
@@ -522,3 +685,21 @@ def _add_block_keys(
     sql.create(PROFILES_TABLE, f"SELECT * FROM _rf_prof2 JOIN ({keys}) USING (pid)")
     sql.drop("_rf_prof2", *(f"_rf_blk_{i}" for i in range(len(rules))))
     return stats
+
+
+def _assemble_profiles(sql: SqlRunner) -> None:
+    """``_rf_prof2``: the profiles of ``_rf_prof`` with their word weights and derived columns."""
+    sql.create(
+        "_rf_prof2",
+        """
+        SELECT p.* EXCLUDE (_pk, address_tokens), p._pk AS pid, p.address_tokens AS address_keys,
+               kw.name_kw,
+               coalesce(kw.name_w_total, 0.0) AS name_w_total, kw.name_rarity,
+               kw.rare[1] AS name_rare1, kw.rare[2] AS name_rare2,
+               array_to_string(list_sort(kw.ranked[1:2]), ' ') AS name_rare_pair,
+               akw.address_kw, coalesce(akw.address_w_total, 0.0) AS address_w_total,
+               akw.address_info,
+               CASE WHEN p.tax_id IS NOT NULL THEN true END AS tax_id_present
+        FROM _rf_prof p LEFT JOIN _rf_kw kw USING (_pk) LEFT JOIN _rf_akw akw USING (_pk)
+        """,
+    )

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from splink import block_on
 
 from resolver.engine import Engine
 from resolver.errors import InputError
 from resolver.features import build_features
 from resolver.model.params import ModelParams
-from resolver.model.predict import build_linker, predict_pairs
+from resolver.model.predict import build_pair_linker, predict_pairs
 
 
 def score_pairs(
@@ -61,14 +60,7 @@ def score_pairs(
         profiles.filter(pc.equal(profiles.column("source_dataset"), s)).drop(["source_dataset"])
         for s in ("l", "r")
     ]
-    linker = build_linker(
-        engine,
-        params,
-        tables,
-        link_type="link_only",
-        prior=prior,
-        blocking=[block_on("pair_keys", arrays_to_explode=["pair_keys"])],
-    )
+    linker = build_pair_linker(engine, params, *tables, prior=prior)
     try:
         scored = predict_pairs(linker, 0.0).as_pandas_dataframe()
     finally:

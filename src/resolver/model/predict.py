@@ -102,6 +102,24 @@ def predict_pairs(linker: Linker, floor: float):
     return linker.inference.predict(threshold_match_probability=floor)
 
 
+PAIR_KEYS = "pair_keys"
+
+
+def build_pair_linker(
+    engine: Engine, params: ModelParams, left: pa.Table, right: pa.Table, *, prior: float
+) -> Linker:
+    """A linker that scores given pairs: ``left`` and ``right`` rows carry in ``pair_keys`` the
+    indices of their pairs, and exactly the rows sharing an index are compared."""
+    return build_linker(
+        engine,
+        params,
+        [left, right],
+        link_type="link_only",
+        prior=prior,
+        blocking=[block_on(PAIR_KEYS, arrays_to_explode=[PAIR_KEYS])],
+    )
+
+
 def splink_source(engine: Engine, pairs_sdf, columns: list[str]) -> tuple[str, dict]:
     """A name the local DuckDB connection reads splink's scored pairs under, and the tables to
     register for it (none on DuckDB: splink's table is read in place, no copy in memory)."""

@@ -12,6 +12,7 @@ from typing import Any
 import pyarrow as pa
 
 from resolver.features import (
+    COUNT_TABLES,
     DEFAULT_MAX_BLOCK_SIZE,
     FEATURE_INPUT,
     PROFILES_TABLE,
@@ -82,7 +83,7 @@ def build_spark_features(
     evidence, blocking = feature_tables(
         sql, with_source=False, max_block_size=max_block_size, blocking_rules=blocking_rules
     )
-    sql.drop(FEATURE_INPUT)
+    sql.drop(FEATURE_INPUT, *COUNT_TABLES)
     return SparkFeatures(
         sql.table(RECORDS_TABLE), sql.table(PROFILES_TABLE), evidence, blocking, max_block_size
     )

@@ -2,7 +2,7 @@
 splink uses too), plus the few rewrites where the two engines differ in meaning.
 
 Rewrites: ``hash`` -> ``xxhash64`` (both 64-bit; Spark's ``hash`` is 32-bit and would merge
-blocks at scale); ``list[i]`` -> ``try_element_at`` and ``list[a:b]`` -> ``slice`` (1-based, NULL
+blocks at scale); ``list_sum`` -> ``aggregate`` (a sum in list order, as DuckDB's); ``list[i]`` -> ``try_element_at`` and ``list[a:b]`` -> ``slice`` (1-based, NULL
 out of range as in DuckDB, also under Spark's ANSI mode); ``t.* EXCLUDE (...)`` -> the table's
 other columns; and each resolver table name -> its Spark view (unique per run).
 """
@@ -31,6 +31,15 @@ def to_spark_sql(sql: str, views: Mapping[str, str], columns_of: Callable[[str],
 def _rewrite(node: exp.Expression, views: Mapping[str, str], columns_of) -> exp.Expression:
     if isinstance(node, exp.Anonymous) and str(node.this).lower() == "hash":
         return exp.Anonymous(this="XXHASH64", expressions=node.expressions)
+    if isinstance(node, exp.Anonymous) and str(node.this).lower() == "list_sum":
+        total = sqlglot.parse_one(
+            "aggregate(_list, CAST(0.0 AS DOUBLE), (acc, v) -> acc + v)", read="spark"
+        )
+        return total.transform(
+            lambda n: (
+                node.expressions[0].copy() if isinstance(n, exp.Column) and n.name == "_list" else n
+            )
+        )
     if isinstance(node, exp.Bracket) and len(node.expressions) == 1:
         index = node.expressions[0]
         if isinstance(index, exp.Slice):  # DuckDB's [a:b] is 1-based and inclusive

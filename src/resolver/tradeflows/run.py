@@ -140,11 +140,14 @@ def flows(
         temp_dir=temp_dir,
         spark_conf=spark_conf,
     )
-    deduped = resolver.dedupe(mentions, progress=lambda s: step(f"resolving parties: {s}"))
+    deduped = resolver.dedupe(
+        mentions, progress=lambda s: step(f"resolving parties: {s}"), links=False
+    )
     if backend == "spark":  # the mentions came from this process; so do the outputs
         deduped = deduped.to_arrow()
     resolver.engine.close()
     deduped.pairs = deduped.pairs.schema.empty_table()  # scored pairs are not an output here
+    deduped.record_profiles = None
     _release_memory()
     clusters = deduped.clusters
     lap("dedupe")
