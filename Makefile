@@ -8,7 +8,7 @@ CKSUM  := $(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 RUN_STAMP := $(VENV)/.installed-run-$(CKSUM)
 DEV_STAMP := $(VENV)/.installed-dev-$(CKSUM)
 
-.PHONY: venv venv-run demo test lint format model bench bench-smoke browser screenshot clean
+.PHONY: venv venv-run demo test lint format model bench bench-smoke browser java screenshot clean
 
 $(RUN_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,7 +34,7 @@ demo: venv-run
 	@echo "demo outputs: demo/out/ (report.html, clusters.csv, entities.csv, links.csv, pairs.parquet, summary.json) and demo/screen/ (report.html, matches.csv, entity_matches.csv); explain a pair: .venv/bin/resolver explain demo/out ID1 ID2"
 
 ## test: lint and run the test suite
-test: venv lint browser
+test: venv lint browser java
 	$(BIN)/python -m pytest
 
 lint: venv
@@ -50,6 +50,15 @@ browser:
 	  ($(SUDO) apt-get update -q >/dev/null 2>&1 && \
 	   $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1) || \
 	  echo "make browser: could not install chromium with apt-get: the report's browser tests will be skipped"
+
+## java: a Java 17 runtime (Debian package) for the Spark tests (pyspark 4 needs Java 17+); they
+## are skipped, with a message, where it cannot be installed
+java:
+	@command -v java >/dev/null 2>&1 || \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q openjdk-17-jre-headless >/dev/null 2>&1 || \
+	  ($(SUDO) apt-get update -q >/dev/null 2>&1 && \
+	   $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q openjdk-17-jre-headless >/dev/null 2>&1) || \
+	  echo "make java: could not install openjdk-17-jre-headless with apt-get: the Spark tests will be skipped"
 
 format: venv
 	$(BIN)/ruff format src tests benchmarks scripts

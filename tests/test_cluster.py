@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from resolver.cluster import LINK_FACTOR, _greedy_merge, cluster_pairs, component_labels
+from resolver.cluster import LINK_FACTOR, cluster_pairs, component_labels, greedy_merge
 
 
 def run(pairs, threshold=0.9):
@@ -85,5 +85,5 @@ def test_shortcuts_give_the_plain_greedy_result():
             continue
         prob = rng.choice([0.02, 0.1, 0.5, 0.91, 0.95, 0.99], len(left))
         fast = cluster_pairs(n, left, right, prob, 0.9)
-        plain = _greedy_merge(left, right, prob, 0.9)
+        plain = greedy_merge(left, right, prob, 0.9)
         assert {i: int(fast[i]) for i in plain} == plain

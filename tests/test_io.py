@@ -293,3 +293,18 @@ def test_nested_json_is_refused_for_canonical_columns(tmp_path, capsys):
         read_records(mapped, mapping="name=company")
     carried = write(tmp_path, "c.jsonl", '{"id": "1", "name": "A", "tags": ["x"]}\n')
     assert read_records(carried).column("tags").to_pylist() == ['["x"]']
+
+
+def test_a_folder_of_part_files_is_read_in_file_name_order(tmp_path):
+
+    from resolver.io.readers import read_table
+
+    folder = tmp_path / "clusters.parquet"
+    folder.mkdir()
+    pq.write_table(pa.table({"id": ["3", "4"]}), folder / "part-00001.parquet")
+    pq.write_table(pa.table({"id": ["1", "2"]}), folder / "part-00000.parquet")
+    (folder / "_SUCCESS").write_bytes(b"")
+    assert read_table(folder).column("id").to_pylist() == ["1", "2", "3", "4"]
+    (folder / "notes.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(InputError, match="folder"):
+        read_table(folder)

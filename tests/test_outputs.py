@@ -379,3 +379,55 @@ def test_an_old_output_is_removed_file_by_file(tmp_path, caplog):
     remove_output(old)
     assert sorted(p.name for p in old.iterdir()) == ["arrived-later.txt"]
     assert "left in place" in caplog.text
+
+
+def _stage_with_parts(out: Path, overwrite: bool = False) -> None:
+    """An output holding a folder of part files, as Spark writes ``clusters.parquet/``."""
+    from resolver.io.outputs import staged_output_dir
+
+    with staged_output_dir(out, overwrite) as stage:
+        (stage / "clusters.parquet").mkdir()
+        for i in range(2):
+            (stage / "clusters.parquet" / f"part-0000{i}.parquet").write_bytes(b"x")
+        (stage / "summary.json").write_text("{}", encoding="utf-8")
+
+
+def test_a_folder_of_part_files_is_listed_and_replaced_file_by_file(tmp_path):
+    from resolver.io.outputs import read_marker
+
+    out = tmp_path / "out"
+    _stage_with_parts(out)
+    assert read_marker(out)["files"] == [
+        "clusters.parquet/part-00000.parquet",
+        "clusters.parquet/part-00001.parquet",
+        "summary.json",
+    ]
+    with pytest.raises(UsageError, match="--overwrite|overwrite=True"):
+        _stage_with_parts(out)
+    _stage_with_parts(out, overwrite=True)
+    assert sorted(p.name for p in (out / "clusters.parquet").iterdir()) == [
+        "part-00000.parquet",
+        "part-00001.parquet",
+    ]
+    assert leftovers(tmp_path) == []
+
+
+def test_a_foreign_file_inside_a_part_folder_is_never_replaced(tmp_path):
+    out = tmp_path / "out"
+    _stage_with_parts(out)
+    (out / "clusters.parquet" / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(UsageError, match="did not write"):
+        _stage_with_parts(out, overwrite=True)
+    assert (out / "clusters.parquet" / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_removing_an_old_output_keeps_a_part_folder_with_foreign_files(tmp_path):
+    from resolver.io.outputs import remove_output, write_marker
+
+    old = tmp_path / ".out.old-2"
+    (old / "pairs.parquet").mkdir(parents=True)
+    (old / "pairs.parquet" / "part-0.parquet").write_bytes(b"x")
+    write_marker(old, ["pairs.parquet/part-0.parquet"])
+    (old / "pairs.parquet" / "later.txt").write_bytes(b"y")
+    remove_output(old)
+    assert [p.name for p in (old / "pairs.parquet").iterdir()] == ["later.txt"]

@@ -6,7 +6,7 @@ import logging
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
@@ -21,6 +21,9 @@ from resolver.model.blocking import BLOCKING_RULES
 from resolver.model.params import ModelParams, default_model_path, is_model_file
 from resolver.model.scoring import check_threshold
 from resolver.model.train import train
+
+if TYPE_CHECKING:
+    from resolver.spark.dedupe import SparkDedupeResult
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +44,15 @@ class Resolver:
         memory_limit: str | None = None,
         temp_dir: str | None = None,
         spark: Any = None,
+        spark_conf: Mapping[str, str] | None = None,
     ):
         self.params = params
         self.engine = Engine(
-            backend=backend, memory_limit=memory_limit, temp_dir=temp_dir, spark=spark
+            backend=backend,
+            memory_limit=memory_limit,
+            temp_dir=temp_dir,
+            spark=spark,
+            spark_conf=spark_conf,
         )
 
     @classmethod
@@ -60,7 +68,9 @@ class Resolver:
         delimiter: str | None = None,
         backend: str = "duckdb",
         memory_limit: str | None = None,
+        temp_dir: str | None = None,
         spark: Any = None,
+        spark_conf: Mapping[str, str] | None = None,
     ) -> Resolver:
         """A model fitted to the records, starting from ``base`` (the shipped model when None):
         EM on the data's candidate pairs moves m only as far as the data supports
@@ -69,7 +79,13 @@ class Resolver:
         table = read_records(data, mapping=mapping, encoding=encoding, delimiter=delimiter)
         if not isinstance(base, ModelParams):
             base = cls.load(base).params
-        engine = Engine(backend=backend, memory_limit=memory_limit, spark=spark)
+        engine = Engine(
+            backend=backend,
+            memory_limit=memory_limit,
+            temp_dir=temp_dir,
+            spark=spark,
+            spark_conf=spark_conf,
+        )
         features = build_features(table, engine.con, blocking_rules=BLOCKING_RULES)
         label_pairs, label_info = (None, None)
         if labels is not None:
@@ -107,10 +123,28 @@ class Resolver:
         max_block_size: int = DEFAULT_MAX_BLOCK_SIZE,
         progress: Callable[[str], None] | None = None,
         links: bool = True,
-    ) -> DedupeResult:
+    ) -> DedupeResult | SparkDedupeResult:
         """Resolve records into entities; every input row is in ``result.clusters`` exactly once.
-        ``links=False`` leaves out ``result.links`` (each record's neighbour and evidence)."""
+
+        On Spark, ``data`` may also be a folder of part files, a table name or a Spark
+        DataFrame, and the result holds Spark DataFrames (``to_arrow()`` collects them).
+        ``links=False`` leaves out ``result.links`` (each record's neighbour and evidence).
+        """
         check_threshold(threshold)
+        if self.engine.backend == "spark":
+            from resolver.spark.dedupe import dedupe_spark
+
+            return dedupe_spark(
+                data,
+                self.params,
+                self.engine,
+                mapping=mapping,
+                encoding=encoding,
+                delimiter=delimiter,
+                threshold=threshold,
+                max_block_size=max_block_size,
+                progress=progress,
+            )
         table = read_records(data, mapping=mapping, encoding=encoding, delimiter=delimiter)
         return dedupe(
             table,

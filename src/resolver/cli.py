@@ -46,8 +46,11 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-def _common_input(p: argparse.ArgumentParser) -> None:
-    p.add_argument("input", help="CSV, Parquet or JSON Lines file of party records")
+def _common_input(p: argparse.ArgumentParser, spark: bool = False) -> None:
+    what = "CSV, Parquet or JSON Lines file of party records"
+    if spark:
+        what += " (with --backend spark also a folder of part files or a table name)"
+    p.add_argument("input", help=what)
     p.add_argument(
         "--map",
         dest="mapping",
@@ -75,6 +78,13 @@ def _common_engine(p: argparse.ArgumentParser) -> None:
         "--temp-dir",
         default=None,
         help="folder for the run's temp files and DuckDB spill (default: the system temp folder)",
+    )
+    p.add_argument(
+        "--spark-conf",
+        action="append",
+        default=None,
+        metavar="KEY=VALUE",
+        help="a Spark setting for --backend spark, e.g. spark.driver.memory=8g (repeatable)",
     )
 
 
@@ -124,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     _overwrite(p, "a model file")
 
     p = sub.add_parser("dedupe", help="resolve records into entities")
-    _common_input(p)
+    _common_input(p, spark=True)
     _common_engine(p)
     p.add_argument("--out", default=None, help="output folder (new, empty or resolver's own)")
     p.add_argument(
@@ -329,6 +339,19 @@ def _report_error(exc: Exception, memory_limit: str | None, debug: bool) -> int:
     while root.__cause__ is not None:  # splink wraps the backend's error with the whole SQL
         root = root.__cause__
     first = (str(root).strip().splitlines() or [""])[0]
+    from resolver.spark.errors import explain, first_line, is_spark_error
+
+    if is_spark_error(exc):
+        hint = explain(exc)
+        if hint:
+            print(f"resolver: error: {hint}", file=sys.stderr)
+            return EXIT_USAGE
+        if not debug:
+            print(
+                f"resolver: internal error: Spark: {first_line(exc)} (rerun with --debug)",
+                file=sys.stderr,
+            )
+            return EXIT_INTERNAL
     if isinstance(root, duckdb.OutOfMemoryException):
         from resolver.engine import DEFAULT_MEMORY_LIMIT
 

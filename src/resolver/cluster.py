@@ -50,14 +50,15 @@ def component_labels(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         labels = new
 
 
-def _greedy_merge(
+def greedy_merge(
     left: np.ndarray,
     right: np.ndarray,
     prob: np.ndarray,
     threshold: float,
     slack: list[float] | None = None,
 ):
-    """Greedy average linkage over one set of contested pairs: node -> representative (min).
+    """Greedy average linkage over the pairs of one contested component: node -> its cluster's
+    representative (smallest node).
 
     ``slack`` (one float) gets the smallest amount by which a merge's mean probability passed
     the bar.
@@ -140,7 +141,7 @@ def cluster_pairs(
     bounds = np.flatnonzero(np.diff(comp[sel])) + 1
     for part in np.split(sel, bounds):
         slack = [np.inf]
-        merged = _greedy_merge(left[part], right[part], prob[part], threshold, slack)
+        merged = greedy_merge(left[part], right[part], prob[part], threshold, slack)
         for node, rep in merged.items():
             result[node] = rep
         if merge_slack is not None:
@@ -168,25 +169,26 @@ def entity_id_sql(smallest_id: str) -> str:
     return f"'E' || substr(sha256({smallest_id}), 1, 16)"
 
 
+# Per record: its entity id, a hash of the smallest record id in the entity (independent of row
+# order and of how clusters were numbered), and the entity's size. Reads _cl_records (row, id,
+# profile_id, unmatchable) and _cl_clusters (unique_id, cluster_id); shared by every backend.
+ASSIGN_ENTITIES_SQL = f"""
+    WITH rc AS (
+        SELECT r.row, r.id, r.unmatchable,
+               coalesce(c.cluster_id, r.profile_id) AS cid
+        FROM _cl_records r LEFT JOIN _cl_clusters c ON c.unique_id = r.profile_id
+    )
+    SELECT row,
+           {entity_id_sql("min(id) OVER (PARTITION BY cid)")} AS entity_id,
+           count(*) OVER (PARTITION BY cid) AS cluster_size,
+           unmatchable
+    FROM rc
+"""
+
+
 def assign_entities(
     con: duckdb.DuckDBPyConnection, records: pa.Table, clusters: pa.Table
 ) -> pa.Table:
-    """Per input row: entity_id and cluster_size, in input order.
-
-    The entity id is a hash of the smallest record id in the entity, so it does not depend on
-    row order or on how clusters were numbered.
-    """
+    """Per input row: entity_id and cluster_size, in input order (``ASSIGN_ENTITIES_SQL``)."""
     with registered(con, {"_cl_records": records, "_cl_clusters": clusters}):
-        return con.sql(
-            f"""
-            WITH rc AS (
-                SELECT r.row, r.id, r.unmatchable,
-                       coalesce(c.cluster_id, r.profile_id) AS cid
-                FROM _cl_records r LEFT JOIN _cl_clusters c ON c.unique_id = r.profile_id
-            )
-            SELECT row, {entity_id_sql("min(id) OVER (PARTITION BY cid)")} AS entity_id,
-                   count(*) OVER (PARTITION BY cid) AS cluster_size,
-                   unmatchable
-            FROM rc ORDER BY row
-            """
-        ).to_arrow_table()
+        return con.sql(f"{ASSIGN_ENTITIES_SQL} ORDER BY row").to_arrow_table()

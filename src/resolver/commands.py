@@ -24,7 +24,18 @@ def _progress(args: argparse.Namespace, title: str, steps: Sequence[str]):
 
 
 def _engine_options(args: argparse.Namespace) -> dict:
-    return {"backend": args.backend, "memory_limit": args.memory_limit, "temp_dir": args.temp_dir}
+    options = {
+        "backend": args.backend,
+        "memory_limit": args.memory_limit,
+        "temp_dir": args.temp_dir,
+    }
+    if args.spark_conf:
+        if args.backend != "spark":
+            raise UsageError("--spark-conf applies to --backend spark only")
+        from resolver.spark.session import parse_spark_conf
+
+        options["spark_conf"] = parse_spark_conf(args.spark_conf)
+    return options
 
 
 def _claimed_output(
@@ -62,8 +73,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             seed=args.seed,
             encoding=args.encoding,
             delimiter=args.delimiter,
-            backend=args.backend,
-            memory_limit=args.memory_limit,
+            **_engine_options(args),
         )
         resolver.save(target, overwrite=args.overwrite)
     meta = resolver.params.metadata
@@ -112,11 +122,14 @@ def cmd_dedupe(args: argparse.Namespace) -> int:
         _progress(args, "dedupe", steps) as step,
     ):
         step("reading")
-        records = read_records(
-            args.input, mapping=args.mapping, encoding=args.encoding, delimiter=args.delimiter
-        )
-        if args.format == "csv":  # a carried list/struct column fails now, not after the run
-            check_csv_columns(records, args.input)
+        if args.backend == "spark":  # Spark reads the input itself, on the cluster
+            records = args.input
+        else:
+            records = read_records(
+                args.input, mapping=args.mapping, encoding=args.encoding, delimiter=args.delimiter
+            )
+            if args.format == "csv":  # a carried list/struct column fails now, not after the run
+                check_csv_columns(records, args.input)
         resolver = Resolver.load(args.model, **_engine_options(args))
         threshold = resolver.params.threshold
         if args.threshold is None and not 0.0 < threshold < 1.0:
@@ -126,6 +139,9 @@ def cmd_dedupe(args: argparse.Namespace) -> int:
             )
         result = resolver.dedupe(
             records,
+            mapping=args.mapping if args.backend == "spark" else None,
+            encoding=args.encoding,
+            delimiter=args.delimiter,
             threshold=args.threshold,
             max_block_size=args.max_block_size or DEFAULT_MAX_BLOCK_SIZE,
             progress=step,
@@ -152,6 +168,15 @@ def cmd_dedupe(args: argparse.Namespace) -> int:
     missing = s["evidence"]["columns_missing"]
     if missing:
         out.print(f"no data in: {', '.join(missing)} (matched on the remaining evidence)")
+    if args.backend == "spark":
+        files = ["clusters.parquet/", "entities.parquet/", "pairs.parquet/"]
+        for name, written in s.get("csv", {}).items():
+            if written.endswith(".csv"):
+                files.append(written)
+            else:
+                out.print(f"{name}.csv {written}")
+        out.print(f"outputs: {args.out}/{', '.join(files)}, summary.json")
+        return 0
     out.print(
         f"outputs: {args.out}/clusters.{args.format}, entities.{args.format}, "
         f"links.{args.format}, pairs.parquet, model.json, summary.json, report.html"

@@ -197,19 +197,20 @@ def dedupe(
         "profiles": n_profiles,
         **entity_counts(assigned, entities),
         **pair_counts(pairs, threshold),
-        "threshold": threshold,
-        "pairs_floor": floor,
-        "pairs_scored_within_candidate_entities": rescored,
-        "prior": prior,
-        "prior_model": model_prior,
-        "prior_method": prior_method,
-        "m_measured_on_pairs": remeasured,
-        "evidence": evidence_summary(features.evidence, params),
-        "blocking": features.blocking,
-        "max_block_size": max_block_size,
-        "timings": {k: round(v, 3) for k, v in timings.items()},
-        "backend": engine.backend,
-        "model": params.metadata.get("path", "in-memory"),
+        **run_summary(
+            features,
+            params,
+            threshold=threshold,
+            floor=floor,
+            rescored=rescored,
+            prior=prior,
+            model_prior=model_prior,
+            prior_method=prior_method,
+            remeasured=remeasured,
+            max_block_size=max_block_size,
+            timings=timings,
+            backend=engine.backend,
+        ),
     }
     internals = DedupeInternals(features, in_use, prior, clusters) if keep_internals else None
     return DedupeResult(
@@ -222,6 +223,40 @@ def dedupe(
         internals,
         features.records.select(["id", "profile_id"]),
     )
+
+
+def run_summary(
+    features: Any,
+    params: ModelParams,
+    *,
+    threshold: float,
+    floor: float,
+    rescored: int,
+    prior: float,
+    model_prior: float,
+    prior_method: str,
+    remeasured: dict[str, Any],
+    max_block_size: int,
+    timings: dict[str, float],
+    backend: str,
+) -> dict[str, Any]:
+    """The summary.json entries of a dedupe run besides its counts, alike on every backend
+    (``features``: a ``FeatureSet`` or its Spark twin, both with evidence and blocking)."""
+    return {
+        "threshold": threshold,
+        "pairs_floor": floor,
+        "pairs_scored_within_candidate_entities": rescored,
+        "prior": prior,
+        "prior_model": model_prior,
+        "prior_method": prior_method,
+        "m_measured_on_pairs": remeasured,
+        "evidence": evidence_summary(features.evidence, params),
+        "blocking": features.blocking,
+        "max_block_size": max_block_size,
+        "timings": {k: round(v, 3) for k, v in timings.items()},
+        "backend": backend,
+        "model": params.metadata.get("path", "in-memory"),
+    }
 
 
 def entity_counts(clusters: pa.Table, entities: pa.Table) -> dict[str, int]:
@@ -316,11 +351,29 @@ def _pairs_table(
         ).to_arrow_table()
 
 
+# The spellings of each entity with their record counts, and one row per entity: id, its
+# representative name (from _ent_names: ``review.spelling``), record count, countries. Read _ent
+# (entity_id, name, country: one row per record); shared by every backend.
+SPELLINGS_SQL = (
+    "SELECT entity_id, name, count(*) AS n FROM _ent WHERE name IS NOT NULL "
+    "GROUP BY entity_id, name"
+)
+ENTITIES_SQL = """
+    WITH agg AS (
+        SELECT entity_id, count(*) AS n_records,
+               string_agg(DISTINCT country, ';' ORDER BY country) AS countries
+        FROM _ent GROUP BY entity_id
+    )
+    SELECT agg.entity_id, n.name, agg.n_records, agg.countries
+    FROM agg LEFT JOIN _ent_names n USING (entity_id)
+"""
+ENTITIES_ORDER = "n_records DESC, entity_id"
+
+
 def entities_table(
     engine: Engine, table: pa.Table, assigned: pa.Table, records: pa.Table
 ) -> pa.Table:
-    """One row per entity: id, its most common complete spelling (``review.spelling``),
-    record count, countries."""
+    """One row per entity (``ENTITIES_SQL``), largest first."""
     con = engine.con
     cols = {
         "entity_id": assigned.column("entity_id"),
@@ -328,22 +381,9 @@ def entities_table(
         "country": records.column("country"),
     }
     with registered(con, {"_ent": pa.table(cols)}):
-        spellings = con.sql(
-            "SELECT entity_id, name, count(*) AS n FROM _ent WHERE name IS NOT NULL GROUP BY ALL"
-        ).to_arrow_table()
+        spellings = con.sql(SPELLINGS_SQL).to_arrow_table()
         with registered(con, {"_ent_names": representative_names(spellings)}):
-            return con.sql(
-                """
-                WITH agg AS (
-                    SELECT entity_id, count(*) AS n_records,
-                           string_agg(DISTINCT country, ';' ORDER BY country) AS countries
-                    FROM _ent GROUP BY entity_id
-                )
-                SELECT agg.entity_id, n.name, agg.n_records, agg.countries
-                FROM agg LEFT JOIN _ent_names n USING (entity_id)
-                ORDER BY agg.n_records DESC, agg.entity_id
-                """
-            ).to_arrow_table()
+            return con.sql(f"{ENTITIES_SQL} ORDER BY {ENTITIES_ORDER}").to_arrow_table()
 
 
 def groups_to_score(

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import secrets
 import shutil
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
+import pyarrow as pa
 
 from resolver import interrupts
 from resolver.errors import UsageError
@@ -39,22 +41,60 @@ def registered(con: duckdb.DuckDBPyConnection, tables: Mapping[str, Any]) -> Ite
                 con.unregister(name)
 
 
+class SqlRunner(Protocol):
+    """Where SQL written once in DuckDB's dialect runs: DuckDB as written (``DuckDBSql``) or
+    Spark, transpiled (``resolver.spark.sql.SparkSql``). Tables are temporary, per run."""
+
+    def create(self, name: str, select: str) -> None:
+        """Materialize the result of ``select`` as table ``name`` (replacing it)."""
+
+    def rows(self, select: str) -> list[tuple]:
+        """The (small) result of ``select`` as tuples."""
+
+    def drop(self, *names: str) -> None:
+        """Drop the tables, if they exist."""
+
+
+@dataclass
+class DuckDBSql:
+    """``SqlRunner`` on a DuckDB connection: temp tables of that connection."""
+
+    con: duckdb.DuckDBPyConnection
+
+    def create(self, name: str, select: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {select}")
+
+    def rows(self, select: str) -> list[tuple]:
+        return self.con.execute(select).fetchall()
+
+    def drop(self, *names: str) -> None:
+        for name in names:
+            self.con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
 @dataclass
 class Engine:
     """A database backend that splink runs on; ``con`` is always a DuckDB connection for local SQL.
 
     DuckDB spills to a private folder of its own inside the run's temp folder (under
-    ``temp_dir`` when given), removed by ``close`` or at exit.
+    ``temp_dir`` when given), removed by ``close`` or at exit. The Spark session (``spark``,
+    or one started with ``spark_conf`` on first use) gets a work folder per engine for its
+    intermediate tables, also removed by ``close``.
     """
 
     backend: str = "duckdb"
     memory_limit: str | None = None
     temp_dir: str | None = None
     spark: Any = None
+    spark_conf: Mapping[str, str] | None = None
     con: duckdb.DuckDBPyConnection = field(init=False)
     spill_dir: Path = field(init=False)
     _registrations: int = field(default=0, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _spark_owned: bool = field(default=False, init=False)
+    _spark_work: str | None = field(default=None, init=False)
+    # Spark's temp views belong to the session, which several engines may share
+    _tag: str = field(default_factory=lambda: secrets.token_hex(4), init=False)
 
     def __post_init__(self) -> None:
         if self.backend not in ("duckdb", "spark"):
@@ -87,25 +127,51 @@ class Engine:
         finally:
             cursor.close()
 
+    def spark_session(self) -> Any:
+        """The Spark session: the one given, else one resolver starts (``resolver.spark.session``)."""
+        if self.spark is None:
+            from resolver.spark.session import get_session
+
+            self.spark = get_session(spark_conf=self.spark_conf, temp_dir=self.temp_dir)
+            self._spark_owned = True
+        return self.spark
+
+    @property
+    def spark_owned(self) -> bool:
+        """resolver started the session (its settings are resolver's to tune per run)."""
+        return self._spark_owned
+
+    def spark_work_dir(self) -> str:
+        """This engine's folder for Spark's intermediate tables (created on first use)."""
+        if self._spark_work is None:
+            from resolver.spark.session import work_dir
+
+            self._spark_work = work_dir(self.spark_session(), self.temp_dir)
+        return self._spark_work
+
     def db_api(self):
         """A fresh splink database API on this engine."""
         if self.backend == "duckdb":
             from splink import DuckDBAPI
 
             return DuckDBAPI(connection=self.con)
-        from resolver.spark import spark_db_api
+        from resolver.spark.session import spark_db_api
 
-        return spark_db_api(self)
+        self.spark_work_dir()  # a local session gets its checkpoint folder here
+        return spark_db_api(self.spark_session())
 
     def register(self, db_api, table, name: str):
-        """Register an Arrow table with splink's backend under a name unique to this engine."""
+        """Register a table with splink's backend under a name unique to this engine (on Spark
+        unique to the session): an Arrow table, or on Spark also a Spark DataFrame."""
         self._registrations += 1
         name = f"{name}_{self._registrations}"
-        if self.backend == "duckdb":
-            return db_api.register(table, dataset_display_name=name, table_name=name)
-        from resolver.spark import to_spark
+        if self.backend == "spark":
+            name = f"{name}_{self._tag}"
+            if isinstance(table, pa.Table):
+                from resolver.spark.session import to_spark
 
-        return db_api.register(to_spark(self, table), dataset_display_name=name, table_name=name)
+                table = to_spark(self.spark_session(), table)
+        return db_api.register(table, dataset_display_name=name, table_name=name)
 
     def release(self, linker) -> None:
         """Drop the tables splink made for ``linker`` and the inputs ``register`` gave it, so
@@ -123,3 +189,9 @@ class Engine:
     def close(self) -> None:
         self.con.close()
         shutil.rmtree(self.spill_dir, ignore_errors=True)
+        if self._spark_work is not None:
+            from resolver.spark.session import delete_path
+
+            with contextlib.suppress(Exception):  # a stopped session: the run folder goes at exit
+                delete_path(self.spark, self._spark_work)
+            self._spark_work = None

@@ -23,7 +23,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from resolver.engine import registered
+from resolver.engine import DuckDBSql, SqlRunner, registered
 from resolver.gcpause import gc_paused
 from resolver.io.schema import OPTIONAL_COLUMNS
 from resolver.normalize import (
@@ -138,7 +138,7 @@ def _blank_to_none(value: str | None) -> str | None:
 
 
 def _map_distinct(
-    columns: dict[str, tuple[pa.ChunkedArray, Callable[[list], pa.Table]]],
+    columns: dict[str, tuple[pa.ChunkedArray, Callable[[list], pa.Table]]], parallel: bool = True
 ) -> dict[str, pa.Table]:
     """Apply each column's ``chunk_fn`` once per distinct value; return, per column, the outputs
     in row order.
@@ -154,7 +154,7 @@ def _map_distinct(
         jobs[key] = (uniq.to_pylist(), pc.index_in(column, value_set=uniq), chunk_fn)
     workers = min(os.cpu_count() or 1, MAX_WORKERS)
     total = sum(len(values) for values, _, _ in jobs.values())
-    if total < PARALLEL_MIN_VALUES or workers < 2:
+    if not parallel or total < PARALLEL_MIN_VALUES or workers < 2:
         outputs = {key: chunk_fn(values) for key, (values, _, chunk_fn) in jobs.items()}
     else:
         tasks = []
@@ -263,13 +263,17 @@ _NORMALIZERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def record_features(table: pa.Table) -> pa.Table:
-    """One row per input record: row number, id and every normalized feature column."""
+def record_features(table: pa.Table, *, parallel: bool = True) -> pa.Table:
+    """One row per input record: row number, id and every normalized feature column.
+
+    ``parallel``: large inputs are spread over forked worker processes; Spark's executors,
+    which call this per Arrow batch (``resolver.spark.features``), pass False.
+    """
     with gc_paused():  # forked workers inherit the paused collector
-        return _record_features(table)
+        return _record_features(table, parallel)
 
 
-def _record_features(table: pa.Table) -> pa.Table:
+def _record_features(table: pa.Table, parallel: bool) -> pa.Table:
     cols: dict[str, pa.Array] = {
         "row": pa.array(range(table.num_rows), pa.int64()),
         "id": table.column("id").combine_chunks(),
@@ -283,7 +287,7 @@ def _record_features(table: pa.Table) -> pa.Table:
             jobs[name] = (table.column(name), _address_table)
         elif name != "postcode":
             jobs[name] = (table.column(name), partial(_simple_table, _NORMALIZERS[name]))
-    outputs = _map_distinct(jobs)
+    outputs = _map_distinct(jobs, parallel)
     names = outputs["name"]
     cols.update((c, names.column(c)) for c in names.column_names)
     for name in OPTIONAL_COLUMNS:
@@ -314,53 +318,23 @@ def build_features(
     rec = record_features(table)
     if source is not None:
         rec = rec.append_column("source_dataset", pa.array(source, pa.string()))
-    evidence = {
-        c: table.num_rows - rec.column(c).null_count
-        for c in ("name_core", "legal_class", *OPTIONAL_COLUMNS)
-    }
-    with registered(con, {"_rf_input": rec}):
-        src = "source_dataset, " if source is not None else ""
-        part = ", ".join(PROFILE_COLUMNS)
-        con.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE _rf_records AS
-            SELECT row, id, {src}
-                   min(id) OVER (PARTITION BY {src}{part},
-                                 CASE WHEN name_core IS NULL THEN id END) AS profile_id,
-                   name_core IS NULL AS unmatchable, country
-            FROM _rf_input
-            """
+    sql = DuckDBSql(con)
+    with registered(con, {FEATURE_INPUT: rec}):
+        evidence, blocking = feature_tables(
+            sql,
+            with_source=source is not None,
+            max_block_size=max_block_size,
+            blocking_rules=blocking_rules,
         )
-        con.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE _rf_prof AS
-            SELECT row_number() OVER (ORDER BY {"f.source_dataset, " if source is not None else ""}f.id) AS _pk,
-                   f.id AS unique_id,
-                   {"f.source_dataset, " if source is not None else ""}
-                   r.n_records, f.name_core, f.name_keys, f.name_key_string, f.name_folds,
-                   f.name_fold_string, f.name_joined,
-                   f.{INITIALS_COLUMN},
-                   f.legal_class, f.legal_family, f.name_numbers, f.country, f.city, f.address,
-                   CASE WHEN f.address IS NULL THEN NULL
-                        ELSE list_distinct(string_split(f.address, ' ')) END AS address_tokens,
-                   f.postcode, f.tax_id
-            FROM _rf_input f
-            JOIN (SELECT {src}profile_id, count(*) AS n_records FROM _rf_records
-                  GROUP BY ALL) r
-              ON f.id = r.profile_id {"AND f.source_dataset = r.source_dataset" if source is not None else ""}
-            """
-        )
-    _count_words(con)
-    words = _fetch_counts(con)
-    _add_word_weights(con, rare_word_cap(max_block_size))
-    blocking = _add_block_keys(con, blocking_rules, max_block_size, src.rstrip(", "))
-    records = con.sql(
-        "SELECT row, id, profile_id, unmatchable, country FROM _rf_records ORDER BY row"
-    ).to_arrow_table()
-    order = "source_dataset, unique_id" if source is not None else "unique_id"
-    profiles = con.sql(f"SELECT * FROM _rf_prof_final ORDER BY {order}").to_arrow_table()
-    for t in ("_rf_records", "_rf_prof", "_rf_prof_final", *_WEIGHT_TABLES, *_COUNT_TABLES):
-        con.execute(f"DROP TABLE IF EXISTS {t}")
+    try:
+        words = _fetch_counts(con)
+        records = con.sql(
+            f"SELECT row, id, profile_id, unmatchable, country FROM {RECORDS_TABLE} ORDER BY row"
+        ).to_arrow_table()
+        order = "source_dataset, unique_id" if source is not None else "unique_id"
+        profiles = con.sql(f"SELECT * FROM {PROFILES_TABLE} ORDER BY {order}").to_arrow_table()
+    finally:
+        sql.drop(RECORDS_TABLE, PROFILES_TABLE, *COUNT_TABLES)
     log.info("features: %d records -> %d profiles", table.num_rows, profiles.num_rows)
     return FeatureSet(records, profiles, evidence, blocking, max_block_size, words)
 
@@ -378,7 +352,8 @@ def block_key_sql(columns: Sequence[str]) -> tuple[str, str]:
 
 # ---- word statistics, shared by build_features and incremental resolution ----
 
-_COUNT_TABLES = ("_rf_kcount", "_rf_fcount", "_rf_acount", "_rf_ncount")
+# the word statistics ``feature_tables`` leaves for the caller (``_fetch_counts``)
+COUNT_TABLES = ("_rf_kcount", "_rf_fcount", "_rf_acount", "_rf_ncount")
 _WEIGHT_TABLES = ("_rf_kstat", "_rf_fstat", "_rf_astat", "_rf_kw", "_rf_akw")
 
 
@@ -387,28 +362,28 @@ def count_words(con: duckdb.DuckDBPyConnection, profiles: pa.Table) -> WordCount
     ``name_folds``, ``address``, ``address_keys`` as ``build_features`` gives them)."""
     columns = ["name_core", "name_keys", "name_folds", "address", "address_keys"]
     view = profiles.select(columns).rename_columns([*columns[:-1], "address_tokens"])
+    sql = DuckDBSql(con)
     with registered(con, {"_rf_prof": view}):
         try:
-            _count_words(con)
+            _count_words(sql)
             return _fetch_counts(con)
         finally:
-            for t in _COUNT_TABLES:
-                con.execute(f"DROP TABLE IF EXISTS {t}")
+            sql.drop(*COUNT_TABLES)
 
 
 def word_weights(con: duckdb.DuckDBPyConnection, counts: WordCounts) -> tuple[pa.Table, pa.Table]:
     """The IDF weight of every folded name word and address token of ``counts`` (k, w, w_max:
     the weight of a word of one name or address)."""
+    sql = DuckDBSql(con)
     with _counts_registered(con, counts):
         try:
-            _word_stat_tables(con)
+            _word_stat_tables(sql)
             return (
                 con.sql("SELECT k, w, w_max FROM _rf_fstat").to_arrow_table(),
                 con.sql("SELECT k, w, w_max FROM _rf_astat").to_arrow_table(),
             )
         finally:
-            for t in _WEIGHT_TABLES:
-                con.execute(f"DROP TABLE IF EXISTS {t}")
+            sql.drop(*_WEIGHT_TABLES)
 
 
 def weigh_profiles(
@@ -424,14 +399,14 @@ def weigh_profiles(
             for c in base.column_names
         ]
     )
+    sql = DuckDBSql(con)
     with registered(con, {"_rf_prof": view}), _counts_registered(con, counts):
         try:
-            _add_word_weights(con, rare_cap)
-            _assemble_profiles(con)
+            _add_word_weights(sql, rare_cap)
+            _assemble_profiles(sql)
             return con.sql("SELECT * FROM _rf_prof2 ORDER BY pid").to_arrow_table()
         finally:
-            for t in (*_WEIGHT_TABLES, "_rf_prof2"):
-                con.execute(f"DROP TABLE IF EXISTS {t}")
+            sql.drop(*_WEIGHT_TABLES, "_rf_prof2")
 
 
 @contextlib.contextmanager
@@ -450,42 +425,42 @@ def _counts_registered(con: duckdb.DuckDBPyConnection, counts: WordCounts) -> It
         yield
 
 
-def _count_words(con: duckdb.DuckDBPyConnection) -> None:
+def _count_words(sql: SqlRunner) -> None:
     """Word statistics of ``_rf_prof``: phonetic name keys over distinct names (df) and profiles
     (pf), folded name words over distinct names, address tokens over distinct addresses. A key
     of profiles without a name core counts in pf only (incremental resolution counts a name it
     has seen that way)."""
-    con.execute(
+    sql.create(
+        "_rf_kcount",
         """
-        CREATE OR REPLACE TEMP TABLE _rf_kcount AS
         WITH cores AS (SELECT DISTINCT name_core, name_keys FROM _rf_prof WHERE name_core IS NOT NULL),
              df AS (SELECT k, count(*) AS df FROM (SELECT unnest(name_keys) AS k FROM cores) GROUP BY k),
              pf AS (SELECT k, count(*) AS pf FROM (SELECT unnest(name_keys) AS k FROM _rf_prof) GROUP BY k)
         SELECT k, coalesce(df, 0) AS df, coalesce(pf, 0) AS pf FROM df FULL JOIN pf USING (k)
-        """
+        """,
     )
-    con.execute(
+    sql.create(
+        "_rf_fcount",
         """
-        CREATE OR REPLACE TEMP TABLE _rf_fcount AS
         WITH cores AS (SELECT DISTINCT name_core, name_folds FROM _rf_prof WHERE name_core IS NOT NULL)
         SELECT k, count(*) AS df FROM (SELECT unnest(name_folds) AS k FROM cores) GROUP BY k
-        """
+        """,
     )
-    con.execute(
+    sql.create(
+        "_rf_acount",
         """
-        CREATE OR REPLACE TEMP TABLE _rf_acount AS
         WITH addrs AS (SELECT DISTINCT address, address_tokens FROM _rf_prof WHERE address IS NOT NULL)
         SELECT k, count(*) AS df FROM (SELECT unnest(address_tokens) AS k FROM addrs) GROUP BY k
-        """
+        """,
     )
-    con.execute(
+    sql.create(
+        "_rf_ncount",
         """
-        CREATE OR REPLACE TEMP TABLE _rf_ncount AS
         SELECT (SELECT count(*) FROM (SELECT DISTINCT name_core, name_keys FROM _rf_prof
                                       WHERE name_core IS NOT NULL)) AS n_cores,
                (SELECT count(*) FROM (SELECT DISTINCT address, address_tokens FROM _rf_prof
                                       WHERE address IS NOT NULL)) AS n_addresses
-        """
+        """,
     )
 
 
@@ -500,30 +475,98 @@ def _fetch_counts(con: duckdb.DuckDBPyConnection) -> WordCounts:
     )
 
 
-def _word_stat_tables(con: duckdb.DuckDBPyConnection) -> None:
+def _word_stat_tables(sql: SqlRunner) -> None:
     """IDF weights from the counts: ln(1 + distinct names / df) per folded name word (and the
     largest possible, for a word of one name), ln(1 + distinct addresses / df) per address token
     (and its largest); the phonetic keys' counts for the rare-word keys."""
-    con.execute("CREATE OR REPLACE TEMP TABLE _rf_kstat AS SELECT k, df, pf FROM _rf_kcount")
-    con.execute(
+    sql.create("_rf_kstat", "SELECT k, df, pf FROM _rf_kcount")
+    sql.create(
+        "_rf_fstat",
         """
-        CREATE OR REPLACE TEMP TABLE _rf_fstat AS
         SELECT k, ln(1.0 + (SELECT greatest(n_cores, 1) FROM _rf_ncount) / df) AS w,
                ln(1.0 + (SELECT greatest(n_cores, 1) FROM _rf_ncount)) AS w_max
         FROM _rf_fcount
-        """
+        """,
     )
-    con.execute(
+    sql.create(
+        "_rf_astat",
         """
-        CREATE OR REPLACE TEMP TABLE _rf_astat AS
         SELECT k, ln(1.0 + (SELECT greatest(n_addresses, 1) FROM _rf_ncount) / df) AS w,
                ln(1.0 + (SELECT greatest(n_addresses, 1) FROM _rf_ncount)) AS w_max
         FROM _rf_acount
-        """
+        """,
     )
 
 
-def _add_word_weights(con: duckdb.DuckDBPyConnection, rare_block_size: int) -> None:
+# The SQL below is written once, in DuckDB's dialect, and runs on any ``SqlRunner``: DuckDB as
+# written, Spark transpiled (``resolver.spark.sql``). It reads the record features (one row per
+# record, ``record_features`` columns, plus ``source_dataset`` in a link job) from FEATURE_INPUT
+# and leaves RECORDS_TABLE (row, id, profile_id, unmatchable, country), PROFILES_TABLE and the
+# word statistics (COUNT_TABLES, read by ``_fetch_counts``), which the caller drops.
+FEATURE_INPUT = "_rf_input"
+RECORDS_TABLE = "_rf_records"
+PROFILES_TABLE = "_rf_prof_final"
+EVIDENCE_COLUMNS = ("name_core", "legal_class", *OPTIONAL_COLUMNS)
+
+
+def feature_tables(
+    sql: SqlRunner,
+    *,
+    with_source: bool,
+    max_block_size: int,
+    blocking_rules: Sequence[tuple[str, ...]],
+) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """Profiles, word statistics and weights, and guarded block keys from the record features
+    in FEATURE_INPUT.
+
+    Returns (non-null counts per compared column over records, per-rule block statistics).
+    """
+    counts = sql.rows(
+        "SELECT " + ", ".join(f"count({c})" for c in EVIDENCE_COLUMNS) + f" FROM {FEATURE_INPUT}"
+    )[0]
+    evidence = {c: int(n) for c, n in zip(EVIDENCE_COLUMNS, counts, strict=True)}
+    src = "source_dataset, " if with_source else ""
+    part = ", ".join(PROFILE_COLUMNS)
+    sql.create(
+        RECORDS_TABLE,
+        f"""
+        SELECT row, id, {src}
+               min(id) OVER (PARTITION BY {src}{part},
+                             CASE WHEN name_core IS NULL THEN id END) AS profile_id,
+               name_core IS NULL AS unmatchable, country
+        FROM {FEATURE_INPUT}
+        """,
+    )
+    # profiles are numbered (_pk, later pid) in (source, unique_id) order on the narrow table
+    # of profile ids: a window over the whole table runs in one task on Spark
+    same_source = "AND f.source_dataset = r.source_dataset" if with_source else ""
+    sql.create(
+        "_rf_prof",
+        f"""
+        WITH sizes AS (SELECT {src}profile_id, count(*) AS n_records FROM {RECORDS_TABLE}
+                       GROUP BY {src}profile_id),
+             numbered AS (SELECT {src}profile_id, n_records,
+                                 CAST(row_number() OVER (ORDER BY {src}profile_id) AS BIGINT) AS _pk
+                          FROM sizes)
+        SELECT r._pk, f.id AS unique_id, {"f.source_dataset, " if with_source else ""}
+               r.n_records, f.name_core, f.name_keys, f.name_key_string, f.name_folds,
+               f.name_fold_string, f.name_joined,
+               f.{INITIALS_COLUMN},
+               f.legal_class, f.legal_family, f.name_numbers, f.country, f.city, f.address,
+               CASE WHEN f.address IS NULL THEN NULL
+                    ELSE list_sort(list_distinct(string_split(f.address, ' '))) END AS address_tokens,
+               f.postcode, f.tax_id
+        FROM {FEATURE_INPUT} f JOIN numbered r ON f.id = r.profile_id {same_source}
+        """,
+    )
+    _count_words(sql)
+    _add_word_weights(sql, rare_word_cap(max_block_size))
+    blocking = _add_block_keys(sql, blocking_rules, max_block_size, src.rstrip(", "))
+    sql.drop("_rf_prof", *_WEIGHT_TABLES)
+    return evidence, blocking
+
+
+def _add_word_weights(sql: SqlRunner, rare_block_size: int) -> None:
     """IDF weights of the folded name words and address tokens of each profile of ``_rf_prof``,
     from the word statistics in ``_rf_kcount``, ``_rf_fcount``, ``_rf_acount`` and ``_rf_ncount``;
     and the rare-word blocking keys.
@@ -536,17 +579,18 @@ def _add_word_weights(con: duckdb.DuckDBPyConnection, rare_block_size: int) -> N
     summed over the sorted lists, so they do not depend on the join's row order (the same
     profile gets the same bits in any data set with the same statistics).
     """
-    _word_stat_tables(con)
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE _rf_kw AS
+    _word_stat_tables(sql)
+    sql.create(
+        "_rf_kw",
+        f"""
         WITH pf AS (SELECT _pk, unnest(name_folds) AS k FROM _rf_prof WHERE name_folds IS NOT NULL),
              fw AS (SELECT pf._pk, list_sort(list(struct_pack(k := pf.k, w := s.w))) AS kw,
                            max(s.w) / any_value(s.w_max) AS name_rarity
                     FROM pf JOIN _rf_fstat s USING (k) GROUP BY pf._pk),
              pk AS (SELECT _pk, unnest(name_keys) AS k FROM _rf_prof WHERE name_keys IS NOT NULL),
              g AS (SELECT pk._pk,
-                          list(struct_pack(df := s.df, k := pk.k, rare := s.pf <= ?)) AS by_df
+                          list(struct_pack(df := s.df, k := pk.k, rare := s.pf <= {int(rare_block_size)}))
+                              AS by_df
                    FROM pk JOIN _rf_kstat s USING (k) GROUP BY pk._pk),
              sorted AS (SELECT _pk, list_sort(by_df) AS by_df FROM g)
         SELECT _pk, fw.kw AS name_kw, list_sum(list_transform(fw.kw, lambda x: x.w)) AS name_w_total,
@@ -555,23 +599,22 @@ def _add_word_weights(con: duckdb.DuckDBPyConnection, rare_block_size: int) -> N
                list_transform(by_df, lambda x: x.k) AS ranked
         FROM sorted LEFT JOIN fw USING (_pk)
         """,
-        [rare_block_size],
     )
-    con.execute(
+    sql.create(
+        "_rf_akw",
         """
-        CREATE OR REPLACE TEMP TABLE _rf_akw AS
         WITH pk AS (SELECT _pk, unnest(address_tokens) AS k FROM _rf_prof WHERE address_tokens IS NOT NULL)
         SELECT _pk, address_kw, list_sum(list_transform(address_kw, lambda x: x.w)) AS address_w_total,
                list_sum(list_transform(address_kw, lambda x: x.w)) / any_w_max AS address_info
         FROM (SELECT _pk, list_sort(list(struct_pack(k := pk.k, w := s.w))) AS address_kw,
                      any_value(s.w_max) AS any_w_max
               FROM pk JOIN _rf_astat s USING (k) GROUP BY _pk)
-        """
+        """,
     )
 
 
 def _add_block_keys(
-    con: duckdb.DuckDBPyConnection, rules: Sequence[tuple[str, ...]], cap: int, src: str
+    sql: SqlRunner, rules: Sequence[tuple[str, ...]], cap: int, src: str
 ) -> list[dict[str, Any]]:
     """Materialize guarded key columns per blocking rule; report block statistics.
 
@@ -583,7 +626,7 @@ def _add_block_keys(
     spellings of a large organisation still meet.
     """
     by_src = f"{src}, " if src else ""
-    _assemble_profiles(con)
+    _assemble_profiles(sql)
     # one small (pid, blk_i, win_i) table per rule from a GROUP BY on the key: hash
     # aggregates and joins, not window functions over the wide profile rows (8x faster at 1M).
     # blk_i is a 63-bit hash of the key: splink's blocking joins and its "not already blocked"
@@ -595,9 +638,9 @@ def _add_block_keys(
         cols = list(rule)
         rule_cap = cap
         key, not_null = block_key_sql(cols)
-        con.execute(
+        sql.create(
+            f"_rf_blk_{i}",
             f"""
-            CREATE OR REPLACE TEMP TABLE _rf_blk_{i} AS
             WITH keyed AS (SELECT pid, {by_src}{key} AS key, name_fold_string AS sort_key
                            FROM _rf_prof2 WHERE {not_null}),
                  sizes AS (SELECT key, count(*) AS n FROM keyed GROUP BY key),
@@ -613,9 +656,9 @@ def _add_block_keys(
                         THEN (hash(concat_ws(chr(30), keyed.key, 'b', (big.rank + {half}) // {BLOCK_WINDOW})) >> 1)::BIGINT
                    END AS win_{i}
             FROM keyed JOIN sizes USING (key) LEFT JOIN big USING (pid)
-            """
+            """,
         )
-        row = con.execute(
+        row = sql.rows(
             f"""
             SELECT count(DISTINCT key) FILTER (WHERE n <= {int(rule_cap)}),
                    coalesce(sum(n * (n - 1) / 2) FILTER (WHERE n <= {int(rule_cap)}), 0) /
@@ -625,7 +668,7 @@ def _add_block_keys(
             FROM (SELECT {key} AS key, count(*) AS n FROM _rf_prof2 WHERE {not_null}
                   GROUP BY {by_src}key)
             """
-        ).fetchall()[0]
+        )[0]
         stats.append(
             {
                 "rule": "+".join(cols),
@@ -636,20 +679,19 @@ def _add_block_keys(
             }
         )
         joins.append(f"LEFT JOIN (SELECT pid, blk_{i}, win_{i} FROM _rf_blk_{i}) USING (pid)")
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _rf_prof_final AS SELECT * FROM _rf_prof2 {' '.join(joins)}"
-    )
-    for i in range(len(rules)):
-        con.execute(f"DROP TABLE _rf_blk_{i}")
-    con.execute("DROP TABLE _rf_prof2")
+    # the key columns are joined on the narrow table of profile numbers first, then onto the
+    # wide profiles once (on Spark every join moves its inputs across the cluster)
+    keys = f"SELECT * FROM (SELECT pid FROM _rf_prof2) {' '.join(joins)}"
+    sql.create(PROFILES_TABLE, f"SELECT * FROM _rf_prof2 JOIN ({keys}) USING (pid)")
+    sql.drop("_rf_prof2", *(f"_rf_blk_{i}" for i in range(len(rules))))
     return stats
 
 
-def _assemble_profiles(con: duckdb.DuckDBPyConnection) -> None:
+def _assemble_profiles(sql: SqlRunner) -> None:
     """``_rf_prof2``: the profiles of ``_rf_prof`` with their word weights and derived columns."""
-    con.execute(
+    sql.create(
+        "_rf_prof2",
         """
-        CREATE OR REPLACE TEMP TABLE _rf_prof2 AS
         SELECT p.* EXCLUDE (_pk, address_tokens), p._pk AS pid, p.address_tokens AS address_keys,
                kw.name_kw,
                coalesce(kw.name_w_total, 0.0) AS name_w_total, kw.name_rarity,
@@ -659,5 +701,5 @@ def _assemble_profiles(con: duckdb.DuckDBPyConnection) -> None:
                akw.address_info,
                CASE WHEN p.tax_id IS NOT NULL THEN true END AS tax_id_present
         FROM _rf_prof p LEFT JOIN _rf_kw kw USING (_pk) LEFT JOIN _rf_akw akw USING (_pk)
-        """
+        """,
     )

@@ -1,7 +1,8 @@
 """Where resolver may write its outputs, and how: guarded, locked, staged, then swapped in.
 
 * Nothing resolver did not write is deleted or replaced: an output folder carries a marker
-  (``.resolver-output.json``) listing the files the run wrote. An existing folder is used only
+  (``.resolver-output.json``) listing the files the run wrote (``folder/file`` for the part files
+  of a Parquet folder written by Spark, one level deep). An existing folder is used only
   when it is empty or holds nothing but such files, and those are replaced only with
   ``overwrite``; old outputs are removed file by file from the marker's list. ``/``, the home,
   working and temp folders, a folder holding an input, and a symbolic link are refused.
@@ -161,7 +162,7 @@ def staged_output_dir(
         stage = _new_stage(out)
         try:
             yield stage
-            files = sorted(p.name for p in stage.iterdir() if p.name != MARKER)
+            files = _written_files(stage)
             write_marker(stage, files, formula_guarded_csv=formula_guarded_csv)
             _swap(stage, out)
         finally:
@@ -183,9 +184,28 @@ def read_marker(folder: Path) -> dict[str, Any] | None:
     files = data.get("files")
     if not isinstance(files, list):
         return None
-    if not all(isinstance(f, str) and f and "/" not in f and f not in (".", "..") for f in files):
+    if not all(isinstance(f, str) and _is_entry(f) for f in files):
         return None
     return data
+
+
+def _is_entry(name: str) -> bool:
+    """A marker entry: a file name, or ``folder/file`` (one level)."""
+    parts = name.split("/")
+    return len(parts) <= 2 and all(p and p not in (".", "..") for p in parts)
+
+
+def _written_files(stage: Path) -> list[str]:
+    """The files in ``stage`` (but the marker) and in its folders, as marker entries."""
+    files = []
+    for entry in stage.iterdir():
+        if entry.name == MARKER:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            files += [f"{entry.name}/{p.name}" for p in entry.iterdir()]
+        else:
+            files.append(entry.name)
+    return sorted(files)
 
 
 def write_marker(
@@ -248,7 +268,11 @@ def _check_contents(out: Path, shown: str, overwrite: bool, flag: str) -> None:
         return
     marker = read_marker(out)
     ours = {MARKER, *marker["files"]} if marker else set()
-    foreign = sorted(n for n, is_file in entries.items() if n not in ours or not is_file)
+    foreign = sorted(
+        n
+        for n, is_file in entries.items()
+        if not (n in ours and is_file) and not (not is_file and _all_ours(out / n, ours))
+    )
     if foreign:
         more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
         raise UsageError(
@@ -257,6 +281,16 @@ def _check_contents(out: Path, shown: str, overwrite: bool, flag: str) -> None:
         )
     if not overwrite:
         raise UsageError(f"{shown}: holds the output of an earlier run; pass {flag} to replace it")
+
+
+def _all_ours(folder: Path, ours: set[str]) -> bool:
+    """A folder (not a link) holding only files the marker lists as ``folder/file``."""
+    if folder.is_symlink() or not folder.is_dir():
+        return False
+    with os.scandir(folder) as it:
+        return all(
+            e.is_file(follow_symlinks=False) and f"{folder.name}/{e.name}" in ours for e in it
+        )
 
 
 def _check_space(out: Path, shown: str, need_bytes: int) -> None:
@@ -314,10 +348,18 @@ def remove_output(folder: Path) -> None:
     """Delete the files the folder's marker lists, the marker and the folder if then empty;
     anything else is left in place (with a warning), never deleted."""
     marker = read_marker(folder)
+    subfolders = set()
     for name in marker["files"] if marker else ():
         path = folder / name
+        if "/" in name:
+            if path.parent.is_symlink():
+                continue
+            subfolders.add(path.parent)
         if path.is_file() and not path.is_symlink():
             path.unlink()
+    for sub in subfolders:
+        with contextlib.suppress(OSError):
+            sub.rmdir()
     if marker:
         (folder / MARKER).unlink(missing_ok=True)
     try:

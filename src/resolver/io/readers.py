@@ -51,7 +51,7 @@ def read_table(
     if not path.exists():
         raise InputError(f"{source}: file not found")
     if path.is_dir():
-        raise InputError(f"{source}: is a folder, expected a CSV, Parquet or JSON Lines file")
+        return _read_parts(path, source, encoding, delimiter)
     if path.is_file():
         return _read_file(path, source, encoding, delimiter)
     spooled = _spool(path, source)  # a pipe or a device: DuckDB needs a file it can seek in
@@ -75,6 +75,28 @@ def _read_file(path: Path, source: str, encoding: str | None, delimiter: str | N
     raise InputError(
         f"{source}: unknown file type '{suffix}' (expected .csv, .tsv, .parquet or .jsonl)"
     )
+
+
+def _read_parts(folder: Path, source: str, encoding: str | None, delimiter: str | None):
+    """A folder of part files of one kind (as Spark writes them), in file name order."""
+    parts = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(("_", ".")))
+    suffixes = {p.suffix.lower() for p in parts}
+    if (
+        not parts
+        or len(suffixes) > 1
+        or not suffixes <= CSV_SUFFIXES | PARQUET_SUFFIXES | JSON_SUFFIXES
+    ):
+        raise InputError(
+            f"{source}: is a folder, expected a CSV, Parquet or JSON Lines file or a folder of "
+            "part files of one of these kinds"
+        )
+    tables = [_read_file(p, str(p), encoding, delimiter) for p in parts if p.stat().st_size]
+    if not tables:
+        raise InputError(f"{source}: the part files are empty")
+    try:
+        return pa.concat_tables(tables, promote_options="permissive")
+    except pa.ArrowInvalid as exc:
+        raise InputError(f"{source}: part files with different columns ({exc})") from None
 
 
 def _spool(path: Path, source: str) -> Path:

@@ -59,22 +59,7 @@ def to_canonical(
     nested = json.loads((table.schema.metadata or {}).get(NESTED_METADATA.encode(), b"{}"))
     mapping = dict(mapping or {})
     table = apply_mapping(table, source, mapping)
-    for col in RESERVED_OUTPUT_COLUMNS:
-        if col in table.column_names:
-            raise InputError(
-                f"{source}: column '{col}' is reserved for resolver's output; rename it"
-            )
-    for required in (ID, NAME):
-        if required not in table.column_names:
-            hint = ""
-            if len(table.column_names) == 1 and any(
-                d in table.column_names[0] for d in (";", "\t", "|")
-            ):
-                hint = " (the header looks like it uses another delimiter: pass --delimiter)"
-            raise InputError(
-                f"{source}: missing required column '{required}'{hint} "
-                f"(columns: {', '.join(table.column_names[:20])}; use --map {required}=COLUMN)"
-            )
+    check_columns(table.column_names, source)
     if table.num_rows == 0:
         raise InputError(f"{source}: no data rows (header only or empty)")
     mapped_sources = {src: canonical for canonical, src in mapping.items()}
@@ -91,6 +76,24 @@ def to_canonical(
             table = table.set_column(idx, col, _as_text(table.column(col), col, source))
     check_ids(table.column(ID), source)
     return table
+
+
+def check_columns(names: Sequence[str], source: str) -> None:
+    """Column names after mapping: no reserved output column, both required columns."""
+    for col in RESERVED_OUTPUT_COLUMNS:
+        if col in names:
+            raise InputError(
+                f"{source}: column '{col}' is reserved for resolver's output; rename it"
+            )
+    for required in (ID, NAME):
+        if required not in names:
+            hint = ""
+            if len(names) == 1 and any(d in names[0] for d in (";", "\t", "|")):
+                hint = " (the header looks like it uses another delimiter: pass --delimiter)"
+            raise InputError(
+                f"{source}: missing required column '{required}'{hint} "
+                f"(columns: {', '.join(names[:20])}; use --map {required}=COLUMN)"
+            )
 
 
 def apply_mapping(table: pa.Table, source: str, mapping: Mapping[str, str] | None) -> pa.Table:

@@ -88,14 +88,34 @@ U_MAX_PAIRS = 2e5
 U_CAP_RATIO = 32.0
 
 
+def u_sample_condition(n_profiles: int, seed: int = 42) -> str:
+    """The condition (DuckDB SQL on ``unique_id``) choosing the profiles splink's random
+    sampling in ``observed_level_rates`` compares, for ``n_profiles`` profiles.
+
+    A backend that cannot hold all profiles in one process (Spark) selects these rows itself
+    and measures the rates on them alone (``sample=True``): the same pairs, so the same rates.
+    """
+    from splink.internals.dialects import DuckDBDialect
+    from splink.internals.estimate_u import _rows_needed_for_n_pairs
+    from splink.internals.input_column import InputColumn
+
+    proportion = _rows_needed_for_n_pairs(U_MAX_PAIRS) / max(n_profiles, 1)
+    column = InputColumn("unique_id", sqlglot_dialect_str="duckdb")
+    condition = DuckDBDialect().proportion_sample_sql(proportion, [column], seed=seed)
+    return condition.strip().removeprefix("AND ").strip() or "true"  # "" when all are taken
+
+
 def observed_level_rates(
-    params: ModelParams, profiles: pa.Table, prior: float, seed: int = 42
+    params: ModelParams, profiles: pa.Table, prior: float, seed: int = 42, sample: bool = False
 ) -> dict[str, list[float | None]]:
     """How often random profile pairs of this data reach each non-null level (None: never seen).
 
     Up to ``U_MAX_PAIRS`` pairs among a random sample of profiles, on a local DuckDB copy, so a
-    Spark run gets exactly the same parameters as a DuckDB run.
+    Spark run gets exactly the same parameters as a DuckDB run; ``sample``: ``profiles`` are
+    already the sampled rows (``u_sample_condition``), all of which are compared.
     """
+    n = profiles.num_rows
+    max_pairs = n * (n + 1) / 2 + 1 if sample else U_MAX_PAIRS  # a sample: take every row
     local = Engine(backend="duckdb")
     try:
         linker = build_linker(local, params, [profiles], link_type="dedupe_only", prior=prior)
@@ -103,7 +123,7 @@ def observed_level_rates(
         # probe); one chunk: one query per comparison, where splink's default 10 chunks and a
         # probe make 11 (10k rows: 24 s -> 12 s under load; the counts are the same)
         linker.training.estimate_u_using_random_sampling(
-            max_pairs=U_MAX_PAIRS, seed=seed, min_count_per_level=None, num_chunks=1
+            max_pairs=max_pairs, seed=seed, min_count_per_level=None, num_chunks=1
         )
         return {
             comp.output_column_name: [
@@ -178,7 +198,35 @@ def _capped_u(levels: list[dict], values: list[float]) -> list[float]:
 
 
 SURE_POSTERIOR = 0.999  # pairs the rest of the model calls matches at least this surely
-_WEIGHT_TOLERANCE = 1e-6  # splink's SQL log2 against Python's, per level
+WEIGHT_TOLERANCE = 1e-6  # splink's SQL log2 against Python's, per level
+
+
+def distinct_level_weights(params: ModelParams, name: str) -> list[float] | None:
+    """The weight of each level of comparison ``name``, or None when a pair's level cannot be
+    read back from its weight (two levels, or a level and 0, share a weight)."""
+    if name not in params.comparisons:
+        return None
+    weights = [level_weight(lv["m"], lv["u"]) for lv in params.comparisons[name]]
+    if min(abs(a - b) for a, b in combinations([*weights, 0.0], 2)) < WEIGHT_TOLERANCE:
+        log.info("%s: two levels share a weight; m not re-measured", name)
+        return None
+    return weights
+
+
+def m_update(
+    levels: list[dict], counts: list[int], max_gain_bits: float
+) -> tuple[list[float], list[float]] | None:
+    """(m per level measured from the sure pairs' ``counts`` per level, each level's weight
+    change capped at ``max_gain_bits``); None with fewer than ``M_SURE_MIN_PAIRS`` pairs."""
+    if sum(counts) < M_SURE_MIN_PAIRS:
+        return None
+    m = [max(c / sum(counts), M_FLOOR) for c in counts]
+    m = [v / sum(m) for v in m]
+    gains = [
+        min(level_weight(v, lv["u"]) - level_weight(lv["m"], lv["u"]), max_gain_bits)
+        for v, lv in zip(m, levels, strict=True)
+    ]
+    return m, gains
 
 
 def remeasure_m_on_pairs(
@@ -202,25 +250,19 @@ def remeasure_m_on_pairs(
     sure_bits = logit2(SURE_POSTERIOR)
     for name in names:
         column = f"mw_{name}"
-        if column not in pairs.column_names or name not in params.comparisons:
+        if column not in pairs.column_names:
             continue
-        levels = params.comparisons[name]
-        weights = [level_weight(lv["m"], lv["u"]) for lv in levels]
-        if min(abs(a - b) for a, b in combinations([*weights, 0.0], 2)) < _WEIGHT_TOLERANCE:
-            log.info("%s: two levels share a weight; m not re-measured", name)
+        weights = distinct_level_weights(params, name)
+        if weights is None:
             continue
         weight = pairs.column(column).to_numpy(zero_copy_only=False)
-        at_level = [np.abs(weight - w) < _WEIGHT_TOLERANCE for w in weights]
+        at_level = [np.abs(weight - w) < WEIGHT_TOLERANCE for w in weights]
         sure = (total - weight) >= sure_bits
         counts = [int(np.count_nonzero(sure & mask)) for mask in at_level]
-        if sum(counts) < M_SURE_MIN_PAIRS:
+        update = m_update(params.comparisons[name], counts, max_gain_bits)
+        if update is None:
             continue
-        m = [max(c / sum(counts), M_FLOOR) for c in counts]
-        m = [v / sum(m) for v in m]
-        gains = [
-            min(level_weight(v, lv["u"]) - w, max_gain_bits)
-            for v, lv, w in zip(m, levels, weights, strict=True)
-        ]
+        m, gains = update
         shift = np.zeros_like(total)
         for mask, gain in zip(at_level, gains, strict=True):
             if gain:

@@ -16,6 +16,7 @@ from typing import Any
 import jellyfish
 
 from resolver.features import INITIALS_COLUMN
+from resolver.spark.udfs import JARO_WINKLER_UDF
 
 Features = Mapping[
     str, Any
@@ -181,9 +182,12 @@ class JaroWinkler(Condition):
         self.column, self.threshold = column, float(threshold)
 
     def sql(self, dialect: str) -> str:
-        fn = "jaro_winkler_similarity" if _check(dialect) == "duckdb" else "jaro_winkler"
-        q = '"' if dialect == "duckdb" else "`"
-        return f"{fn}({q}{self.column}_l{q}, {q}{self.column}_r{q}) >= {self.threshold}"
+        if _check(dialect) == "duckdb":
+            return (
+                f'jaro_winkler_similarity("{self.column}_l", "{self.column}_r") >= {self.threshold}'
+            )
+        # Python on Spark: splink's Scala jaro_winkler computes other values (resolver.spark.udfs)
+        return f"{JARO_WINKLER_UDF}(`{self.column}_l`, `{self.column}_r`) >= {self.threshold}"
 
     def holds(self, left: Features, right: Features) -> bool:
         a, b = left[self.column], right[self.column]

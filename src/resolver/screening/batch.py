@@ -171,7 +171,12 @@ def screen(
         t_dedupe = time.perf_counter()
         engine = replace(screener.engine)  # its own database: concurrent calls do not meet
         try:
-            clusters = dedupe(table, screener.params, engine).clusters
+            if engine.backend == "spark":  # the records are in this process already
+                from resolver.spark.dedupe import dedupe_spark
+
+                clusters = dedupe_spark(table, screener.params, engine).to_arrow().clusters
+            else:
+                clusters = dedupe(table, screener.params, engine).clusters
         finally:
             engine.close()
         entity_ids = clusters.column("entity_id").combine_chunks()

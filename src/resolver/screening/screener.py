@@ -107,6 +107,7 @@ class Screener:
         memory_limit: str | None = None,
         temp_dir: str | None = None,
         spark: Any = None,
+        spark_conf: Mapping[str, str] | None = None,
     ):
         check_threshold(threshold)
         self.params = params
@@ -114,7 +115,11 @@ class Screener:
         self.prior = screening_prior(params, prior)
         # scoring runs on DuckDB; the backend serves the dedupe of ``screen(entities=True)``
         self.engine = Engine(
-            backend=backend, memory_limit=memory_limit, temp_dir=temp_dir, spark=spark
+            backend=backend,
+            memory_limit=memory_limit,
+            temp_dir=temp_dir,
+            spark=spark,
+            spark_conf=spark_conf,
         )
         self.list_paths = [str(p) for p in list_paths]
         t0 = time.perf_counter()
@@ -147,6 +152,7 @@ class Screener:
         memory_limit: str | None = None,
         temp_dir: str | None = None,
         spark: Any = None,
+        spark_conf: Mapping[str, str] | None = None,
         use_cache: bool = True,
         allow_partial_list: bool = False,
     ) -> Screener:
@@ -183,6 +189,7 @@ class Screener:
             threshold=threshold,
             prior=prior,
             spark=spark,
+            spark_conf=spark_conf,
             **engine_options,
         )
         screener.index_seconds = time.perf_counter() - t0

@@ -83,6 +83,7 @@ def flows(
     backend: str = "duckdb",
     memory_limit: str | None = None,
     temp_dir: str | None = None,
+    spark_conf: Mapping[str, str] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> FlowsResult:
     """Resolve the parties of shipment records, screen them and flag routes to listed parties.
@@ -127,16 +128,23 @@ def flows(
             backend=backend,
             memory_limit=memory_limit,
             temp_dir=temp_dir,
+            spark_conf=spark_conf,
         )
     lap("lists")
 
     step("resolving parties")
     resolver = Resolver(
-        screener.params, backend=backend, memory_limit=memory_limit, temp_dir=temp_dir
+        screener.params,
+        backend=backend,
+        memory_limit=memory_limit,
+        temp_dir=temp_dir,
+        spark_conf=spark_conf,
     )
     deduped = resolver.dedupe(
         mentions, progress=lambda s: step(f"resolving parties: {s}"), links=False
     )
+    if backend == "spark":  # the mentions came from this process; so do the outputs
+        deduped = deduped.to_arrow()
     resolver.engine.close()
     deduped.pairs = deduped.pairs.schema.empty_table()  # scored pairs are not an output here
     deduped.record_profiles = None
