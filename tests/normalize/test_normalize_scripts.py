@@ -11,11 +11,16 @@ import pytest
 from resolver import Resolver
 from resolver.normalize import name_features
 from resolver.normalize.japanese import is_japanese, kana_to_romaji
-from resolver.normalize.translit import latin_tokens, token_key
+from resolver.normalize.translit import latin_tokens, token_fold, token_key
 
 
 def keys(name: str) -> set[str]:
     return set(name_features(name).keys)
+
+
+def folds(name: str) -> set[str]:
+    """The folded words a name is compared on (the same words in any romanization)."""
+    return set(name_features(name).folds)
 
 
 def core(name: str) -> str:
@@ -104,8 +109,54 @@ def test_katakana_loanwords_come_out_as_english():
 def test_japanese_companies_sharing_a_generic_word_stay_apart():
     # 工業 (kogyo, industry) is generic: Daiwa House Industry and Toa Road Industry share only it
     daiwa, toa = name_features("大和ハウス工業株式会社"), name_features("東亜道路工業株式会社")
-    assert daiwa.core == "daiwa hausu industry" and toa.core == "toa doro industry"
+    assert daiwa.core == "daiwa house industry" and toa.core == "toa doro industry"
     assert set(daiwa.keys) & set(toa.keys) == {token_key("industry")}
+
+
+@pytest.mark.parametrize(
+    ("japanese", "english"),
+    [  # EDINET filers (dev half): the legal name and the company's own English name
+        ("住友ファーマ株式会社", "Sumitomo Pharma Co., Ltd."),
+        ("シルバーエッグ・テクノロジー株式会社", "Silver Egg Technology CO.,Ltd."),
+        ("株式会社ケアサービス", "Care Service Co., Ltd."),
+        ("株式会社エスクロー・エージェント・ジャパン", "Escrow Agent Japan ,Inc."),
+        ("株式会社アイ・エス・ビー", "ISB CORPORATION"),  # katakana letter names
+        ("ピー・シー・エー株式会社", "PCA CORPORATION"),
+        ("株式会社エーアイ", "AI,Inc."),
+        ("株式会社　東芝", "TOSHIBA CORPORATION"),  # the legal form in another chunk
+        ("株式会社　名古屋銀行", "The Bank of Nagoya, Ltd."),
+    ],
+)
+def test_japanese_loanwords_letters_and_spaced_names_meet_english(japanese, english):
+    assert folds(japanese) == folds(english)
+
+
+def test_katakana_letter_names_only_when_the_whole_word_spells_letters():
+    assert core("ローランド　ディー．ジー．株式会社") == "rorando dg"
+    assert core("株式会社アイ") == "ai"  # one letter name alone is a word (アイ = ai)
+    assert (
+        core("エイチ・ツー・オー　リテイリング株式会社") == "eichi tsu o retailing"
+    )  # ツー is no letter
+    assert core("株式会社アイドマ") == "aidoma"
+
+
+def test_short_loanwords_do_not_cut_brand_names():
+    # タグ (tag) and ループ (loop) are not split out of ヒロタグループ: only loanwords of three
+    # characters or more split runs, and グループ starts the longest one
+    assert core("ヒロタグループ株式会社") == "hirota group"
+    assert core("株式会社コスモスイニシア") == "kosumosu inishia"  # not cosmos initiative
+
+
+def test_japanese_companies_sharing_a_loanword_stay_apart():
+    # ホールディングス is generic: two holding companies share only it
+    a, b = (
+        name_features("株式会社ベクターホールディングス"),
+        name_features("プリモグローバルホールディングス株式会社"),
+    )
+    assert a.core == "vector holding" and b.core == "purimo global holding"
+    assert set(a.folds) & set(b.folds) == {token_fold("holding")}
+    # the English name of another company with the same generic words is no same-words match
+    assert folds("住友ファーマ株式会社") != folds("Sumitomo Chemical Co., Ltd.")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ Kanji in a Japanese name are read the Japanese way (日本精鉱 -> nihon seiko)
 pinyin. SudachiPy (Apache-2.0, Rust wheels) segments the name and gives each word's reading from
 the SudachiDict "core" dictionary it ships (nothing is downloaded at run time); readings become
 romaji with data/kana.tsv. Katakana runs are split at known loanwords (ヒロタグループホールディングス
--> hirota gurupu horudingusu), which the translated-word table maps to English.
+-> hirota gurupu horudingusu), which the translated-word table maps to English; katakana
+loanwords become the English word they are written from (data/katakana_loanwords.tsv).
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ _LEGAL_RE = re.compile(
     "株式会社|有限会社|合同会社|合資会社|合名会社|[(\uff08][株有][)\uff09]|[\u3231\u3232]"
 )
 _KATAKANA_RUN_RE = re.compile("[\u30a1-\u30fa\u30fc]+")
+# Katakana words joined by the middle dot or a full stop (NFKC folds ． to "."): アイ・エス・ビー
+_KATAKANA_SEQUENCE_RE = re.compile("[\u30a1-\u30fa\u30fc]+(?:[\u30fb.][\u30a1-\u30fa\u30fc]+)*")
+_SEPARATOR_RE = re.compile("[\u30fb.]")
 _LONG_VOWEL_RE = re.compile("o[ou]|uu")
 KATAKANA = "\u30a1\u30fc"  # katakana letters and the long-vowel mark (split_at_terms range)
 _SKIPPED_POS = frozenset({"助詞", "補助記号", "空白"})  # particles (の), punctuation, spaces
@@ -46,6 +50,41 @@ def _kana_table() -> tuple[dict[str, str], int]:
     """{katakana: romaji} from data/kana.tsv and the longest key."""
     table = {row[0]: row[1] for row in read_table("kana.tsv")}
     return table, max(map(len, table))
+
+
+@cache
+def _letter_names() -> tuple[dict[str, str], int]:
+    """{katakana letter name: Latin letter} from data/katakana_letters.tsv and the longest name."""
+    table = {row[0]: row[1] for row in read_table("katakana_letters.tsv")}
+    return table, max(map(len, table))
+
+
+def _spell_letters(word: str) -> str | None:
+    """The Latin letters a katakana word spells when it is wholly letter names (エーアイ -> ai),
+    else None; the longest name is tried first, then shorter ones (エイチ h, エイ a)."""
+    names, longest = _letter_names()
+
+    def parse(start: int) -> str | None:
+        if start == len(word):
+            return ""
+        for size in range(min(longest, len(word) - start), 1, -1):
+            letter = names.get(word[start : start + size])
+            if letter is not None:
+                rest = parse(start + size)
+                if rest is not None:
+                    return letter + rest
+        return None
+
+    return parse(0)
+
+
+def _initialism(match: re.Match[str]) -> str:
+    """A katakana sequence made wholly of letter names, two letters or more, as one Latin word
+    (アイ・エス・ビー -> isb, ディー.ジー -> dg); any other sequence unchanged."""
+    letters = [_spell_letters(word) for word in _SEPARATOR_RE.split(match.group())]
+    if None in letters or sum(map(len, letters)) < 2:  # type: ignore[arg-type]
+        return match.group()
+    return f" {''.join(letters)} "  # type: ignore[arg-type]
 
 
 def _to_katakana(text: str) -> str:
@@ -93,13 +132,28 @@ def _tokenizer():
     return Dictionary(dict="core").tokenizer(mode=SplitMode.B, fields={"pos", "reading_form"})
 
 
+@cache
+def _loanwords() -> dict[str, str]:
+    """{katakana loanword: the English word it is written from} (data/katakana_loanwords.tsv)."""
+    return {row[0]: row[1] for row in read_table("katakana_loanwords.tsv")}
+
+
+def _kana_run_romaji(match: re.Match[str]) -> str:
+    """Words of one katakana run, split at known words: loanwords as their English word
+    (ファーマ -> pharma), the rest in romaji."""
+    loanwords = _loanwords()
+    pieces = split_at_terms(match.group(), KATAKANA)
+    return " " + " ".join(loanwords.get(p) or kana_to_romaji(p) for p in pieces) + " "
+
+
 def _word_romaji(surface: str, reading: str) -> str:
-    """Romaji of one word: Latin letters and digits as written, katakana split at loanwords,
+    """Romaji of one word: Latin letters and digits as written, kana as written (katakana split
+    at loanwords; a dictionary entry such as エイチ・ツー・オー　リテイリング keeps its spaces),
     kanji by the dictionary reading (unidecode where the dictionary has none)."""
     if surface.isascii():
         return surface
-    if _KATAKANA_RUN_RE.fullmatch(surface):
-        return " ".join(kana_to_romaji(p) for p in split_at_terms(surface, KATAKANA))
+    if _HAN_RE.search(surface) is None:
+        return _KATAKANA_RUN_RE.sub(_kana_run_romaji, _to_katakana(surface))
     if reading and _KATAKANA_RUN_RE.fullmatch(reading):
         return kana_to_romaji(reading)
     return unidecode(surface)
@@ -107,8 +161,10 @@ def _word_romaji(surface: str, reading: str) -> str:
 
 def romanize_japanese(text: str) -> str:
     """Romaji words of a cleaned (NFKC, casefolded) Japanese name, separated by spaces;
-    particles (の, と) are dropped, (株)-style marks are read as the full legal form."""
+    particles (の, と) are dropped, (株)-style marks are read as the full legal form, katakana
+    letter names as the letters they spell (アイ・エス・ビー -> isb)."""
     text = _MARK_RE.sub(lambda m: f" {_MARKS[m.group(1)]} ", text)
+    text = _KATAKANA_SEQUENCE_RE.sub(_initialism, text)
     words: list[str] = []
     for morpheme in _tokenizer().tokenize(text):
         surface = morpheme.surface()
