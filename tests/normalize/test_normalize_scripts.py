@@ -104,6 +104,15 @@ def test_katakana_loanwords_come_out_as_english():
     assert core("株式会社ヒロタグループホールディングス") == "hirota group holding"
     assert core("テクノロジー") == "technology" and core("エンジニアリング") == "engineering"
     assert core("システム") == "system"
+    assert core("シップヘルスケアホールディングス株式会社") == "shippu healthcare holding"
+
+
+def test_generic_kanji_words_come_out_as_their_english_form():
+    assert core("丸八倉庫株式会社") == "maruhachi warehouse"  # Maruhachi Warehouse Company
+    assert core("北海道電力株式会社") == "hokkaido electric power"
+    assert core("株式会社遠藤照明") == "endo lighting"
+    # only in Japanese names: the romaji and Chinese text are left alone
+    assert core("Soko Bank") == "soko bank" and latin_tokens("仓库")[0] != "warehouse"
 
 
 def test_japanese_companies_sharing_a_generic_word_stay_apart():

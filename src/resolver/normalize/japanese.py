@@ -5,7 +5,7 @@ pinyin. SudachiPy (Apache-2.0, Rust wheels) segments the name and gives each wor
 the SudachiDict "core" dictionary it ships (nothing is downloaded at run time); readings become
 romaji with data/kana.tsv. Katakana runs are split at known loanwords (ヒロタグループホールディングス
 -> hirota gurupu horudingusu), which the translated-word table maps to English; katakana
-loanwords become the English word they are written from (data/katakana_loanwords.tsv).
+loanwords and generic kanji words become their English form (data/japanese_words.tsv).
 """
 
 from __future__ import annotations
@@ -133,25 +133,30 @@ def _tokenizer():
 
 
 @cache
-def _loanwords() -> dict[str, str]:
-    """{katakana loanword: the English word it is written from} (data/katakana_loanwords.tsv)."""
-    return {row[0]: row[1] for row in read_table("katakana_loanwords.tsv")}
+def _english_words() -> dict[str, str]:
+    """{Japanese word: its English form in company names} (data/japanese_words.tsv: katakana
+    loanwords such as ファーマ -> pharma, generic kanji words such as 倉庫 -> warehouse)."""
+    return {row[0]: row[1] for row in read_table("japanese_words.tsv")}
 
 
 def _kana_run_romaji(match: re.Match[str]) -> str:
     """Words of one katakana run, split at known words: loanwords as their English word
     (ファーマ -> pharma), the rest in romaji."""
-    loanwords = _loanwords()
+    english = _english_words()
     pieces = split_at_terms(match.group(), KATAKANA)
-    return " " + " ".join(loanwords.get(p) or kana_to_romaji(p) for p in pieces) + " "
+    return " " + " ".join(english.get(p) or kana_to_romaji(p) for p in pieces) + " "
 
 
 def _word_romaji(surface: str, reading: str) -> str:
     """Romaji of one word: Latin letters and digits as written, kana as written (katakana split
     at loanwords; a dictionary entry such as エイチ・ツー・オー　リテイリング keeps its spaces),
-    kanji by the dictionary reading (unidecode where the dictionary has none)."""
+    kanji by the dictionary reading (unidecode where the dictionary has none); words of
+    data/japanese_words.tsv as their English form (倉庫 -> warehouse)."""
     if surface.isascii():
         return surface
+    english = _english_words().get(surface)
+    if english is not None:
+        return english
     if _HAN_RE.search(surface) is None:
         return _KATAKANA_RUN_RE.sub(_kana_run_romaji, _to_katakana(surface))
     if reading and _KATAKANA_RUN_RE.fullmatch(reading):
