@@ -5,7 +5,8 @@ pinyin. SudachiPy (Apache-2.0, Rust wheels) segments the name and gives each wor
 the SudachiDict "core" dictionary it ships (nothing is downloaded at run time); readings become
 romaji with data/kana.tsv. Katakana runs are split at known loanwords (ヒロタグループホールディングス
 -> hirota gurupu horudingusu), which the translated-word table maps to English; katakana
-loanwords and generic kanji words become their English form (data/japanese_words.tsv).
+loanwords and generic kanji words become their English form (data/japanese_words.tsv, and
+UniDic's loanwords in data/katakana_loanwords_unidic.tsv).
 """
 
 from __future__ import annotations
@@ -134,9 +135,12 @@ def _tokenizer():
 
 @cache
 def _english_words() -> dict[str, str]:
-    """{Japanese word: its English form in company names} (data/japanese_words.tsv: katakana
-    loanwords such as ファーマ -> pharma, generic kanji words such as 倉庫 -> warehouse)."""
-    return {row[0]: row[1] for row in read_table("japanese_words.tsv")}
+    """{Japanese word: its English form in company names}: data/japanese_words.tsv (our
+    company-name words: ファーマ -> pharma, 倉庫 -> warehouse), then the katakana loanwords of
+    UniDic (data/katakana_loanwords_unidic.tsv: ホテル -> hotel) where the first has none."""
+    table = {row[0]: row[1] for row in read_table("katakana_loanwords_unidic.tsv")}
+    table.update((row[0], row[1]) for row in read_table("japanese_words.tsv"))
+    return table
 
 
 def _kana_run_romaji(match: re.Match[str]) -> str:
