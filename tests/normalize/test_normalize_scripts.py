@@ -147,6 +147,10 @@ def test_katakana_letter_names_only_when_the_whole_word_spells_letters():
         core("エイチ・ツー・オー　リテイリング株式会社") == "eichi tsu o retailing"
     )  # ツー is no letter
     assert core("株式会社アイドマ") == "aidoma"
+    # in a sequence of words, a word of letter names is those letters
+    assert core("株式会社ブイ・テクノロジー") == "v technology"  # V Technology Co., Ltd.
+    assert core("株式会社デイ・シイ") == "dc"  # DC CO., LTD.
+    assert core("株式会社コーチ・エィ") == "coach a"  # COACH A Co.,Ltd.
 
 
 @pytest.mark.parametrize(

@@ -81,11 +81,18 @@ def _spell_letters(word: str) -> str | None:
 
 def _initialism(match: re.Match[str]) -> str:
     """A katakana sequence made wholly of letter names, two letters or more, as one Latin word
-    (アイ・エス・ビー -> isb, ディー.ジー -> dg); any other sequence unchanged."""
-    letters = [_spell_letters(word) for word in _SEPARATOR_RE.split(match.group())]
-    if None in letters or sum(map(len, letters)) < 2:  # type: ignore[arg-type]
-        return match.group()
-    return f" {''.join(letters)} "  # type: ignore[arg-type]
+    (アイ・エス・ビー -> isb, ディー.ジー -> dg); in a sequence of several words, a word that is
+    letter names as those letters (ブイ・テクノロジー -> v テクノロジー); one word unchanged."""
+    words = _SEPARATOR_RE.split(match.group())
+    if len(words) < 2:
+        letters = _spell_letters(words[0])
+        return f" {letters} " if letters is not None and len(letters) >= 2 else match.group()
+    spelled = [_spell_letters(word) for word in words]
+    if None not in spelled:
+        return f" {''.join(spelled)} "  # type: ignore[arg-type]
+    return (
+        " " + " ".join(s if s is not None else w for w, s in zip(words, spelled, strict=True)) + " "
+    )
 
 
 def _to_katakana(text: str) -> str:
@@ -145,10 +152,14 @@ def _english_words() -> dict[str, str]:
 
 def _kana_run_romaji(match: re.Match[str]) -> str:
     """Words of one katakana run, split at known words: loanwords as their English word
-    (ファーマ -> pharma), the rest in romaji."""
+    (ファーマ -> pharma), letter names beside them as letters, the rest in romaji."""
     english = _english_words()
     pieces = split_at_terms(match.group(), KATAKANA)
-    return " " + " ".join(english.get(p) or kana_to_romaji(p) for p in pieces) + " "
+    if len(pieces) == 1:
+        return " " + (english.get(pieces[0]) or kana_to_romaji(pieces[0])) + " "
+    # beside a known word, letter names are letters: ジェイリース -> j lease (not jay lease)
+    words = [_spell_letters(p) or english.get(p) or kana_to_romaji(p) for p in pieces]
+    return " " + " ".join(words) + " "
 
 
 def _word_romaji(surface: str, reading: str) -> str:
