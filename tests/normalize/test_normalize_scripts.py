@@ -140,12 +140,11 @@ def test_japanese_loanwords_letters_and_spaced_names_meet_english(japanese, engl
     assert folds(japanese) == folds(english)
 
 
-def test_katakana_letter_names_only_when_the_whole_word_spells_letters():
+def test_katakana_letter_names_are_letters_in_initialisms_only():
     assert core("ローランド　ディー．ジー．株式会社") == "rorando dg"
     assert core("株式会社アイ") == "ai"  # one letter name alone is a word (アイ = ai)
-    assert (
-        core("エイチ・ツー・オー　リテイリング株式会社") == "eichi tsu o retailing"
-    )  # ツー is no letter
+    # ツー (two) is no letter: no initialism, but the letter names beside it are letters
+    assert core("エイチ・ツー・オー　リテイリング株式会社") == "h tsu o retailing"
     assert core("株式会社アイドマ") == "aidoma"
     # in a sequence of words, a word of letter names is those letters
     assert core("株式会社ブイ・テクノロジー") == "v technology"  # V Technology Co., Ltd.
