@@ -144,7 +144,7 @@ def test_katakana_letter_names_are_letters_in_initialisms_only():
     assert core("ローランド　ディー．ジー．株式会社") == "rorando dg"
     assert core("株式会社アイ") == "ai"  # one letter name alone is a word (アイ = ai)
     # ツー (two) is no letter: no initialism, but the letter names beside it are letters
-    assert core("エイチ・ツー・オー　リテイリング株式会社") == "h tsu o retailing"
+    assert core("エイチ・ツー・オー　リテイリング株式会社") == "h ts o retailing"
     assert core("株式会社アイドマ") == "aidoma"
     # in a sequence of words, a word of letter names is those letters
     assert core("株式会社ブイ・テクノロジー") == "v technology"  # V Technology Co., Ltd.
@@ -162,6 +162,27 @@ def test_katakana_letter_names_are_letters_in_initialisms_only():
 )
 def test_unidic_loanwords_meet_english(japanese, english):
     assert folds(japanese) == folds(english)
+
+
+@pytest.mark.parametrize(
+    ("japanese", "english"),
+    [  # EDINET filers (dev half): katakana brand names that no dictionary knows
+        ("株式会社テノックス", "tenox corporation"),  # ックス -> x
+        ("株式会社ソディック", "Sodick Co.,Ltd."),  # epenthetic u dropped
+        ("日本プリメックス株式会社", "NIPPON PRIMEX INC."),
+    ],
+)
+def test_katakana_brand_loanwords_lose_epenthetic_vowels(japanese, english):
+    assert folds(japanese) == folds(english)
+
+
+def test_native_words_in_katakana_keep_their_vowels():
+    # no loanword spelling (ー, ッ, small vowels, ヴ): a Japanese word, read as written
+    assert core("カネコ種苗株式会社") == "kaneko seed"
+    assert core("株式会社ツムラ") == "tsumura" and core("株式会社ムラキ") == "muraki"
+    assert core("株式会社ニッスイ") == "nissui"  # ッ, but no vowel between consonants to drop
+    # hiragana is never a loanword
+    assert core("株式会社　りゅうとう") == "ryuto u"
 
 
 def test_short_loanwords_do_not_cut_brand_names():

@@ -34,6 +34,8 @@ _KATAKANA_RUN_RE = re.compile("[\u30a1-\u30fa\u30fc]+")
 # Katakana words joined by the middle dot or a full stop (NFKC folds ． to "."): アイ・エス・ビー
 _KATAKANA_SEQUENCE_RE = re.compile("[\u30a1-\u30fa\u30fc]+(?:[\u30fb.][\u30a1-\u30fa\u30fc]+)*")
 _SEPARATOR_RE = re.compile("[\u30fb.]")
+# Katakana spellings found in loanwords (long-vowel mark, sokuon, small vowels, ヴ)
+_LOANWORD_SPELLING_RE = re.compile("[\u30fc\u30c3\u30a1\u30a3\u30a5\u30a7\u30a9\u30f4]")
 _LONG_VOWEL_RE = re.compile("o[ou]|uu")
 KATAKANA = "\u30a1\u30fc"  # katakana letters and the long-vowel mark (split_at_terms range)
 _SKIPPED_POS = frozenset({"助詞", "補助記号", "空白"})  # particles (の), punctuation, spaces
@@ -150,15 +152,38 @@ def _english_words() -> dict[str, str]:
     return table
 
 
-def _kana_run_romaji(match: re.Match[str]) -> str:
-    """Words of one katakana run, split at known words: loanwords as their English word
-    (ファーマ -> pharma), letter names beside them as letters, the rest in romaji."""
+@cache
+def _loanword_rules() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """(pattern, replacement) rules taking a loanword's romaji toward its source spelling
+    (data/katakana_loanword_rules.tsv)."""
+    return tuple(
+        (re.compile(row[0]), row[1] if len(row) > 1 else "")
+        for row in read_table("katakana_loanword_rules.tsv")
+    )
+
+
+def _unknown_word_romaji(word: str, katakana: bool) -> str:
+    """Romaji of a kana word no table knows; a katakana word spelled like a loanword (ー, ッ,
+    small vowels, ヴ) loses its epenthetic vowels: テノックス -> tenox, ソディック -> sodikk."""
+    romaji = kana_to_romaji(word)
+    if katakana and _LOANWORD_SPELLING_RE.search(word) is not None:
+        for pattern, replacement in _loanword_rules():
+            romaji = pattern.sub(replacement, romaji)
+    return romaji
+
+
+def _kana_run_words(run: str, katakana: bool) -> str:
+    """Words of one kana run (in katakana; ``katakana``: written so), split at known words:
+    loanwords as their English word (ファーマ -> pharma), letter names beside them as letters,
+    the rest in romaji."""
     english = _english_words()
-    pieces = split_at_terms(match.group(), KATAKANA)
+    pieces = split_at_terms(run, KATAKANA)
     if len(pieces) == 1:
-        return " " + (english.get(pieces[0]) or kana_to_romaji(pieces[0])) + " "
+        return " " + (english.get(run) or _unknown_word_romaji(run, katakana)) + " "
     # beside a known word, letter names are letters: ジェイリース -> j lease (not jay lease)
-    words = [_spell_letters(p) or english.get(p) or kana_to_romaji(p) for p in pieces]
+    words = [
+        _spell_letters(p) or english.get(p) or _unknown_word_romaji(p, katakana) for p in pieces
+    ]
     return " " + " ".join(words) + " "
 
 
@@ -173,7 +198,9 @@ def _word_romaji(surface: str, reading: str) -> str:
     if english is not None:
         return english
     if _HAN_RE.search(surface) is None:
-        return _KATAKANA_RUN_RE.sub(_kana_run_romaji, _to_katakana(surface))
+        text = _to_katakana(surface)
+        katakana = text == surface
+        return _KATAKANA_RUN_RE.sub(lambda m: _kana_run_words(m.group(), katakana), text)
     if reading and _KATAKANA_RUN_RE.fullmatch(reading):
         return kana_to_romaji(reading)
     return unidecode(surface)
