@@ -3,11 +3,12 @@
 Kanji in a Japanese name are read the Japanese way (日本精鉱 -> nihon seiko), not as Chinese
 pinyin. SudachiPy (Apache-2.0, Rust wheels) segments the name and gives each word's reading from
 the SudachiDict "core" dictionary it ships (nothing is downloaded at run time); readings become
-romaji with data/kana.tsv. Katakana runs are split at known loanwords (ヒロタグループホールディングス
--> hirota gurupu horudingusu), which the translated-word table maps to English; katakana
-loanwords and generic kanji words become their English form (data/japanese_words.tsv, and
-UniDic's loanwords in data/katakana_loanwords_unidic.tsv).
-"""
+romaji with data/kana.tsv. Words whose English form is another word become that word, so a name
+meets the company's own English name: katakana loanwords (data/japanese_words.tsv, then UniDic's
+loanwords in data/katakana_loanwords_unidic.tsv: ヒロタグループホールディングス -> hirota group
+holdings) and generic kanji words (倉庫 -> warehouse); katakana runs are split at known words.
+Unknown katakana words spelled like loanwords lose their epenthetic vowels (テノックス -> tenox),
+and katakana letter names spell initialisms (アイ・エス・ビー -> isb)."""
 
 from __future__ import annotations
 
@@ -86,15 +87,13 @@ def _initialism(match: re.Match[str]) -> str:
     (アイ・エス・ビー -> isb, ディー.ジー -> dg); in a sequence of several words, a word that is
     letter names as those letters (ブイ・テクノロジー -> v テクノロジー); one word unchanged."""
     words = _SEPARATOR_RE.split(match.group())
-    if len(words) < 2:
-        letters = _spell_letters(words[0])
-        return f" {letters} " if letters is not None and len(letters) >= 2 else match.group()
-    spelled = [_spell_letters(word) for word in words]
-    if None not in spelled:
-        return f" {''.join(spelled)} "  # type: ignore[arg-type]
-    return (
-        " " + " ".join(s if s is not None else w for w, s in zip(words, spelled, strict=True)) + " "
-    )
+    spelled = [_spell_letters(word) or "" for word in words]
+    if all(spelled):
+        letters = "".join(spelled)
+        return f" {letters} " if len(words) > 1 or len(letters) >= 2 else match.group()
+    if len(words) == 1:
+        return match.group()
+    return " " + " ".join(s or w for w, s in zip(words, spelled, strict=True)) + " "
 
 
 def _to_katakana(text: str) -> str:
@@ -180,7 +179,7 @@ def _kana_run_words(run: str, katakana: bool) -> str:
     pieces = split_at_terms(run, KATAKANA)
     if len(pieces) == 1:
         return " " + (english.get(run) or _unknown_word_romaji(run, katakana)) + " "
-    # beside a known word, letter names are letters: ジェイリース -> j lease (not jay lease)
+    # beside a known word, letter names are letters: キュービーネット -> qb net (QB Net)
     words = [
         _spell_letters(p) or english.get(p) or _unknown_word_romaji(p, katakana) for p in pieces
     ]
@@ -207,9 +206,9 @@ def _word_romaji(surface: str, reading: str) -> str:
 
 
 def romanize_japanese(text: str) -> str:
-    """Romaji words of a cleaned (NFKC, casefolded) Japanese name, separated by spaces;
-    particles (の, と) are dropped, (株)-style marks are read as the full legal form, katakana
-    letter names as the letters they spell (アイ・エス・ビー -> isb)."""
+    """Romaji and English words of a cleaned (NFKC, casefolded) Japanese name, separated by
+    spaces; particles (の, と) are dropped, (株)-style marks are read as the full legal form,
+    katakana letter names as the letters they spell (アイ・エス・ビー -> isb)."""
     text = _MARK_RE.sub(lambda m: f" {_MARKS[m.group(1)]} ", text)
     text = _KATAKANA_SEQUENCE_RE.sub(_initialism, text)
     words: list[str] = []

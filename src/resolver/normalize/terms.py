@@ -12,8 +12,9 @@ __all__ = ["split_at_terms"]
 @cache
 def _terms(script_chars: str) -> tuple[dict[str, int], frozenset[str]]:
     """Terms wholly in the given character range (translated-word variants, the compound
-    breaks of data/compound_breaks.txt, data/japanese_words.tsv words of three characters or more:
-    shorter ones would cut brand names, ヒロタグループ): {first character: longest term}, and the terms."""
+    breaks of data/compound_breaks.txt, data/japanese_words.tsv words of three characters or
+    more: shorter ones would cut brand names, ヒロタグループ): {first character: longest term},
+    and the terms."""
     low, high = script_chars[0], script_chars[-1]
     candidates = list(read_lines("compound_breaks.txt"))
     for row in read_table("translated_words.tsv"):

@@ -314,9 +314,7 @@ def latin_tokens_memo(raw: str) -> list[str]:
     text, which is recognised on the whole name (株式会社　東芝: the legal form in one chunk says
     the kanji of the other are Japanese, not Chinese).
     """
-    if not raw.isascii() and ("`" in raw or is_japanese(raw)):
-        return latin_tokens(raw)
-    if len(raw) > _CHUNKED_MAX_CHARS:
+    if len(raw) > _CHUNKED_MAX_CHARS or (not raw.isascii() and ("`" in raw or is_japanese(raw))):
         return latin_tokens(raw)
     return _cut_tokens(list(chain.from_iterable(map(_CHUNK_TOKENS.__getitem__, raw.split()))))
 
