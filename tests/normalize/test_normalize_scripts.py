@@ -11,11 +11,16 @@ import pytest
 from resolver import Resolver
 from resolver.normalize import name_features
 from resolver.normalize.japanese import is_japanese, kana_to_romaji
-from resolver.normalize.translit import latin_tokens, token_key
+from resolver.normalize.translit import latin_tokens, token_fold, token_key
 
 
 def keys(name: str) -> set[str]:
     return set(name_features(name).keys)
+
+
+def folds(name: str) -> set[str]:
+    """The folded words a name is compared on (the same words in any romanization)."""
+    return set(name_features(name).folds)
 
 
 def core(name: str) -> str:
@@ -99,13 +104,106 @@ def test_katakana_loanwords_come_out_as_english():
     assert core("株式会社ヒロタグループホールディングス") == "hirota group holding"
     assert core("テクノロジー") == "technology" and core("エンジニアリング") == "engineering"
     assert core("システム") == "system"
+    assert core("シップヘルスケアホールディングス株式会社") == "ship healthcare holding"
+
+
+def test_generic_kanji_words_come_out_as_their_english_form():
+    assert core("丸八倉庫株式会社") == "maruhachi warehouse"  # Maruhachi Warehouse Company
+    assert core("北海道電力株式会社") == "hokkaido electric power"
+    assert core("株式会社遠藤照明") == "endo lighting"
+    # only in Japanese names: the romaji and Chinese text are left alone
+    assert core("Soko Bank") == "soko bank" and latin_tokens("仓库")[0] != "warehouse"
 
 
 def test_japanese_companies_sharing_a_generic_word_stay_apart():
     # 工業 (kogyo, industry) is generic: Daiwa House Industry and Toa Road Industry share only it
     daiwa, toa = name_features("大和ハウス工業株式会社"), name_features("東亜道路工業株式会社")
-    assert daiwa.core == "daiwa hausu industry" and toa.core == "toa doro industry"
+    assert daiwa.core == "daiwa house industry" and toa.core == "toa doro industry"
     assert set(daiwa.keys) & set(toa.keys) == {token_key("industry")}
+
+
+@pytest.mark.parametrize(
+    ("japanese", "english"),
+    [  # EDINET filers (dev half): the legal name and the company's own English name
+        ("住友ファーマ株式会社", "Sumitomo Pharma Co., Ltd."),
+        ("シルバーエッグ・テクノロジー株式会社", "Silver Egg Technology CO.,Ltd."),
+        ("株式会社ケアサービス", "Care Service Co., Ltd."),
+        ("株式会社エスクロー・エージェント・ジャパン", "Escrow Agent Japan ,Inc."),
+        ("株式会社アイ・エス・ビー", "ISB CORPORATION"),  # katakana letter names
+        ("ピー・シー・エー株式会社", "PCA CORPORATION"),
+        ("株式会社エーアイ", "AI,Inc."),
+        ("株式会社　東芝", "TOSHIBA CORPORATION"),  # the legal form in another chunk
+        ("株式会社　名古屋銀行", "The Bank of Nagoya, Ltd."),
+    ],
+)
+def test_japanese_loanwords_letters_and_spaced_names_meet_english(japanese, english):
+    assert folds(japanese) == folds(english)
+
+
+def test_katakana_letter_names_are_letters_in_initialisms_only():
+    assert core("ローランド　ディー．ジー．株式会社") == "rorando dg"
+    assert core("株式会社アイ") == "ai"  # one letter name alone is a word (アイ = ai)
+    # ツー (two) is no letter: no initialism, but the letter names beside it are letters
+    assert core("エイチ・ツー・オー　リテイリング株式会社") == "h ts o retailing"
+    assert core("株式会社アイドマ") == "aidoma"
+    # in a sequence of words, a word of letter names is those letters
+    assert core("株式会社ブイ・テクノロジー") == "v technology"  # V Technology Co., Ltd.
+    assert core("株式会社デイ・シイ") == "dc"  # DC CO., LTD.
+    assert core("株式会社コーチ・エィ") == "coach a"  # COACH A Co.,Ltd.
+
+
+@pytest.mark.parametrize(
+    ("japanese", "english"),
+    [  # EDINET filers (dev half) whose katakana words only UniDic's loanword table knows
+        ("株式会社バッファロー", "BUFFALO INC."),
+        ("イーグル工業株式会社", "EAGLE INDUSTRY CO.,LTD."),
+        ("グローリー株式会社", "GLORY LTD."),
+    ],
+)
+def test_unidic_loanwords_meet_english(japanese, english):
+    assert folds(japanese) == folds(english)
+
+
+@pytest.mark.parametrize(
+    ("japanese", "english"),
+    [  # EDINET filers (dev half): katakana brand names that no dictionary knows
+        ("株式会社テノックス", "tenox corporation"),  # ックス -> x
+        ("株式会社ソディック", "Sodick Co.,Ltd."),  # epenthetic u dropped
+        ("日本プリメックス株式会社", "NIPPON PRIMEX INC."),
+    ],
+)
+def test_katakana_brand_loanwords_lose_epenthetic_vowels(japanese, english):
+    assert folds(japanese) == folds(english)
+
+
+def test_native_words_in_katakana_keep_their_vowels():
+    # no loanword spelling (ー, ッ, small vowels, ヴ): a Japanese word, read as written
+    assert core("カネコ種苗株式会社") == "kaneko seed"
+    assert core("株式会社ツムラ") == "tsumura" and core("株式会社ムラキ") == "muraki"
+    assert core("株式会社ニッスイ") == "nissui"  # ッ, but no vowel between consonants to drop
+    # hiragana is never a loanword
+    assert core("株式会社　りゅうとう") == "ryuto u"
+
+
+def test_short_loanwords_do_not_cut_brand_names():
+    # タグ (tag) and ループ (loop) are not split out of ヒロタグループ: only loanwords of three
+    # characters or more split runs, and グループ starts the longest one
+    assert core("ヒロタグループ株式会社") == "hirota group"
+    assert core("ローランド　ディー．ジー．株式会社") == "rorando dg"  # no ro + land
+    # a known limit: a brand written like a dictionary word reads as that word (COSMOS INITIA)
+    assert core("株式会社コスモスイニシア") == "cosmos initiative"
+
+
+def test_japanese_companies_sharing_a_loanword_stay_apart():
+    # ホールディングス is generic: two holding companies share only it
+    a, b = (
+        name_features("株式会社ベクターホールディングス"),
+        name_features("プリモグローバルホールディングス株式会社"),
+    )
+    assert a.core == "vector holding" and b.core == "primo global holding"
+    assert set(a.folds) & set(b.folds) == {token_fold("holding")}
+    # the English name of another company with the same generic words is no same-words match
+    assert folds("住友ファーマ株式会社") != folds("Sumitomo Chemical Co., Ltd.")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -244,6 +342,16 @@ def test_shipped_model_keeps_translated_generic_words_from_merging_companies():
         "samsung-en": "Samsung Electronics Co., Ltd.",
         "lg-ko": "LG전자 주식회사",
         "lg-en": "LG Electronics Inc.",
+        # EDINET filers: katakana loanwords and generic kanji words in English
+        "asahi-ja": "アサヒグループホールディングス株式会社",
+        "asahi-en": "ASAHI GROUP HOLDINGS,LTD.",
+        "hirota-ja": "ヒロタグループホールディングス株式会社",
+        "hirota-en": "HIROTA GROUP HOLDINGS Co.,Ltd.",
+        "maruhachi-ja": "丸八倉庫株式会社",
+        "maruhachi-en": "Maruhachi Warehouse Company , Limited",
+        "sumitomopharma-ja": "住友ファーマ株式会社",
+        "sumitomopharma-en": "Sumitomo Pharma Co., Ltd.",
+        "sumitomochemical-en": "Sumitomo Chemical Company, Limited",
     }
     frame = pd.DataFrame({"id": list(names), "name": list(names.values())})
     clusters = Resolver.load().dedupe(frame).clusters.to_pylist()

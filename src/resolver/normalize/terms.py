@@ -11,13 +11,17 @@ __all__ = ["split_at_terms"]
 
 @cache
 def _terms(script_chars: str) -> tuple[dict[str, int], frozenset[str]]:
-    """Terms wholly in the given character range (translated-word variants and the compound
-    breaks of data/compound_breaks.txt): {first character: longest term}, and the terms."""
+    """Terms wholly in the given character range (translated-word variants, the compound
+    breaks of data/compound_breaks.txt, data/japanese_words.tsv words of three characters or
+    more: shorter ones would cut brand names, ヒロタグループ): {first character: longest term},
+    and the terms."""
     low, high = script_chars[0], script_chars[-1]
     candidates = list(read_lines("compound_breaks.txt"))
     for row in read_table("translated_words.tsv"):
         candidates += [v.strip() for v in row[2].split(",")]
-    terms = frozenset(t for t in candidates if len(t) >= 2 and all(low <= c <= high for c in t))
+    candidates = [t for t in candidates if len(t) >= 2]
+    candidates += [row[0] for row in read_table("japanese_words.tsv") if len(row[0]) >= 3]
+    terms = frozenset(t for t in candidates if all(low <= c <= high for c in t))
     longest: dict[str, int] = {}
     for term in terms:
         longest[term[0]] = max(longest.get(term[0], 0), len(term))

@@ -309,10 +309,12 @@ def latin_tokens_memo(raw: str) -> list[str]:
     latin_tokens never looks across whitespace (every step works per character, per Han run or
     with regexes bounded by non-alphanumerics; every whitespace character romanizes to a
     separator), so the chunks' uncut tokens in order are the text's; the output-length cut is
-    applied to the whole. Whole-text exceptions go to latin_tokens: long text, and non-ascii
-    text with a backtick (folded to an apostrophe only when the text is not all ascii).
+    applied to the whole. Whole-text exceptions go to latin_tokens: long text, non-ascii text
+    with a backtick (folded to an apostrophe only when the text is not all ascii), and Japanese
+    text, which is recognised on the whole name (株式会社　東芝: the legal form in one chunk says
+    the kanji of the other are Japanese, not Chinese).
     """
-    if len(raw) > _CHUNKED_MAX_CHARS or (not raw.isascii() and "`" in raw):
+    if len(raw) > _CHUNKED_MAX_CHARS or (not raw.isascii() and ("`" in raw or is_japanese(raw))):
         return latin_tokens(raw)
     return _cut_tokens(list(chain.from_iterable(map(_CHUNK_TOKENS.__getitem__, raw.split()))))
 
