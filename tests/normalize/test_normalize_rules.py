@@ -79,6 +79,27 @@ def test_misspelled_long_legal_form_is_still_found():
     assert (f.core, f.legal_class) == ("romashka", "llc")
 
 
+@pytest.mark.parametrize(
+    ("typed", "listed"),
+    [
+        ("Limsted Liability Company Agrisovgaz", "Limited Liability Company Agrisovgaz"),
+        ("Closed Joint Stock Coupany Scan", "Closed Joint Stock Company Scan"),
+        ("Miracle Transportation Ilmited", "Miracle Transportation Limited"),
+        ("Obshchestvo s Ogsanichennoi Otvetsvennostyu VR-Resurs", "OOO VR-Resurs"),
+    ],
+)
+def test_legal_form_word_with_one_typo_is_still_the_legal_form(typed, listed):
+    a, b = name_features(typed), name_features(listed)
+    assert a.core == b.core
+    assert legal_family(a.legal_class) == legal_family(b.legal_class) is not None
+
+
+def test_typo_correction_leaves_other_words():
+    # one edit from a legal-form word shorter than 7 letters (Sharkt, Verein): a name word
+    assert name_features("Sharks Trading").core.startswith("sharks")
+    assert name_features("United Shipbuilding Corporation").core == "united shipbuilding"
+
+
 def test_key_match_needs_a_spelling_alike():
     # "Siemens AkG" has the phonetic keys of "gemeinnützige UG" but is not that legal form
     f = name_features("Siemens AkG")

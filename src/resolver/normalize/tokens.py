@@ -10,7 +10,7 @@ from operator import or_
 
 from resolver.normalize._resources import read_lines, read_table
 from resolver.normalize.text import Memo
-from resolver.normalize.translit import latin_tokens
+from resolver.normalize.translit import latin_tokens, token_fold
 
 __all__ = [
     "NUMBER_RULE",
@@ -100,16 +100,34 @@ def _synonym_table() -> tuple[dict[tuple[str, ...], tuple[str, ...]], int]:
     return table, max(len(k) for k in table)
 
 
+# A variant matches a name's words in any romanization (their folds, ``translit.token_fold``):
+# the table lists the usual spellings, a name may use another (Kompaniia, Menedjment, Huse).
+# Words shorter than this must be spelled as listed (short folds collide: Teh ~ Tea).
+FOLD_MATCH_MIN_CHARS = 4
+
+
+def _fold_key(tokens: Sequence[str]) -> tuple[str, ...]:
+    """Tokens as a fold-matched variant compares them: folds, short words as they are."""
+    return tuple(token_fold(t) if len(t) >= FOLD_MATCH_MIN_CHARS else "=" + t for t in tokens)
+
+
 @cache
 def _synonym_index() -> tuple[
-    dict[str, tuple[str, ...]], frozenset[str], int, dict[tuple[str, ...], tuple[str, ...]]
+    dict[tuple[str, ...], tuple[str, ...]],
+    frozenset[str],
+    int,
+    dict[tuple[str, ...], tuple[str, ...]],
 ]:
-    """Fast lookup: single-token variants, first tokens of phrase variants, longest phrase,
-    and the whole table."""
+    """Fast lookup by fold key (``_fold_key``; variants whose keys meet other canonicals are
+    left out): variants, the first key of phrase variants, the longest phrase, and the exact
+    table."""
     table, max_len = _synonym_table()
-    singles = {k[0]: v for k, v in table.items() if len(k) == 1}
-    phrase_first = frozenset(k[0] for k in table if len(k) > 1)
-    return singles, phrase_first, max_len, table
+    canonicals: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
+    for variant, canonical in table.items():
+        canonicals.setdefault(_fold_key(variant), set()).add(canonical)
+    by_fold = {k: next(iter(c)) for k, c in canonicals.items() if len(c) == 1}
+    phrase_first = frozenset(k[0] for k in by_fold if len(k) > 1)
+    return by_fold, phrase_first, max_len, table
 
 
 def remove_stopwords(tokens: Sequence[str], keep_inner: bool = False) -> list[str]:
@@ -135,30 +153,39 @@ def remove_stopwords(tokens: Sequence[str], keep_inner: bool = False) -> list[st
 
 
 def apply_synonyms(tokens: Sequence[str]) -> list[str]:
-    """Replace known variants (longest phrase first) by their canonical English tokens."""
-    singles, phrase_first, max_len, table = _synonym_index()
+    """Replace known variants (longest phrase first), spelled as listed or in another
+    romanization of them, by their canonical English tokens."""
+    by_fold, phrase_first, max_len, table = _synonym_index()
+    keys = _fold_key(tokens)
     out: list[str] = []
     i, n = 0, len(tokens)
     while i < n:
-        tok = tokens[i]
-        if tok in phrase_first:
+        if keys[i] in phrase_first:
             for length in range(min(max_len, n - i), 1, -1):
-                canonical = table.get(tuple(tokens[i : i + length]))
+                canonical = table.get(tuple(tokens[i : i + length])) or by_fold.get(
+                    keys[i : i + length]
+                )
                 if canonical is not None:
                     out += canonical
                     i += length
                     break
             else:
-                out += singles.get(tok, (tok,))
+                out += _single(tokens[i], keys[i], table, by_fold)
                 i += 1
             continue
-        single = singles.get(tok)
-        if single is None:
-            out.append(tok)
-        else:
-            out += single
+        out += _single(tokens[i], keys[i], table, by_fold)
         i += 1
     return out
+
+
+def _single(
+    token: str,
+    key: str,
+    table: dict[tuple[str, ...], tuple[str, ...]],
+    by_fold: dict[tuple[str, ...], tuple[str, ...]],
+) -> tuple[str, ...]:
+    """The canonical tokens of one token (itself when it is no variant)."""
+    return table.get((token,)) or by_fold.get((key,)) or (token,)
 
 
 #: word_rules bits: the rules that may change some of the tokens.
@@ -167,13 +194,14 @@ NUMBER_RULE, STOP_RULE, SYNONYM_RULE = 1, 2, 4
 
 def _rules_for(token: str) -> int:
     """The word_rules bits of one token."""
-    singles, phrase_first, _, _ = _synonym_index()
+    by_fold, phrase_first, _, table = _synonym_index()
+    key = _fold_key((token,))
     rules = 0
     if token in _number_words() or _DIGIT_ORDINAL_RE.match(token):
         rules |= NUMBER_RULE  # read alone or with the next token
     if token in stopwords() or token in _NUMBER_LABELS or _GLUED_LABEL_RE.match(token):
         rules |= STOP_RULE
-    if token in phrase_first or singles.get(token, (token,)) != (token,):
+    if key[0] in phrase_first or _single(token, key[0], table, by_fold) != (token,):
         rules |= SYNONYM_RULE
     return rules
 
