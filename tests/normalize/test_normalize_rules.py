@@ -85,6 +85,9 @@ def test_misspelled_long_legal_form_is_still_found():
         ("Limsted Liability Company Agrisovgaz", "Limited Liability Company Agrisovgaz"),
         ("Closed Joint Stock Coupany Scan", "Closed Joint Stock Company Scan"),
         ("Miracle Transportation Ilmited", "Miracle Transportation Limited"),
+        ("MFAA Holdings Limtied", "MFAA Holdings Limited"),  # Limtied: not the key-matched word
+        ("Bakhtar Commercial Compnay", "Bakhtar Commercial Company"),  # an alias word, rarer
+        ("Funsaga Pte", "Funsaga Pte. Ltd."),  # Singapore's Pte written without its Ltd
         ("Obshchestvo s Ogsanichennoi Otvetsvennostyu VR-Resurs", "OOO VR-Resurs"),
     ],
 )
@@ -98,6 +101,8 @@ def test_typo_correction_leaves_other_words():
     # one edit from a legal-form word shorter than 7 letters (Sharkt, Verein): a name word
     assert name_features("Sharks Trading").core.startswith("sharks")
     assert name_features("United Shipbuilding Corporation").core == "united shipbuilding"
+    # a correctly spelt legal-form word stays itself (Liability is not the alias word Liabilty)
+    assert name_features("Liability Mutual Company").core.startswith("liability")
 
 
 def test_key_match_needs_a_spelling_alike():

@@ -263,25 +263,27 @@ def _typo_index() -> tuple[dict[str, frozenset[str]], dict[str, int]]:
 
 
 def _corrected(token: str) -> str:
-    """The legal-form word the token misspells by one typo (of several, the one most aliases
-    have: the table lists misspellings too, Limted beside Limited), else ""."""
+    """The legal-form word the token spells, allowing one typo: of the alias words of
+    TYPO_MIN_CHARS+ letters at most one typo from it (itself included), the one most aliases
+    have (the table lists misspellings too: Limted, Compnay beside Limited, Company); ""."""
     if len(token) < TYPO_MIN_CHARS - 1 or not token.isalpha():
         return ""
     index, aliases = _typo_index()
     found = set(index.get(token, ()))
     for variant in _deletions(token):
         found |= index.get(variant, frozenset())
-    words = [w for w in found if jellyfish.damerau_levenshtein_distance(token, w) == 1]
-    return min(words, key=lambda w: (-aliases[w], w)) if words else ""
+    words = [w for w in found if jellyfish.damerau_levenshtein_distance(token, w) <= 1]
+    return min(words, key=lambda w: (-aliases[w], w != token, w)) if words else ""
 
 
 def _shape_token(token: str) -> str:
-    """The token if it is (or has the key of) a word of some alias, the word it misspells by
-    one typo, else "" (see find_legal_forms)."""
+    """The legal-form word the token spells up to a typo (``_corrected``), else the token if it
+    is (or has the key of) a word of some alias, else "" (see find_legal_forms)."""
     table = _table()
-    if token in table.words or token_key(token) in table.key_words:
-        return token
-    return _corrected(token)
+    corrected = _corrected(token)
+    if corrected:
+        return corrected
+    return token if token in table.words or token_key(token) in table.key_words else ""
 
 
 def _shape_matches(shape: tuple[str, ...]) -> tuple[LegalMatch, ...]:
