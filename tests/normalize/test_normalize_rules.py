@@ -84,9 +84,9 @@ def test_misspelled_long_legal_form_is_still_found():
     [
         ("Limsted Liability Company Agrisovgaz", "Limited Liability Company Agrisovgaz"),
         ("Closed Joint Stock Coupany Scan", "Closed Joint Stock Company Scan"),
-        ("Miracle Transportation Ilmited", "Miracle Transportation Limited"),
+        ("Miracle Transportation Limioed", "Miracle Transportation Limited"),
         ("MFAA Holdings Limtied", "MFAA Holdings Limited"),  # Limtied: not the key-matched word
-        ("Bakhtar Commercial Compnay", "Bakhtar Commercial Company"),  # an alias word, rarer
+        ("Bakhtar Commercial Coupany", "Bakhtar Commercial Company"),
         ("Funsaga Pte", "Funsaga Pte. Ltd."),  # Singapore's Pte written without its Ltd
         ("Obshchestvo s Ogsanichennoi Otvetsvennostyu VR-Resurs", "OOO VR-Resurs"),
     ],
@@ -101,8 +101,11 @@ def test_typo_correction_leaves_other_words():
     # one edit from a legal-form word shorter than 7 letters (Sharkt, Verein): a name word
     assert name_features("Sharks Trading").core.startswith("sharks")
     assert name_features("United Shipbuilding Corporation").core == "united shipbuilding"
-    # a correctly spelt legal-form word stays itself (Liability is not the alias word Liabilty)
+    # a legal-form word stays itself (Limitada is not Limitado, Liability not Liabilty)
+    assert name_features("Grupo MBS Limitada").core == name_features("Grupo MBS").core
     assert name_features("Liability Mutual Company").core.startswith("liability")
+    # the first letter is kept: Ilimitada (unlimited) is not a typo of Limitada
+    assert name_features("Alondra Produce Responsabilidad Ilimitada").core.endswith("ilimitada")
 
 
 def test_key_match_needs_a_spelling_alike():

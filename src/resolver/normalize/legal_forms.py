@@ -263,27 +263,31 @@ def _typo_index() -> tuple[dict[str, frozenset[str]], dict[str, int]]:
 
 
 def _corrected(token: str) -> str:
-    """The legal-form word the token spells, allowing one typo: of the alias words of
-    TYPO_MIN_CHARS+ letters at most one typo from it (itself included), the one most aliases
-    have (the table lists misspellings too: Limted, Compnay beside Limited, Company); ""."""
+    """The legal-form word of TYPO_MIN_CHARS+ letters one typo from the token, the first letter
+    kept (Ilimitada is not Limitada); of several, the one most aliases have (the table lists
+    misspellings too, Limted beside Limited); else ""."""
     if len(token) < TYPO_MIN_CHARS - 1 or not token.isalpha():
         return ""
     index, aliases = _typo_index()
     found = set(index.get(token, ()))
     for variant in _deletions(token):
         found |= index.get(variant, frozenset())
-    words = [w for w in found if jellyfish.damerau_levenshtein_distance(token, w) <= 1]
-    return min(words, key=lambda w: (-aliases[w], w != token, w)) if words else ""
+    words = [
+        w
+        for w in found
+        if w[0] == token[0] and jellyfish.damerau_levenshtein_distance(token, w) == 1
+    ]
+    return min(words, key=lambda w: (-aliases[w], w)) if words else ""
 
 
 def _shape_token(token: str) -> str:
-    """The legal-form word the token spells up to a typo (``_corrected``), else the token if it
-    is (or has the key of) a word of some alias, else "" (see find_legal_forms)."""
+    """The token if it is a word of some alias, else the word it misspells by one typo
+    (``_corrected``), else the token if it has the key of a word of some key-matched alias,
+    else "" (see find_legal_forms)."""
     table = _table()
-    corrected = _corrected(token)
-    if corrected:
-        return corrected
-    return token if token in table.words or token_key(token) in table.key_words else ""
+    if token in table.words:
+        return token
+    return _corrected(token) or (token if token_key(token) in table.key_words else "")
 
 
 def _shape_matches(shape: tuple[str, ...]) -> tuple[LegalMatch, ...]:
