@@ -104,6 +104,8 @@ def test_typo_correction_leaves_other_words():
     # a legal-form word stays itself (Limitada is not Limitado, Liability not Liabilty)
     assert name_features("Grupo MBS Limitada").core == name_features("Grupo MBS").core
     assert name_features("Liability Mutual Company").core.startswith("liability")
+    # Ege (Aegean) opening a Turkish name is no legal form (rigour's EGE, only at the end)
+    assert name_features("Ege Teknoloji Ltd. Sti.").core == "ege technology"
     # the first letter is kept: Ilimitada (unlimited) is not a typo of Limitada
     assert name_features("Alondra Produce Responsabilidad Ilimitada").core.endswith("ilimitada")
 
