@@ -144,7 +144,15 @@ def conditions(draw) -> list[tuple[str, Condition]]:
             ),
         ),
         ("contained", ContainedName(draw(_share))),
-        ("near", NearEqual("name_core", draw(st.sampled_from([1, 2])), draw(st.integers(1, 6)))),
+        (
+            "near",
+            NearEqual(
+                "name_core",
+                draw(st.sampled_from([1, 2])),
+                draw(st.integers(1, 6)),
+                short_words=draw(st.booleans()),
+            ),
+        ),
         ("rarity", AtLeast("name_rarity", draw(st.sampled_from("lr")), draw(_share))),
         ("jaro-winkler", JaroWinkler("name_key_string", draw(_share))),
         ("initialism", Initialism(min_letters=draw(st.integers(1, 4)))),
@@ -299,6 +307,21 @@ def test_near_equal_level():
     two = NearEqual("name_core", 2, min_chars=10)
     assert _holds(two, "kim yong chol", "kim yong chun")
     assert not _holds(two, "sigma", "cigna")
+
+
+def test_near_equal_short_words_differ_as_words():
+    one = NearEqual("name_core", 1, short_words=True)
+    two = NearEqual("name_core", 2, min_chars=10, short_words=True)
+    assert _holds(one, "toyota motor", "tayota motor")
+    assert _holds(one, "vinales turs", "vinales tours")  # a typo shortened a word
+    assert _holds(two, "tropic turs travel", "tropic tours travl")
+    # an edit inside a short word makes another word
+    assert not _holds(one, "npo impuls", "npf impuls")
+    assert not _holds(two, "rsk technologies", "psv technologies")
+    assert not _holds(two, "harg petrochemical", "pars petrochemical")
+    assert not _holds(
+        one, "blackstone real estate partners iv", "blackstone real estate partners v"
+    )
 
 
 def test_initialism_level():

@@ -415,6 +415,24 @@ def test_cross_lingual_synonyms():
     assert name_features("科技").core == "technology"
 
 
+@pytest.mark.parametrize(
+    ("other", "listed"),
+    [
+        ("Ladoga Menedjment", "Ladoga Menedzhment"),
+        ("Severnaia Energeticheskaia Kompaniia", "Severnaya Energeticheskaya Kompaniya"),
+        ("Congocom Trading Huse", "Congocom Trading House"),
+    ],
+)
+def test_synonyms_meet_other_romanizations_of_their_variants(other, listed):
+    assert name_features(other).folds == name_features(listed).folds
+
+
+def test_short_words_need_the_listed_spelling_of_a_synonym():
+    assert name_features("Sigma Teh").core == "sigma teh"  # "tekh" is technology, "teh" is not
+    # a fold shared with a variant is not enough: Congo folds like the pinyin Konggu (holding)
+    assert name_features("Congo Futur").core == "congo futur"
+
+
 def test_numbers_kept_as_tokens():
     one, two = name_features("Fund 1"), name_features("Fund 2")
     assert one.numbers == ("1",) and two.numbers == ("2",)

@@ -79,6 +79,37 @@ def test_misspelled_long_legal_form_is_still_found():
     assert (f.core, f.legal_class) == ("romashka", "llc")
 
 
+@pytest.mark.parametrize(
+    ("typed", "listed"),
+    [
+        ("Limsted Liability Company Agrisovgaz", "Limited Liability Company Agrisovgaz"),
+        ("Closed Joint Stock Coupany Scan", "Closed Joint Stock Company Scan"),
+        ("Miracle Transportation Limioed", "Miracle Transportation Limited"),
+        ("MFAA Holdings Limtied", "MFAA Holdings Limited"),  # Limtied: not the key-matched word
+        ("Bakhtar Commercial Coupany", "Bakhtar Commercial Company"),
+        ("Funsaga Pte", "Funsaga Pte. Ltd."),  # Singapore's Pte written without its Ltd
+        ("Obshchestvo s Ogsanichennoi Otvetsvennostyu VR-Resurs", "OOO VR-Resurs"),
+    ],
+)
+def test_legal_form_word_with_one_typo_is_still_the_legal_form(typed, listed):
+    a, b = name_features(typed), name_features(listed)
+    assert a.core == b.core
+    assert legal_family(a.legal_class) == legal_family(b.legal_class) is not None
+
+
+def test_typo_correction_leaves_other_words():
+    # one edit from a legal-form word shorter than 7 letters (Sharkt, Verein): a name word
+    assert name_features("Sharks Trading").core.startswith("sharks")
+    assert name_features("United Shipbuilding Corporation").core == "united shipbuilding"
+    # a legal-form word stays itself (Limitada is not Limitado, Liability not Liabilty)
+    assert name_features("Grupo MBS Limitada").core == name_features("Grupo MBS").core
+    assert name_features("Liability Mutual Company").core.startswith("liability")
+    # Ege (Aegean) opening a Turkish name is no legal form (rigour's EGE, only at the end)
+    assert name_features("Ege Teknoloji Ltd. Sti.").core == "ege technology"
+    # the first letter is kept: Ilimitada (unlimited) is not a typo of Limitada
+    assert name_features("Alondra Produce Responsabilidad Ilimitada").core.endswith("ilimitada")
+
+
 def test_key_match_needs_a_spelling_alike():
     # "Siemens AkG" has the phonetic keys of "gemeinnützige UG" but is not that legal form
     f = name_features("Siemens AkG")

@@ -99,11 +99,15 @@ NAME = ComparisonSpec(
         Level(
             "name.same_joined", "same letters when joined (split/joined words)", Same("name_joined")
         ),
-        Level("name.within_1_edit", "whole name within 1 edit", NearEqual("name_core", 1)),
+        Level(
+            "name.within_1_edit",
+            "whole name within 1 edit",
+            NearEqual("name_core", 1, short_words=True),
+        ),
         Level(
             "name.within_2_edits",
             "whole name within 2 edits",
-            NearEqual("name_core", 2, min_chars=10),
+            NearEqual("name_core", 2, min_chars=10, short_words=True),
         ),
         Level("name.overlap_80", "shared words, weighted overlap >= 0.8", WordOverlap(0.8)),
         Level(

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
+import jellyfish
+
 from resolver.normalize._resources import read_json, read_table
 from resolver.normalize.text import Memo, clean_unicode, split_ascii_tokens
 from resolver.normalize.translit import latin_tokens, romanize, token_key, token_keys
@@ -233,10 +235,59 @@ def _ending_at(
     return best
 
 
+# A word one typo away from a legal-form word of TYPO_MIN_CHARS+ letters
+# (Limsted, Copmany, Obhchestvo) reads as that word: typed records misspell legal forms as
+# often as names, and a misspelt form left in the name is a rare word the list name lacks.
+TYPO_MIN_CHARS = 7
+
+
+def _deletions(word: str) -> set[str]:
+    """The word's one-letter deletions: two words one edit apart share one (or are the other)."""
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+@cache
+def _typo_index() -> tuple[dict[str, frozenset[str]], dict[str, int]]:
+    """{a legal-form word of TYPO_MIN_CHARS+ letters, or one of its deletions: those words},
+    and the number of aliases each such word is in."""
+    index: dict[str, set[str]] = {}
+    aliases: dict[str, int] = {}
+    for toks in _table().exact:
+        for word in set(toks):
+            if len(word) >= TYPO_MIN_CHARS and word.isalpha():
+                aliases[word] = aliases.get(word, 0) + 1
+    for word in aliases:
+        for variant in {word} | _deletions(word):
+            index.setdefault(variant, set()).add(word)
+    return {k: frozenset(v) for k, v in index.items()}, aliases
+
+
+def _corrected(token: str) -> str:
+    """The legal-form word of TYPO_MIN_CHARS+ letters one typo from the token, the first letter
+    kept (Ilimitada is not Limitada); of several, the one most aliases have (the table lists
+    misspellings too, Limted beside Limited); else ""."""
+    if len(token) < TYPO_MIN_CHARS - 1 or not token.isalpha():
+        return ""
+    index, aliases = _typo_index()
+    found = set(index.get(token, ()))
+    for variant in _deletions(token):
+        found |= index.get(variant, frozenset())
+    words = [
+        w
+        for w in found
+        if w[0] == token[0] and jellyfish.damerau_levenshtein_distance(token, w) == 1
+    ]
+    return min(words, key=lambda w: (-aliases[w], w)) if words else ""
+
+
 def _shape_token(token: str) -> str:
-    """The token if it is (or has the key of) a word of some alias, else "" (see find_legal_forms)."""
+    """The token if it is a word of some alias, else the word it misspells by one typo
+    (``_corrected``), else the token if it has the key of a word of some key-matched alias,
+    else "" (see find_legal_forms)."""
     table = _table()
-    return token if token in table.words or token_key(token) in table.key_words else ""
+    if token in table.words:
+        return token
+    return _corrected(token) or (token if token_key(token) in table.key_words else "")
 
 
 def _shape_matches(shape: tuple[str, ...]) -> tuple[LegalMatch, ...]:

@@ -8,9 +8,11 @@ from collections.abc import Sequence
 from functools import cache, reduce
 from operator import or_
 
+import jellyfish
+
 from resolver.normalize._resources import read_lines, read_table
 from resolver.normalize.text import Memo
-from resolver.normalize.translit import latin_tokens
+from resolver.normalize.translit import latin_tokens, token_fold
 
 __all__ = [
     "NUMBER_RULE",
@@ -100,16 +102,53 @@ def _synonym_table() -> tuple[dict[tuple[str, ...], tuple[str, ...]], int]:
     return table, max(len(k) for k in table)
 
 
+# A variant matches a name's words in another romanization too (the same folds,
+# ``translit.token_fold``, and each word one edit from the variant's, two from one of
+# FOLD_MATCH_TWO_EDITS_CHARS+ letters): the table lists the usual spellings, a name may use
+# another (Kompaniia, Menedjment, Huse). Words shorter than FOLD_MATCH_MIN_CHARS must be spelled
+# as listed (Teh is not Tekh), and the edit bound keeps words that only share a fold apart
+# (Congo is not the pinyin Konggu, Shhukin not the Japanese Shoken).
+FOLD_MATCH_MIN_CHARS = 4
+FOLD_MATCH_TWO_EDITS_CHARS = 8
+
+Variant = tuple[str, ...]
+
+
+def _fold_key(tokens: Sequence[str]) -> Variant:
+    """Tokens as a fold-matched variant compares them: folds, short words as they are."""
+    return tuple(token_fold(t) if len(t) >= FOLD_MATCH_MIN_CHARS else "=" + t for t in tokens)
+
+
 @cache
-def _synonym_index() -> tuple[
-    dict[str, tuple[str, ...]], frozenset[str], int, dict[tuple[str, ...], tuple[str, ...]]
-]:
-    """Fast lookup: single-token variants, first tokens of phrase variants, longest phrase,
-    and the whole table."""
+def _synonym_index() -> tuple[dict[Variant, dict[Variant, Variant]], frozenset[str], int]:
+    """Variants by fold key (``_fold_key``): {key: {spelling: canonical}}; the first keys of
+    phrase variants; the longest variant."""
     table, max_len = _synonym_table()
-    singles = {k[0]: v for k, v in table.items() if len(k) == 1}
-    phrase_first = frozenset(k[0] for k in table if len(k) > 1)
-    return singles, phrase_first, max_len, table
+    by_fold: dict[Variant, dict[Variant, Variant]] = {}
+    for variant, canonical in table.items():
+        by_fold.setdefault(_fold_key(variant), {})[variant] = canonical
+    phrase_first = frozenset(k[0] for k in by_fold if len(k) > 1)
+    return by_fold, phrase_first, max_len
+
+
+def _canonical(tokens: Variant, key: Variant) -> Variant | None:
+    """The canonical tokens of a variant spelled ``tokens`` (fold key ``key``): the listed
+    spelling's, else the one canonical of the variants these words may be another
+    romanization of (None when none, or when they disagree)."""
+    spellings = _synonym_index()[0].get(key)
+    if not spellings:
+        return None
+    if tokens in spellings:
+        return spellings[tokens]
+    found = {
+        canonical
+        for spelling, canonical in spellings.items()
+        if all(
+            jellyfish.levenshtein_distance(t, u) <= 1 + (len(u) >= FOLD_MATCH_TWO_EDITS_CHARS)
+            for t, u in zip(tokens, spelling, strict=True)
+        )
+    }
+    return found.pop() if len(found) == 1 else None
 
 
 def remove_stopwords(tokens: Sequence[str], keep_inner: bool = False) -> list[str]:
@@ -135,29 +174,20 @@ def remove_stopwords(tokens: Sequence[str], keep_inner: bool = False) -> list[st
 
 
 def apply_synonyms(tokens: Sequence[str]) -> list[str]:
-    """Replace known variants (longest phrase first) by their canonical English tokens."""
-    singles, phrase_first, max_len, table = _synonym_index()
+    """Replace known variants (longest phrase first), spelled as listed or in another
+    romanization of them, by their canonical English tokens."""
+    _, phrase_first, max_len = _synonym_index()
+    keys = _fold_key(tokens)
     out: list[str] = []
     i, n = 0, len(tokens)
     while i < n:
-        tok = tokens[i]
-        if tok in phrase_first:
-            for length in range(min(max_len, n - i), 1, -1):
-                canonical = table.get(tuple(tokens[i : i + length]))
-                if canonical is not None:
-                    out += canonical
-                    i += length
-                    break
-            else:
-                out += singles.get(tok, (tok,))
-                i += 1
-            continue
-        single = singles.get(tok)
-        if single is None:
-            out.append(tok)
-        else:
-            out += single
-        i += 1
+        longest = min(max_len, n - i) if keys[i] in phrase_first else 1
+        for length in range(longest, 0, -1):
+            canonical = _canonical(tuple(tokens[i : i + length]), keys[i : i + length])
+            if canonical is not None or length == 1:
+                out += canonical or (tokens[i],)
+                i += length
+                break
     return out
 
 
@@ -167,13 +197,14 @@ NUMBER_RULE, STOP_RULE, SYNONYM_RULE = 1, 2, 4
 
 def _rules_for(token: str) -> int:
     """The word_rules bits of one token."""
-    singles, phrase_first, _, _ = _synonym_index()
+    phrase_first = _synonym_index()[1]
+    key = _fold_key((token,))
     rules = 0
     if token in _number_words() or _DIGIT_ORDINAL_RE.match(token):
         rules |= NUMBER_RULE  # read alone or with the next token
     if token in stopwords() or token in _NUMBER_LABELS or _GLUED_LABEL_RE.match(token):
         rules |= STOP_RULE
-    if token in phrase_first or singles.get(token, (token,)) != (token,):
+    if key[0] in phrase_first or _canonical((token,), key) not in (None, (token,)):
         rules |= SYNONYM_RULE
     return rules
 
