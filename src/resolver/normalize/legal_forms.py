@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
+
+import jellyfish
 
 from resolver.normalize._resources import read_json, read_table
 from resolver.normalize.text import Memo, clean_unicode, split_ascii_tokens
@@ -29,6 +31,13 @@ log = logging.getLogger(__name__)
 # Long multi-token aliases are also matched on token keys, so any romanization of
 # "общество с ограниченной ответственностью" is recognized.
 _KEY_MATCH_MIN_CHARS = 12
+# A word this long that is one edit (Damerau) from a legal-form word is read as that word, so
+# "ограниченной оветственностью" and "Corporaton" are still legal forms: a typo in a long legal
+# phrase would otherwise leave the phrase in the name and split one company's records in two.
+_TYPO_MIN_CHARS = 9
+# From this length a word that shares a one-letter deletion with a legal-form word is read as
+# it too: one Cyrillic letter moved ("Ощбество" -> oshchbestvo / obshchestvo) or two typos.
+_TWO_TYPOS_MIN_CHARS = 11
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +73,9 @@ class _Table:
     keys_last: dict[str, tuple[int, ...]]
     words: frozenset[str]  # every token of every alias
     key_words: frozenset[str]  # every key of every key-matched alias
+    # alias words of _TYPO_MIN_CHARS+ letters by themselves and their one-letter deletions
+    typo_index: dict[str, frozenset[str]]
+    longest: int  # tokens in the longest alias
 
 
 def _lengths_by(aliases: Iterable[tuple[str, ...]], edge: int) -> dict[str, tuple[int, ...]]:
@@ -72,6 +84,21 @@ def _lengths_by(aliases: Iterable[tuple[str, ...]], edge: int) -> dict[str, tupl
     for alias in aliases:
         lengths.setdefault(alias[edge], set()).add(len(alias))
     return {tok: tuple(sorted(ls, reverse=True)) for tok, ls in lengths.items()}
+
+
+def _deletions(word: str) -> set[str]:
+    """The word and every string one deleted letter away from it."""
+    return {word, *(word[:i] + word[i + 1 :] for i in range(len(word)))}
+
+
+def _typo_index(words: Iterable[str]) -> dict[str, frozenset[str]]:
+    """Symmetric-deletion index (as SymSpell): two words within one edit share a key."""
+    index: dict[str, set[str]] = {}
+    for word in words:
+        if len(word) >= _TYPO_MIN_CHARS and word.isalpha():
+            for key in _deletions(word):
+                index.setdefault(key, set()).add(word)
+    return {key: frozenset(found) for key, found in index.items()}
 
 
 def _plain(text: str) -> str:
@@ -163,6 +190,8 @@ def _table() -> _Table:
         keys_last=_lengths_by(by_keys, -1),
         words=frozenset(t for toks in exact for t in toks),
         key_words=frozenset(k for keys in by_keys for k in keys),
+        typo_index=_typo_index({t for toks in exact for t in toks}),
+        longest=max(map(len, exact)),
     )
 
 
@@ -207,6 +236,11 @@ def _starting_at(
         form = _by_keys(tokens[i : i + length], keys[i : i + length], table)
         if form is not None:
             return length, form
+    if best is None:
+        for length in range(min(room, table.longest), 1, -1):
+            form = _typo_form(tokens[i : i + length], table)
+            if form is not None:
+                return length, form
     return best
 
 
@@ -230,13 +264,46 @@ def _ending_at(
         form = _by_keys(tokens[j - length : j], keys[j - length : j], table)
         if form is not None:
             return length, form
+    if best is None:
+        for length in range(min(room, table.longest), 1, -1):
+            form = _typo_form(tokens[j - length : j], table)
+            if form is not None:
+                return length, form
     return best
 
 
-def _shape_token(token: str) -> str:
-    """The token if it is (or has the key of) a word of some alias, else "" (see find_legal_forms)."""
+@lru_cache(maxsize=1 << 16)
+def _near_words(token: str) -> frozenset[str]:
+    """Alias words one edit (Damerau) from a long token, other than the token itself."""
     table = _table()
-    return token if token in table.words or token_key(token) in table.key_words else ""
+    if len(token) < _TYPO_MIN_CHARS:
+        return frozenset()
+    near = {w for key in _deletions(token) for w in table.typo_index.get(key, ())} - {token}
+    if len(token) >= _TWO_TYPOS_MIN_CHARS:
+        return frozenset(near)
+    return frozenset(w for w in near if jellyfish.damerau_levenshtein_distance(token, w) == 1)
+
+
+def _shape_token(token: str) -> str:
+    """The token if it is (or has the key of) a word of some alias, the alias word it is one
+    typo from (long words only), else "" (see find_legal_forms)."""
+    table = _table()
+    if token in table.words or token_key(token) in table.key_words:
+        return token
+    near = _near_words(token)
+    return min(near) if near else ""
+
+
+def _typo_form(window: Sequence[str], table: _Table) -> LegalForm | None:
+    """The multi-word alias ``window`` spells with one long word mistyped (one edit), if any."""
+    if len(window) < 2:
+        return None
+    for j, token in enumerate(window):
+        for word in sorted(_near_words(token)):
+            form = table.exact.get((*window[:j], word, *window[j + 1 :]))
+            if form is not None:
+                return form
+    return None
 
 
 def _shape_matches(shape: tuple[str, ...]) -> tuple[LegalMatch, ...]:
