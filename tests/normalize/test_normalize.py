@@ -137,6 +137,46 @@ def test_all_legal_words_keeps_the_first_as_name():
 
 
 @pytest.mark.parametrize(
+    ("typed", "spelled"),
+    [
+        # one letter missing in a long legal phrase (seen splitting a 540-record company in two)
+        (
+            "ТОВАРИЩЕСТВО С ОГРАНИЧЕННОЙ ОВЕТСТВЕННОСТЬЮ «ГЛОБАЛ СОЛЮШНС»",
+            "ТОВАРИЩЕСТВО С ОГРАНИЧЕННОЙ ОТВЕТСТВЕННОСТЬЮ «ГЛОБАЛ СОЛЮШНС»",
+        ),
+        # two Cyrillic letters swapped: one romanized letter moved (oshchbestvo / obshchestvo)
+        (
+            "Ощбество с ограниченной ответственностью «Лидер-Транс»",
+            "Общество с ограниченной ответственностью «Лидер-Транс»",
+        ),
+        (
+            "Obshestvo s ogranichenoy otvetstvennostyu Romashka",
+            "Obshchestvo s ogranichennoy otvetstvennostyu Romashka",
+        ),
+        ("Acme Corporaton", "Acme Corporation"),
+        ("Siemens Aktiengeselschaft", "Siemens Aktiengesellschaft"),
+    ],
+)
+def test_typos_in_long_legal_form_words_are_read_through(typed, spelled):
+    f, g = name_features(typed), name_features(spelled)
+    assert g.legal_class is not None
+    assert (f.core, f.legal_class) == (g.core, g.legal_class)
+
+
+@pytest.mark.parametrize(
+    ("raw", "core"),
+    [
+        ("Associated Trading", "associated trade"),  # short of a legal word by more than a typo
+        ("Partnerships Capital", "partnerships capital"),  # not a legal form at the start
+        ("Corporate Holdings", "corporate holding"),  # "corporate" is a word, not a typo
+        ("Limiter Industries", "limiter industry"),  # short words are never typo-corrected
+    ],
+)
+def test_words_near_legal_forms_stay_name_words(raw, core):
+    assert name_features(raw).core == core
+
+
+@pytest.mark.parametrize(
     ("raw", "core"),
     [
         ("Agro AG", "agro"),  # AG inside a word is not a legal form

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import jellyfish
 
@@ -66,6 +66,7 @@ class _Table:
     keys_last: dict[str, tuple[int, ...]]
     words: frozenset[str]  # every token of every alias
     key_words: frozenset[str]  # every key of every key-matched alias
+    longest: int  # tokens in the longest alias
 
 
 def _lengths_by(aliases: Iterable[tuple[str, ...]], edge: int) -> dict[str, tuple[int, ...]]:
@@ -165,6 +166,7 @@ def _table() -> _Table:
         keys_last=_lengths_by(by_keys, -1),
         words=frozenset(t for toks in exact for t in toks),
         key_words=frozenset(k for keys in by_keys for k in keys),
+        longest=max(map(len, exact)),
     )
 
 
@@ -209,6 +211,11 @@ def _starting_at(
         form = _by_keys(tokens[i : i + length], keys[i : i + length], table)
         if form is not None:
             return length, form
+    if best is None:
+        for length in range(min(room, table.longest), 1, -1):
+            form = _typo_form(tokens[i : i + length], table)
+            if form is not None:
+                return length, form
     return best
 
 
@@ -232,6 +239,11 @@ def _ending_at(
         form = _by_keys(tokens[j - length : j], keys[j - length : j], table)
         if form is not None:
             return length, form
+    if best is None:
+        for length in range(min(room, table.longest), 1, -1):
+            form = _typo_form(tokens[j - length : j], table)
+            if form is not None:
+                return length, form
     return best
 
 
@@ -239,6 +251,9 @@ def _ending_at(
 # (Limsted, Copmany, Obhchestvo) reads as that word: typed records misspell legal forms as
 # often as names, and a misspelt form left in the name is a rare word the list name lacks.
 TYPO_MIN_CHARS = 7
+# From this length a word sharing a one-letter deletion with a legal-form word reads as it too:
+# two typos, or one Cyrillic letter moved ("Ощбество": oshchbestvo / obshchestvo).
+TWO_TYPOS_MIN_CHARS = 11
 
 
 def _deletions(word: str) -> set[str]:
@@ -262,32 +277,52 @@ def _typo_index() -> tuple[dict[str, frozenset[str]], dict[str, int]]:
     return {k: frozenset(v) for k, v in index.items()}, aliases
 
 
-def _corrected(token: str) -> str:
-    """The legal-form word of TYPO_MIN_CHARS+ letters one typo from the token, the first letter
-    kept (Ilimitada is not Limitada); of several, the one most aliases have (the table lists
-    misspellings too, Limted beside Limited); else ""."""
+@lru_cache(maxsize=1 << 16)
+def _near_words(token: str) -> tuple[str, ...]:
+    """The legal-form words of TYPO_MIN_CHARS+ letters one typo from the token (two from
+    TWO_TYPOS_MIN_CHARS letters), the first letter kept (Ilimitada is not Limitada); those most
+    aliases have first (the table lists misspellings too, Limted beside Limited)."""
     if len(token) < TYPO_MIN_CHARS - 1 or not token.isalpha():
-        return ""
+        return ()
     index, aliases = _typo_index()
     found = set(index.get(token, ()))
     for variant in _deletions(token):
         found |= index.get(variant, frozenset())
+    found.discard(token)
     words = [
         w
         for w in found
-        if w[0] == token[0] and jellyfish.damerau_levenshtein_distance(token, w) == 1
+        if w[0] == token[0]
+        and (
+            len(token) >= TWO_TYPOS_MIN_CHARS
+            or jellyfish.damerau_levenshtein_distance(token, w) == 1
+        )
     ]
-    return min(words, key=lambda w: (-aliases[w], w)) if words else ""
+    return tuple(sorted(words, key=lambda w: (-aliases[w], w)))
 
 
 def _shape_token(token: str) -> str:
-    """The token if it is a word of some alias, else the word it misspells by one typo
-    (``_corrected``), else the token if it has the key of a word of some key-matched alias,
-    else "" (see find_legal_forms)."""
+    """The token if it is a word of some alias, else the word it misspells (``_near_words``),
+    else the token if it has the key of a word of some key-matched alias, else "" (see
+    find_legal_forms)."""
     table = _table()
     if token in table.words:
         return token
-    return _corrected(token) or (token if token_key(token) in table.key_words else "")
+    near = _near_words(token)
+    return near[0] if near else (token if token_key(token) in table.key_words else "")
+
+
+def _typo_form(window: Sequence[str], table: _Table) -> LegalForm | None:
+    """The multi-word alias ``window`` spells with one word mistyped, though that word is itself
+    a word of some other alias (ogranichennoy ovetstvennostyu: rigour lists the misspelling)."""
+    if len(window) < 2:
+        return None
+    for j, token in enumerate(window):
+        for word in _near_words(token):
+            form = table.exact.get((*window[:j], word, *window[j + 1 :]))
+            if form is not None:
+                return form
+    return None
 
 
 def _shape_matches(shape: tuple[str, ...]) -> tuple[LegalMatch, ...]:
