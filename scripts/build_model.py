@@ -11,8 +11,10 @@ source weighing the same (``resolver.model.labelled``):
   original-script / Latin names, restaurants (name, address, city), Febrl 3 (address,
   postcode, city, id) and the Senzing truth set.
 
-The prior (expected matches per profile) is the generated data's. Without ../shared/data the
-script stops (the model would differ); ``--generated-only`` builds from generated data alone.
+The prior (expected matches per profile) is the generated data's. The names-only offset (bits
+the prior of names-only data is raised by) is measured on the dev halves of the real name lists
+(``names_only_offset``). Without ../shared/data the script stops (the model would differ);
+``--generated-only`` builds from generated data alone.
 
     python scripts/build_model.py --out models/default.json
 """
@@ -27,6 +29,7 @@ import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -39,6 +42,7 @@ from resolver.features import build_features  # noqa: E402
 from resolver.io.readers import read_records  # noqa: E402
 from resolver.model.labelled import LevelCounts, count_levels, floored, mixture  # noqa: E402
 from resolver.model.params import DEFAULT_THRESHOLD, ModelParams  # noqa: E402
+from resolver.model.prior import names_only_offset  # noqa: E402
 from resolver.model.spec import COMPARISONS  # noqa: E402
 from resolver.synth import generate  # noqa: E402
 
@@ -80,6 +84,32 @@ REAL_SOURCES: dict[str, tuple[Callable[[], tuple[pd.DataFrame, pd.Series]], Iter
     "Febrl 3": (lambda: datasets.febrl(3), PLACE),
     "Senzing truth set": (datasets.senzing_truthset, (*NAMES, *PLACE)),
 }
+
+
+def scored_name_list(
+    params: ModelParams, records: pd.DataFrame, truth: pd.Series
+) -> tuple[np.ndarray, np.ndarray]:
+    """(match weight, is a true match) of the profile pairs a dedupe of a labelled name list
+    scores with ``params``."""
+    from resolver import Resolver
+
+    resolver = Resolver(params)
+    try:
+        result = resolver.dedupe(records[["id", "name"]], links=False)
+    finally:
+        resolver.engine.close()
+    entity = dict(zip(truth.index.astype(str), truth.astype(str), strict=True))
+    profile_entity: dict[str, str] = {}
+    for rec_id, profile in zip(
+        result.record_profiles.column("id").to_pylist(),
+        result.record_profiles.column("profile_id").to_pylist(),
+        strict=True,
+    ):
+        profile_entity.setdefault(profile, entity[str(rec_id)])
+    left = [profile_entity[p] for p in result.pairs.column("id_l").to_pylist()]
+    right = [profile_entity[p] for p in result.pairs.column("id_r").to_pylist()]
+    weights = result.pairs.column("match_weight").to_numpy(zero_copy_only=False)
+    return weights, np.array([a == b for a, b in zip(left, right, strict=True)])
 
 
 def counts_for(
@@ -138,7 +168,7 @@ def build(generated_entities: int, seed: int, real: bool) -> ModelParams:
             )
         ]
     per_profile = generated.matches_per_profile
-    return ModelParams(
+    params = ModelParams(
         comparisons=comparisons,
         probability_two_random_records_match=per_profile / max(generated.profiles - 1, 1),
         expected_matches_per_profile=per_profile,
@@ -159,6 +189,27 @@ def build(generated_entities: int, seed: int, real: bool) -> ModelParams:
             },
         },
     )
+    if real:
+        scored = {
+            source: scored_name_list(params, *_dev(*load()))
+            for source, (load, comparisons) in REAL_SOURCES.items()
+            if tuple(comparisons) == NAMES
+        }
+        offset = names_only_offset([w for w, _ in scored.values()], [y for _, y in scored.values()])
+        params.names_only_offset_bits = offset
+        params.metadata["names_only_offset"] = {
+            "bits": offset,
+            "sources": {
+                source: {
+                    "pairs": len(w),
+                    "matches": int(y.sum()),
+                    "bits_alone": names_only_offset([w], [y]),
+                }
+                for source, (w, y) in scored.items()
+            },
+        }
+        log.info("names-only offset: %+.2f bits", offset)
+    return params
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,6 +26,7 @@ FORMAT = "resolver-model"
 FORMAT_VERSION = 2  # 2: levels keyed by id (1 keyed them by label: resolver.model.migrate)
 DEFAULT_THRESHOLD = 0.9
 MAX_PRIOR = 0.1
+MAX_NAMES_ONLY_OFFSET_BITS = 8.0
 LEVEL_FIELDS = ("id", "m", "u")
 
 
@@ -57,6 +58,9 @@ class ModelParams:
     expected_matches_per_profile: float
     threshold: float = DEFAULT_THRESHOLD
     metadata: dict[str, Any] = field(default_factory=dict)
+    # bits the names-only prior is raised by: the model's calibration error on names-only data,
+    # measured on real labelled name lists (``resolver.model.prior.names_only_offset``)
+    names_only_offset_bits: float = 0.0
 
     def prior_for(self, n_profiles: int, n_other: int | None = None) -> float:
         """The match prior for a data set of this size, keeping matches-per-profile constant.
@@ -78,6 +82,7 @@ class ModelParams:
             "probability_two_random_records_match": self.probability_two_random_records_match,
             "expected_matches_per_profile": self.expected_matches_per_profile,
             "threshold": self.threshold,
+            "names_only_offset_bits": self.names_only_offset_bits,
             "comparisons": self.comparisons,
             "metadata": self.metadata,
         }
@@ -116,6 +121,7 @@ class ModelParams:
         prior = _number(data, "probability_two_random_records_match", source)
         per_profile = _number(data, "expected_matches_per_profile", source)
         threshold = _number(data, "threshold", source, default=DEFAULT_THRESHOLD)
+        offset = _number(data, "names_only_offset_bits", source, default=0.0)
         if not 0.0 < prior < 1.0:
             raise ModelError(
                 f"{source}: probability_two_random_records_match must be between 0 and 1 "
@@ -127,10 +133,15 @@ class ModelParams:
             )
         if not 0.0 <= threshold <= 1.0:
             raise ModelError(f"{source}: threshold must be between 0 and 1, got {threshold}")
+        if not abs(offset) <= MAX_NAMES_ONLY_OFFSET_BITS:
+            raise ModelError(
+                f"{source}: names_only_offset_bits must be within "
+                f"+-{MAX_NAMES_ONLY_OFFSET_BITS}, got {offset}"
+            )
         metadata = data.get("metadata") or {}
         if not isinstance(metadata, dict):
             raise ModelError(f"{source}: metadata must be an object")
-        return cls(comparisons, prior, per_profile, threshold, dict(metadata))
+        return cls(comparisons, prior, per_profile, threshold, dict(metadata), offset)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> ModelParams:

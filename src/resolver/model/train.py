@@ -94,6 +94,7 @@ def train(
         probability_two_random_records_match=model_prior,
         expected_matches_per_profile=base.expected_matches_per_profile,
         threshold=base.threshold,
+        names_only_offset_bits=base.names_only_offset_bits,
         metadata={
             "trained_on": {
                 "records": int(features.records.num_rows),
@@ -162,6 +163,7 @@ def _map_em(
             base.expected_matches_per_profile,
             base.threshold,
             dict(base.metadata),
+            base.names_only_offset_bits,
         )
         params = u_from_observed(fitted, observed, model_prior)
         if change < EM_TOLERANCE:
