@@ -49,8 +49,8 @@ def representative(counts: Iterable[tuple[str, int]]) -> str | None:
     """The most common complete spelling of (spelling, records) pairs; ties: the first in
     code-point order (deterministic)."""
     counts = [(n, c) for n, c in counts if n]
-    if not counts:
-        return None
+    if len(counts) < 2:  # most entities: one spelling, nothing to compare it with
+        return counts[0][0] if counts else None
     cut = truncated(n for n, _ in counts)
     complete = [(n, c) for n, c in counts if n not in cut] or counts
     return min(complete, key=lambda nc: (-nc[1], nc[0]))[0]
