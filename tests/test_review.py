@@ -17,7 +17,12 @@ from resolver.model.params import ModelParams
 from resolver.review.evidence import comparisons_of, gammas_from_weights
 from resolver.review.explain import explain_pair
 from resolver.review.links import ALONE, BLANK_NAME, LINK_COLUMNS, SAME_PROFILE
-from resolver.review.spelling import is_cut_from, representative, truncated
+from resolver.review.spelling import (
+    is_cut_from,
+    representative,
+    representative_names,
+    truncated,
+)
 
 
 def read_rows(path):
@@ -53,6 +58,32 @@ def test_entity_name_is_the_most_common_complete_spelling():
     assert representative([(cut, 5), (full, 1)]) == full
     assert representative([(cut, 3)]) == cut  # nothing better: the cut spelling stays
     assert representative([("B", 2), ("A", 2)]) == "A"  # ties: code-point order
+
+
+def test_representative_names_name_every_entity_once_in_id_order():
+    cut = '"TORGOVYI DOM VOSTOK" LIMITED LIABI'
+    rows = [
+        ("E2", cut, 5),
+        ("Ä1", "Ölwerk", 1),  # one spelling, a non-ASCII id: after every ASCII id
+        ("E1", "", 3),  # a blank spelling names nothing
+        ("E2", cut + "LITY COMPANY", 1),
+        ("E3", "B", 2),
+        ("E3", "A", 2),
+        ("E1", "ACME", 1),
+        ("E4", "", 1),
+    ]
+    spellings = pa.table(
+        {
+            "entity_id": [r[0] for r in rows],
+            "name": [r[1] for r in rows],
+            "n": pa.array([r[2] for r in rows], pa.int64()),
+        }
+    )
+    names = representative_names(spellings).to_pydict()
+    assert names == {
+        "entity_id": ["E1", "E2", "E3", "E4", "Ä1"],
+        "name": ["ACME", cut + "LITY COMPANY", "A", None, "Ölwerk"],
+    }
 
 
 def test_dedupe_names_an_entity_by_a_complete_spelling(tmp_path):

@@ -134,7 +134,9 @@ def dedupe(
     if adapting:
         observed = observed_level_rates(params, features.profiles, prior)
         params = u_from_observed(params, observed, prior)
-    linker = build_linker(engine, params, [features.profiles], link_type="dedupe_only", prior=prior)
+    linker = build_linker(
+        engine, params, [_pid_keyed(features.profiles)], link_type="dedupe_only", prior=prior
+    )
     # with a names-only estimate to come, pairs are kept that could reach the floor at the
     # highest prior it may choose (an estimate from other evidence only lowers the prior)
     pairs_sdf = predict_pairs(linker, floor / MAX_FACTOR if adapting and only_names else floor)
@@ -290,6 +292,16 @@ def evidence_summary(evidence: dict[str, int], params: ModelParams) -> dict[str,
     }
 
 
+def _pid_keyed(profiles: pa.Table) -> pa.Table:
+    """The profiles as splink gets them: the profile number ``pid`` as ``unique_id``.
+
+    Integers join and compare faster than the record ids, and pid numbers the profiles in id
+    order, so every pair keeps its left and right side (and so its scores).
+    """
+    table = profiles.drop_columns(["unique_id"])
+    return table.rename_columns(["unique_id" if c == "pid" else c for c in table.column_names])
+
+
 def _reweighed_sql(column: str, old: list[float], new: list[float]) -> str:
     """SQL mapping a comparison's match weights under one parameter set to another's."""
     cases = " ".join(
@@ -308,8 +320,9 @@ def _pairs_table(
     reweigh: tuple[dict[str, list[float]], dict[str, list[float]], float] | None = None,
     floor: float | None = None,
 ) -> pa.Table:
-    """Scored pairs with record ids (the representative record of each profile) and
-    per-comparison weights, smaller id on the left, sorted by (id_l, id_r).
+    """Scored pairs (splink's, on ``_pid_keyed`` profiles) with record ids (the representative
+    record of each profile) and per-comparison weights, smaller id on the left, sorted by
+    (id_l, id_r).
 
     ``reweigh`` = (weights the pairs were scored with, new weights, new prior) re-scores every
     pair without running splink again; ``floor`` then drops pairs scoring below it.
@@ -344,8 +357,8 @@ def _pairs_table(
                        sl.pid AS pid_l, sr.pid AS pid_r, p."match_probability" AS splink_probability,
                        {total} AS match_weight, {rest}
                 FROM {source} p
-                JOIN _pairs_sizes sl ON sl.unique_id = least(p.unique_id_l, p.unique_id_r)
-                JOIN _pairs_sizes sr ON sr.unique_id = greatest(p.unique_id_l, p.unique_id_r)
+                JOIN _pairs_sizes sl ON sl.pid = least(p.unique_id_l, p.unique_id_r)
+                JOIN _pairs_sizes sr ON sr.pid = greatest(p.unique_id_l, p.unique_id_r)
             ) p
             {where}
             ORDER BY pid_l, pid_r
@@ -429,13 +442,13 @@ def _score_within_groups(
     chosen = labels >= 0
     if not chosen.any():
         return pairs, 0
-    group = pa.array(np.where(chosen, labels, 0), pa.int64())
-    group = pc.if_else(pa.array(chosen), group, pa.scalar(None, pa.int64()))
-    table = profiles.append_column("resolver_group", group)
+    # only the chosen profiles: splink then joins and scans a few groups, not every profile
+    group = pa.array(labels[chosen], pa.int64())
+    table = profiles.filter(pa.array(chosen)).append_column("resolver_group", group)
     linker = build_linker(
         engine,
         params,
-        [table],
+        [_pid_keyed(table)],
         link_type="dedupe_only",
         prior=prior,
         blocking=[block_on("resolver_group")],

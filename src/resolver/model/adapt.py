@@ -276,17 +276,13 @@ def remeasure_m_on_pairs(
             "level_weights": [w + g for w, g in zip(weights, gains, strict=True)],  # as scored
         }
     if measured:
+        probability = pairs.column("match_probability").to_numpy(zero_copy_only=False).copy()
+        probability[changed] = probabilities(total[changed])  # per pair in Python: only those
         pairs = pairs.set_column(
             pairs.column_names.index("match_weight"), "match_weight", pa.array(total)
         ).set_column(
             pairs.column_names.index("match_probability"),
             "match_probability",
-            pa.array(
-                np.where(
-                    changed,
-                    probabilities(total),
-                    pairs.column("match_probability").to_numpy(zero_copy_only=False),
-                )
-            ),
+            pa.array(probability),
         )
     return pairs, measured

@@ -94,7 +94,14 @@ def build_linker(
     )
     db = engine.db_api()
     sdfs = [engine.register(db, t, f"resolver_input_{i}") for i, t in enumerate(tables)]
-    return Linker(sdfs if len(sdfs) > 1 else sdfs[0], settings, log_level=logging.ERROR)
+    # splink's settings validation only logs warnings (below ERROR, so never shown) after
+    # parsing every level's SQL: 0.16 -> 0.07 s of CPU per linker
+    return Linker(
+        sdfs if len(sdfs) > 1 else sdfs[0],
+        settings,
+        log_level=logging.ERROR,
+        validate_settings=False,
+    )
 
 
 def predict_pairs(linker: Linker, floor: float):

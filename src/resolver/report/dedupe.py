@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from resolver.model.scoring import logit2
@@ -31,19 +32,27 @@ def size_buckets(sizes: list[int]) -> tuple[list[str], list[int]]:
     return labels, counts
 
 
+def _by_entity(table: pa.Table, column: str) -> dict:
+    """entity_id -> ``column`` of a per entity table."""
+    return dict(
+        zip(table.column("entity_id").to_pylist(), table.column(column).to_pylist(), strict=True)
+    )
+
+
 def dedupe_report(result: DedupeResult) -> str:
     """The report page of a dedupe run."""
     s = result.summary
-    spellings: dict[str, Counter] = {}
-    cl = result.clusters.select(["entity_id", "name"]).to_pydict()
-    for entity, name in zip(cl["entity_id"], cl["name"], strict=True):
-        spellings.setdefault(entity, Counter())[name or ""] += 1
+    # per entity counts in Arrow (a dedupe has up to millions of records); the spellings
+    # themselves only for the entities shown
+    records = result.clusters.select(["entity_id", "name"])
+    records = records.set_column(1, "name", pc.fill_null(records.column("name"), ""))
+    distinct = records.group_by("entity_id").aggregate([("name", "count_distinct")])
+    n_spellings = _by_entity(distinct, "name_count_distinct")
     weakest: dict[str, float] = {}
     if result.links is not None:
-        lk = result.links.select(["entity_id", "score"]).to_pydict()
-        for entity, score in zip(lk["entity_id"], lk["score"], strict=True):
-            if score is not None:
-                weakest[entity] = min(score, weakest.get(entity, 1.0))
+        scores = result.links.select(["entity_id", "score"]).group_by("entity_id")
+        lowest = _by_entity(scores.aggregate([("score", "min")]), "score_min")
+        weakest = {e: min(v, 1.0) for e, v in lowest.items() if v is not None}
     ent = result.entities.to_pylist()
 
     overview = cards(
@@ -82,7 +91,7 @@ def dedupe_report(result: DedupeResult) -> str:
                 e["name"],
                 e["n_records"],
                 e["countries"],
-                len(spellings.get(e["entity_id"], ())),
+                n_spellings.get(e["entity_id"], 0),
                 weakest.get(e["entity_id"]),
                 spelling_list(e["entity_id"]),
             ]
@@ -105,10 +114,15 @@ def dedupe_report(result: DedupeResult) -> str:
         key=lambda e: (
             -len((e["countries"] or "").split(";")),
             weakest.get(e["entity_id"], 1.0),
-            -len(spellings.get(e["entity_id"], ())),
+            -n_spellings.get(e["entity_id"], 0),
             e["entity_id"],
         ),
     )[:TOP_ENTITIES]
+    on_page = pa.array([e["entity_id"] for e in largest + mixed], pa.string())
+    spellings: dict[str, Counter] = {}
+    cl = records.filter(pc.is_in(records.column("entity_id"), value_set=on_page)).to_pydict()
+    for entity, name in zip(cl["entity_id"], cl["name"], strict=True):
+        spellings.setdefault(entity, Counter())[name] += 1
 
     weights = result.pairs.column("match_weight")
     floor = s.get("pairs_floor", s["threshold"])
@@ -120,7 +134,7 @@ def dedupe_report(result: DedupeResult) -> str:
     ]
     if floor < s["threshold"]:
         markers.append((logit2(floor), f"pairs kept from {floor:g}"))
-    hist = charts.histogram(weights.to_pylist(), markers, "scored pairs by match weight")
+    hist = charts.histogram(weights.to_numpy(), markers, "scored pairs by match weight")
     above = int(
         pc.sum(pc.greater_equal(result.pairs.column("match_probability"), s["threshold"])).as_py()
         or 0

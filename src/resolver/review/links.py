@@ -47,40 +47,45 @@ def record_links(
         rows = con.sql(
             f"""
             WITH pe AS (SELECT DISTINCT profile_id, entity_id FROM _lk_rec),
+            inside AS (  -- only pairs within one entity can link a record (the fewest pairs)
+                SELECT d.* FROM _lk_pairs d
+                JOIN pe a ON a.profile_id = d.id_l
+                JOIN pe b ON b.profile_id = d.id_r AND b.entity_id = a.entity_id
+            ),
             directed AS (
-                SELECT id_l AS p, id_r AS q, match_probability, match_weight, {mw} FROM _lk_pairs
+                SELECT id_l AS p, id_r AS q, match_probability, match_weight, {mw} FROM inside
                 UNION ALL
-                SELECT id_r AS p, id_l AS q, match_probability, match_weight, {mw} FROM _lk_pairs
+                SELECT id_r AS p, id_l AS q, match_probability, match_weight, {mw} FROM inside
             ),
             best AS (
-                SELECT d.* FROM directed d
-                JOIN pe a ON a.profile_id = d.p
-                JOIN pe b ON b.profile_id = d.q AND b.entity_id = a.entity_id
-                QUALIFY row_number() OVER (PARTITION BY d.p ORDER BY d.match_weight DESC, d.q) = 1
+                SELECT * FROM directed
+                QUALIFY row_number() OVER (PARTITION BY p ORDER BY match_weight DESC, q) = 1
             ),
             twins AS (
                 SELECT profile_id, list(id ORDER BY id)[1:2] AS first_two
                 FROM _lk_rec GROUP BY profile_id HAVING count(*) > 1
+            ),
+            linked AS (
+                SELECT r.row, r.id, r.name, r.entity_id, r.unmatchable,
+                       coalesce(b.q, CASE WHEN t.first_two[1] = r.id THEN t.first_two[2]
+                                          ELSE t.first_two[1] END) AS linked_id,
+                       b.match_probability AS score, b.q IS NOT NULL AS scored, {mw}
+                FROM _lk_rec r
+                LEFT JOIN best b ON b.p = r.profile_id
+                LEFT JOIN twins t ON t.profile_id = r.profile_id
             )
-            SELECT r.row, r.id, r.name, r.entity_id, r.unmatchable,
-                   coalesce(b.q, CASE WHEN t.first_two[1] = r.id THEN t.first_two[2]
-                                      ELSE t.first_two[1] END) AS linked_id,
-                   b.match_probability AS score, b.q IS NOT NULL AS scored, {mw}
-            FROM _lk_rec r
-            LEFT JOIN best b ON b.p = r.profile_id
-            LEFT JOIN twins t ON t.profile_id = r.profile_id
-            ORDER BY r.row
+            SELECT l.*, n.name AS linked_name
+            FROM linked l LEFT JOIN _lk_rec n ON n.id = l.linked_id
+            ORDER BY l.row
             """
         ).to_arrow_table()
-    name_of = dict(zip(rows.column("id").to_pylist(), rows.column("name").to_pylist(), strict=True))
-    linked = rows.column("linked_id").to_pylist()
     return pa.table(
         {
             "id": rows.column("id"),
             "name": rows.column("name"),
             "entity_id": rows.column("entity_id"),
-            "linked_id": pa.array(linked, pa.string()),
-            "linked_name": pa.array([name_of.get(x) if x else None for x in linked], pa.string()),
+            "linked_id": rows.column("linked_id"),
+            "linked_name": rows.column("linked_name"),
             "score": pa.array(
                 [None if s is None else round(s, 4) for s in rows.column("score").to_pylist()],
                 pa.float64(),

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 FIELD_WIDTH = 35  # EDIFACT / SWIFT name line
 
@@ -49,23 +51,38 @@ def representative(counts: Iterable[tuple[str, int]]) -> str | None:
     """The most common complete spelling of (spelling, records) pairs; ties: the first in
     code-point order (deterministic)."""
     counts = [(n, c) for n, c in counts if n]
-    if not counts:
-        return None
+    if len(counts) < 2:  # most entities: one spelling, nothing to compare it with
+        return counts[0][0] if counts else None
     cut = truncated(n for n, _ in counts)
     complete = [(n, c) for n, c in counts if n not in cut] or counts
     return min(complete, key=lambda nc: (-nc[1], nc[0]))[0]
 
 
 def representative_names(spellings: pa.Table) -> pa.Table:
-    """(entity_id, name) per entity from (entity_id, name, n) rows: its ``representative``."""
-    by_entity: dict[str, list[tuple[str, int]]] = {}
-    cols = spellings.select(["entity_id", "name", "n"]).to_pydict()
-    for entity, name, n in zip(cols["entity_id"], cols["name"], cols["n"], strict=True):
-        by_entity.setdefault(entity, []).append((name, n))
-    entities = sorted(by_entity)
+    """(entity_id, name) per entity from (entity_id, name, n) rows: its ``representative``.
+
+    Most entities have one spelling, which is its own representative: only the entities with
+    several go through Python (a million-record dedupe has hundreds of thousands of entities).
+    """
+    table = spellings.select(["entity_id", "name", "n"])
+    table = table.take(pc.sort_indices(table, [("entity_id", "ascending")]))
+    entity = table.column("entity_id").combine_chunks()
+    first = np.ones(len(entity), dtype=bool)
+    if len(entity) > 1:
+        first[1:] = pc.not_equal(entity[1:], entity[:-1]).to_numpy(zero_copy_only=False)
+    starts = np.flatnonzero(first)
+    group = np.cumsum(first) - 1  # per row, the number of its entity
+    several = (np.bincount(group, minlength=len(starts)) > 1)[group]
+    by_entity: dict[int, list[tuple[str, int]]] = {}
+    rest = table.filter(pa.array(several)).select(["name", "n"]).to_pydict()
+    for g, name, n in zip(group[several].tolist(), rest["name"], rest["n"], strict=True):
+        by_entity.setdefault(g, []).append((name, n))
+    names = table.column("name").combine_chunks().take(pa.array(starts)).to_pylist()
+    for g, counts in by_entity.items():
+        names[g] = representative(counts)
     return pa.table(
         {
-            "entity_id": pa.array(entities, pa.string()),
-            "name": pa.array([representative(by_entity[e]) for e in entities], pa.string()),
+            "entity_id": entity.take(pa.array(starts)).cast(pa.string()),
+            "name": pa.array([n or None for n in names], pa.string()),
         }
     )
