@@ -86,6 +86,22 @@ REAL_SOURCES: dict[str, tuple[Callable[[], tuple[pd.DataFrame, pd.Series]], Iter
 }
 
 
+def _profile_entities(
+    record_profiles: pa.Table, records: pd.DataFrame, truth: pd.Series
+) -> dict[str, str]:
+    """Profile id -> the entity of its first record (``record_profiles``: id, profile_id;
+    ``truth``: the entity of each row of ``records``)."""
+    entity = dict(zip(records["id"].astype(str), truth.astype(str), strict=True))
+    out: dict[str, str] = {}
+    for rec_id, profile in zip(
+        record_profiles.column("id").to_pylist(),
+        record_profiles.column("profile_id").to_pylist(),
+        strict=True,
+    ):
+        out.setdefault(profile, entity[str(rec_id)])
+    return out
+
+
 def scored_name_list(
     params: ModelParams, records: pd.DataFrame, truth: pd.Series
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -98,14 +114,7 @@ def scored_name_list(
         result = resolver.dedupe(records[["id", "name"]], links=False)
     finally:
         resolver.engine.close()
-    entity = dict(zip(truth.index.astype(str), truth.astype(str), strict=True))
-    profile_entity: dict[str, str] = {}
-    for rec_id, profile in zip(
-        result.record_profiles.column("id").to_pylist(),
-        result.record_profiles.column("profile_id").to_pylist(),
-        strict=True,
-    ):
-        profile_entity.setdefault(profile, entity[str(rec_id)])
+    profile_entity = _profile_entities(result.record_profiles, records, truth)
     left = [profile_entity[p] for p in result.pairs.column("id_l").to_pylist()]
     right = [profile_entity[p] for p in result.pairs.column("id_r").to_pylist()]
     weights = result.pairs.column("match_weight").to_numpy(zero_copy_only=False)
@@ -124,14 +133,7 @@ def counts_for(
         features = build_features(table, engine.con)
     finally:
         engine.close()
-    entity = dict(zip(records["id"].astype(str), truth.astype(str), strict=True))
-    profile_entity: dict[str, str] = {}
-    for rec_id, profile in zip(
-        features.records.column("id").to_pylist(),
-        features.records.column("profile_id").to_pylist(),
-        strict=True,
-    ):
-        profile_entity.setdefault(profile, entity[rec_id])
+    profile_entity = _profile_entities(features.records, records, truth)
     counts = count_levels(features.profiles, profile_entity, source, comparisons=comparisons)
     log.info("%s: %d profiles, %d true pairs", source, counts.profiles, counts.true_pairs)
     return counts

@@ -36,7 +36,7 @@ import numpy as np
 
 from resolver.model.adapt import u_from_observed
 from resolver.model.params import ModelParams
-from resolver.model.scoring import level_weight, logit2
+from resolver.model.scoring import level_weight, logit2, probability
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ def estimate_prior(
         prior = _decisive_name_prior(params, names, levels, counts_arr, n_pairs)
         if prior is None:
             return PriorEstimate(model_prior, scored_with, "model (no decisive name pairs)")
-        prior = _raised(prior, params.names_only_offset_bits)
+        prior = probability(logit2(prior) + params.names_only_offset_bits)  # odds x 2^offset
         prior = min(max(prior, low), min(model_prior * MAX_FACTOR, 0.5))
         method = "decisive name pairs (names only)"
     else:
@@ -183,12 +183,6 @@ def _decisive_name_prior(
     if not decisive or share <= 0 or found <= 0:
         return None
     return found / (n_pairs * share)
-
-
-def _raised(prior: float, bits: float) -> float:
-    """``prior`` with its odds multiplied by 2**bits."""
-    odds = prior / (1.0 - prior) * 2.0**bits
-    return odds / (1.0 + odds)
 
 
 def names_only_offset(
