@@ -315,13 +315,21 @@ def test_near_equal_short_words_differ_as_words():
     assert _holds(one, "toyota motor", "tayota motor")
     assert _holds(one, "vinales turs", "vinales tours")  # a typo shortened a word
     assert _holds(two, "tropic turs travel", "tropic tours travl")
-    # an edit inside a short word makes another word
+    # one edit in a four-letter word, or one that shortened a word to three letters, is a typo
+    assert _holds(one, "mercedes benn", "mercedes benz")
+    assert _holds(one, "beta platforms", "meta platforms")
+    assert _holds(one, "damascus fur seasons", "damascus four seasons")
+    # an edit inside a word of three letters or fewer makes another acronym or numeral
     assert not _holds(one, "npo impuls", "npf impuls")
+    assert not _holds(one, "cvc capital", "cvs capital")
+    assert not _holds(two, "tc shipping", "gx shipping")
+    assert not _holds(one, "ostec ec", "ostec etc")
     assert not _holds(two, "rsk technologies", "psv technologies")
-    assert not _holds(two, "harg petrochemical", "pars petrochemical")
     assert not _holds(
         one, "blackstone real estate partners iv", "blackstone real estate partners v"
     )
+    # two edits in a four-letter word make another word
+    assert not _holds(two, "harg petrochemical", "pars petrochemical")
 
 
 def test_initialism_level():

@@ -258,6 +258,9 @@ class WeightedOverlap(Condition):
 # Folded words shorter than this must be equal; longer ones may differ by one edit (a typo in
 # a short word makes another word: stel ~ stal; tehnolose ~ tehnoloje is the same word).
 WORD_ONE_EDIT_CHARS = 5
+# A word of fewer letters with one letter changed is another word (an acronym, an initial, a
+# numeral: NPO ~ NPF, TC ~ GX, IV ~ V), not a typo; see ``NearEqual``.
+TYPO_WORD_MIN_CHARS = 4
 # Two names conflict when each keeps at least this share of its word weight unmatched: both
 # have words of their own ("Toi Ching Intelligent Equipment" / "Toi Ching Microelectronics"),
 # unlike a name and its shorter form or two spellings of one name.
@@ -437,12 +440,15 @@ class ContainedName(Condition):
 class NearEqual(Condition):
     """The whole value is within ``max_edits`` edits of the other.
 
-    One letter wrong anywhere (Tayota ~ Toyota Motor, Partners IV ~ Partners V) is how a name is
+    One letter wrong anywhere (Tayota ~ Toyota Motor) is how a name is
     mistyped; a different word changes more letters. Values shorter than ``min_chars`` must be
     equal (ABC ~ NABC is another company). With ``short_words``, each word shorter than
-    ``WORD_ONE_EDIT_CHARS`` must be in the other value (or be a longer word of it shortened by
-    a typo): an edit inside a short word makes another word, not a typo (NPO Impuls ~ NPF
-    Impuls, RSK ~ PSV Technologies, Harg ~ Pars Petrochemical).
+    ``WORD_ONE_EDIT_CHARS`` must be in the other value or one edit from a word of it, one of
+    the two having ``TYPO_WORD_MIN_CHARS`` letters or more: a word of three letters or fewer
+    with a letter changed is another acronym, initial or numeral, not a typo (NPO Impuls ~ NPF
+    Impuls, RSK ~ PSV Technologies, TC ~ GX Shipping, Partners IV ~ V), and two edits in a
+    short word make another word (Harg ~ Pars Petrochemical); one edit in a four-letter word
+    (Mercedes-Benn ~ Benz) or one that shortened a word (Turs ~ Tours, Fur ~ Four) is a typo.
     """
 
     similarity = True
@@ -460,16 +466,16 @@ class NearEqual(Condition):
     def _short_words_sql(self, dialect: str, this: str, other: str) -> str:
         """Every short word of ``this`` side is a word of the other or one edit from a long one."""
         mine, theirs, one = f"{self.column}_{this}", f"{self.column}_{other}", WORD_ONE_EDIT_CHARS
+        typo = TYPO_WORD_MIN_CHARS
+        near = f"greatest(length(w), length(v)) >= {typo} AND levenshtein(w, v) <= 1"
         if dialect == "duckdb":
             words = f"string_split({theirs}, ' ')"
-            near = f"length(v) >= {one} AND levenshtein(w, v) <= 1"
             found = f"list_contains({words}, w) OR list_bool_or(list_transform({words}, lambda v: {near}))"
             return (
                 f"coalesce(list_bool_and(list_transform(list_filter(string_split({mine}, ' '), "
                 f"lambda w: length(w) < {one}), lambda w: {found})), true)"
             )
         words = f"split({theirs}, ' ')"
-        near = f"length(v) >= {one} AND levenshtein(w, v) <= 1"
         return (
             f"forall(filter(split({mine}, ' '), w -> length(w) < {one}), "
             f"w -> array_contains({words}, w) OR exists({words}, v -> {near}))"
@@ -504,12 +510,13 @@ class NearEqual(Condition):
 
 def _short_words_kept(this: str, other: str) -> bool:
     """Every word of ``this`` shorter than WORD_ONE_EDIT_CHARS is a word of ``other`` or one
-    edit from a longer word of it (a typo that shortened Tours to Turs), as ``NearEqual`` SQL."""
+    edit from a word of it, one of the two of TYPO_WORD_MIN_CHARS letters or more (Benn ~ Benz,
+    Turs ~ Tours), as ``NearEqual`` SQL."""
     words = other.split(" ")
     return all(
         w in words
         or any(
-            len(v) >= WORD_ONE_EDIT_CHARS and jellyfish.levenshtein_distance(w, v) <= 1
+            max(len(w), len(v)) >= TYPO_WORD_MIN_CHARS and jellyfish.levenshtein_distance(w, v) <= 1
             for v in words
         )
         for w in this.split(" ")
