@@ -39,6 +39,23 @@ def test_dedupe_quality_quick_on_generated_data(tmp_path: Path) -> None:
             assert 0.0 <= row[key] <= 1.0, (row["method"], key, row[key])
         assert row["seconds"] > 0 and row["peak_mb"] > 0
     assert rows[1]["train_s"] > 0  # EM on this data: training time recorded (and in seconds)
+    assert rows[4]["labelled_pairs"] > 0 and rows[4]["train_s"] > 0
+
+
+def test_labelled_pairs_are_matching_pairs_of_distinct_entities() -> None:
+    import pandas as pd
+
+    truth = pd.Series(
+        [f"e{i // 3}" for i in range(900)] + ["single"], index=[f"r{i}" for i in range(901)]
+    )
+    labels = dedupe_quality.labelled_pairs(truth, n_pairs=200, seed=1)
+    assert len(labels) == 400 and labels["entity_id"].nunique() == 200
+    assert (labels.groupby("entity_id").size() == 2).all()
+    assert (truth[labels["id"]].to_numpy() == labels["entity_id"].to_numpy()).all()
+    assert "single" not in set(labels["entity_id"])  # an entity of one record gives no pair
+    assert labels.equals(dedupe_quality.labelled_pairs(truth, n_pairs=200, seed=1))
+    few = dedupe_quality.labelled_pairs(truth.iloc[:9], n_pairs=200, seed=1)
+    assert len(few) == 6  # fewer entities than asked: every one of them
 
 
 def test_screening_quick_on_generated_data(tmp_path: Path) -> None:
