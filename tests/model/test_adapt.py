@@ -1,50 +1,12 @@
-"""Parameters measured on data: tax id m from near-certain matches, u adapted to the data, m re-measured on scored pairs."""
+"""Parameters measured on data: u adapted to the data, m re-measured on scored pairs."""
 
 from __future__ import annotations
 
 import pyarrow as pa
 import pytest
 
-from resolver.model.adapt import sure_match_m
 from resolver.model.params import ModelParams
-from resolver.model.spec import M_FLOOR, M_SURE_MIN_PAIRS, comparison
-
-
-def _pairs(same: int, typo: int, differ: int, one_missing: int) -> pa.Table:
-    """Profiles in pairs sharing name and postcode, with the given tax id outcomes."""
-    rows = []
-    outcomes = [("A", "A")] * same + [("B", "C")] * typo + [("D", "E")] * differ
-    outcomes += [("F", None)] * one_missing
-    for k, (x, y) in enumerate(outcomes):
-        base = f"{k:04d}"
-        for side, tax in (("a", x), ("b", y)):
-            value = None
-            if tax is not None:
-                value = {
-                    "A": f"77{base}1111",
-                    "B": f"77{base}2222",
-                    "C": f"77{base}2223",  # one digit from B
-                    "D": f"11{base}3333",
-                    "E": f"99{base}4444",
-                    "F": f"55{base}5555",
-                }[tax]
-            rows.append(
-                {"unique_id": f"{base}{side}", "name_core": f"acme {base}", "postcode": base}
-                | {"tax_id": value}
-            )
-    return pa.Table.from_pylist(rows)
-
-
-def test_tax_id_m_measured_on_pairs_with_same_name_and_postcode():
-    profiles = _pairs(same=45, typo=2, differ=5, one_missing=30)
-    m = sure_match_m(profiles, comparison("tax_id"), ("name_core", "postcode"))
-    assert m == pytest.approx([45 / 52, 2 / 52, 5 / 52])  # one-missing pairs are no evidence
-    assert min(m) >= M_FLOOR
-
-
-def test_tax_id_m_needs_enough_near_certain_pairs():
-    profiles = _pairs(same=M_SURE_MIN_PAIRS - 2, typo=0, differ=1, one_missing=40)
-    assert sure_match_m(profiles, comparison("tax_id"), ("name_core", "postcode")) is None
+from resolver.model.spec import M_SURE_MIN_PAIRS
 
 
 def test_shipped_model_gives_a_different_tax_id_negative_evidence():
@@ -78,20 +40,6 @@ def test_adapted_u_never_raised_on_match_evidence(synth_dir):
         for old, lv in zip(levels, new, strict=True):
             if old["m"] >= U_CAP_RATIO * old["u"] and lv["u"] > old["u"]:
                 pytest.fail(f"{name} / {old['id']}: u raised {old['u']:.3g} -> {lv['u']:.3g}")
-
-
-def test_sure_match_groups_too_large_are_left_out():
-    from resolver.model.adapt import SURE_MAX_GROUP
-
-    profiles = _pairs(same=M_SURE_MIN_PAIRS, typo=0, differ=0, one_missing=0)
-    # one frequent party: many profiles with one name and postcode, every tax id different
-    crowd = [
-        {"unique_id": f"z{k:04d}", "name_core": "big co", "postcode": "1", "tax_id": f"9{k:08d}"}
-        for k in range(SURE_MAX_GROUP + 1)
-    ]
-    profiles = pa.concat_tables([profiles, pa.Table.from_pylist(crowd, schema=profiles.schema)])
-    m = sure_match_m(profiles, comparison("tax_id"), ("name_core", "postcode"))
-    assert m[0] == pytest.approx(1 / (1 + 2 * M_FLOOR))  # the crowd's pairs did not count
 
 
 def _scored_pairs(rows: list[tuple[float, float]]) -> pa.Table:

@@ -1,6 +1,6 @@
 """Measure model parameters on the data itself: u adapted to the data being matched (random
-pairs), and m of id-like comparisons on near-certain matches (same name and postcode in
-training; the pairs the rest of the model is sure of at dedupe time)."""
+pairs), and m of id-like comparisons re-measured on the pairs the rest of the model is sure of
+at dedupe time."""
 
 from __future__ import annotations
 
@@ -10,71 +10,16 @@ from dataclasses import replace
 from itertools import combinations
 from typing import Any
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 
-from resolver.engine import Engine, registered
+from resolver.engine import Engine
 from resolver.model.params import ModelParams
 from resolver.model.predict import build_linker
-from resolver.model.scoring import gamma_sql, level_weight, logit2, pair_columns_sql, probabilities
-from resolver.model.spec import M_FLOOR, M_SURE_MIN_PAIRS, ComparisonSpec
+from resolver.model.scoring import level_weight, logit2, probabilities
+from resolver.model.spec import M_FLOOR, M_SURE_MIN_PAIRS
 
 log = logging.getLogger(__name__)
-
-SURE_MAX_GROUP = 50  # larger groups of one name (and postcode) are left out of sure_match_m
-
-
-def rule_has_data(profiles: pa.Table, rule: Sequence[str]) -> bool:
-    """Every column of ``rule`` exists and holds at least one value."""
-    return all(
-        c in profiles.column_names and profiles.column(c).null_count < profiles.num_rows
-        for c in rule
-    )
-
-
-def rule_sql(rule: Sequence[str]) -> str:
-    """Join condition of profiles agreeing on every column of ``rule``."""
-    return " AND ".join(f"l.{c} = r.{c}" for c in rule)
-
-
-def sure_match_m(
-    profiles: pa.Table, spec: ComparisonSpec, rule: Sequence[str]
-) -> list[float] | None:
-    """m per non-null level of ``spec``, measured on the profile pairs agreeing on ``rule``.
-
-    Pairs where a null level holds carry no evidence and are not counted. Groups of more than
-    ``SURE_MAX_GROUP`` profiles are left out: their pairs grow with the square of the group, so a
-    few very frequent parties would decide m alone (and cost quadratic time). Runs on a local
-    DuckDB copy of the profiles, so every backend gets the same model; None when fewer than
-    ``M_SURE_MIN_PAIRS`` pairs have data.
-    """
-    non_null = [g for level, g in zip(spec.levels, spec.gammas, strict=True) if not level.is_null]
-    cols = sorted({*spec.columns, *rule})
-    group = ", ".join(rule)
-    sure_input = {"_rf_sure_input": profiles.select(["unique_id", *cols])}
-    with duckdb.connect() as con, registered(con, sure_input):
-        counts = dict(
-            con.execute(
-                f"""
-                WITH p AS (
-                    SELECT * FROM _rf_sure_input
-                    QUALIFY count(*) OVER (PARTITION BY {group}) <= ?
-                )
-                SELECT {gamma_sql(spec)} AS level, count(*)
-                FROM (SELECT {pair_columns_sql(spec.columns)} FROM p l JOIN p r
-                      ON {rule_sql(rule)} AND l.unique_id < r.unique_id)
-                GROUP BY ALL
-                """,
-                [SURE_MAX_GROUP],
-            ).fetchall()
-        )
-    total = sum(counts.get(k, 0) for k in non_null)
-    if total < M_SURE_MIN_PAIRS:
-        return None
-    m = [max(counts.get(k, 0) / total, M_FLOOR) for k in non_null]
-    return [v / sum(m) for v in m]
-
 
 U_MIN_PROFILES = 200
 U_MAX_PAIRS = 2e5

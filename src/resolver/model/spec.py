@@ -248,9 +248,9 @@ COMPARISONS: tuple[ComparisonSpec, ...] = (NAME, LEGAL_FORM, NAME_NUMBERS, COUNT
 COMPARISON_NAMES = tuple(c.name for c in COMPARISONS)
 REQUIRED_COMPARISONS = ("name",)  # training refuses data without names; a model must have it
 
-# Comparisons whose m is measured on near-certain matches (profile pairs agreeing on every
-# column of the rule) instead of taken from EM; see docs/DECISIONS.md.
-M_FROM_SURE_MATCHES: dict[str, tuple[str, ...]] = {"tax_id": ("name_core", "postcode")}
+# Comparisons whose m is re-measured at dedupe time on the pairs the rest of the model is sure
+# of (``adapt.remeasure_m_on_pairs``); see docs/DECISIONS.md.
+M_FROM_SURE_MATCHES: tuple[str, ...] = ("tax_id",)
 M_SURE_MIN_PAIRS = 50  # fewer near-certain pairs with the comparison's data: keep EM's m
 M_FLOOR = 1e-3  # no level is treated as impossible for a true match
 
