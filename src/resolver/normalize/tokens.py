@@ -19,6 +19,7 @@ __all__ = [
     "STOP_RULE",
     "SYNONYM_RULE",
     "apply_synonyms",
+    "generic_word_folds",
     "initials",
     "numbers",
     "read_numbers",
@@ -171,6 +172,22 @@ def remove_stopwords(tokens: Sequence[str], keep_inner: bool = False) -> list[st
         glued = _GLUED_LABEL_RE.match(tok) if tok[:1] == "n" else None
         kept.append(glued.group(1) if glued else tok)
     return kept if kept else list(tokens)
+
+
+# Folds shorter than this are shared by too many other words (uk ~ yug, seed ~ sad) to mark a
+# word as generic.
+GENERIC_FOLD_MIN_CHARS = 5
+
+
+@cache
+def generic_word_folds() -> frozenset[str]:
+    """Folds of the generic company words: the canonical words of data/synonyms.tsv and
+    data/translated_words.tsv (technology, trade, plant ...), which every listed spelling of
+    them becomes, for folds of GENERIC_FOLD_MIN_CHARS+ letters. A name of such words only is
+    not distinctive, however rare they are on a list ("Tehnologii" is no evidence for "Terra
+    Tekh")."""
+    folds = {token_fold(t) for canonical in _synonym_table()[0].values() for t in canonical}
+    return frozenset(f for f in folds if len(f) >= GENERIC_FOLD_MIN_CHARS)
 
 
 def apply_synonyms(tokens: Sequence[str]) -> list[str]:
