@@ -60,6 +60,8 @@ HEADERS = {
     "worst_seed": "worst seed",
     "mean_bcubed_f1": "mean B-cubed F1",
     "worst_bcubed_f1": "worst B-cubed F1",
+    "mean_pairs_completeness": "mean pairs completeness",
+    "worst_pairs_completeness": "worst pairs completeness",
     "mean_seconds": "mean wall s",
     "max_peak_mb": "max peak MB",
     "meets_target": "target met",

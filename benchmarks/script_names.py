@@ -36,12 +36,22 @@ import pyarrow as pa
 from benchmarks.baselines import clean_text, rapidfuzz_dedupe
 from benchmarks.common import machine_info, measure, print_table, write_result
 from benchmarks.datasets import DataUnavailable, edinet_name_pairs, un_original_script_names
-from benchmarks.dedupe_quality import is_test_entity
+from benchmarks.dedupe_quality import is_test_entity, pairs_completeness
 from resolver.evaluate import bcubed_metrics, pairwise_metrics
 
 log = logging.getLogger(__name__)
 TARGET_PRECISION = 0.95
-EDINET_COLUMNS = ["split", "method", "records", "precision", "recall", "f1", "bcubed_f1", "seconds"]
+EDINET_COLUMNS = [
+    "split",
+    "method",
+    "records",
+    "precision",
+    "recall",
+    "f1",
+    "bcubed_f1",
+    "pairs_completeness",
+    "seconds",
+]
 UN_COLUMNS = [
     "script",
     "method",
@@ -63,10 +73,12 @@ def _prf(m: dict) -> dict:
 # EDINET
 
 
-def _resolver_clusters(records: pd.DataFrame) -> pd.Series:
+def _resolver_clusters(records: pd.DataFrame, details: dict) -> pd.Series:
+    """Dedupe with the shipped model; the result goes into ``details`` (pairs completeness)."""
     from resolver import Resolver
 
     result = Resolver.load().dedupe(records[["id", "name"]])
+    details["result"] = result
     table = result.clusters.select(["id", "entity_id"])
     return pd.Series(table.column("entity_id").to_pylist(), index=table.column("id").to_pylist())
 
@@ -79,7 +91,8 @@ def edinet_rows(method: str, with_baselines: bool) -> list[dict]:
     for split, mask in (("test", test), ("dev", ~test)):
         part = records[mask].reset_index(drop=True)
         truth_map = dict(zip(part["id"], truth[mask].to_numpy(), strict=True))
-        runs = {method: lambda p=part: _resolver_clusters(p)}
+        details: dict = {}
+        runs = {method: lambda p=part, d=details: _resolver_clusters(p, d)}
         if with_baselines:
             runs["rapidfuzz token_sort + blocking"] = lambda p=part: rapidfuzz_dedupe(
                 p[["id", "name"]], scorer="token_sort_ratio"
@@ -88,6 +101,10 @@ def edinet_rows(method: str, with_baselines: bool) -> list[dict]:
             clusters, seconds, _ = measure(run)
             pred = {str(k): v for k, v in clusters.items()}
             pw, b3 = pairwise_metrics(pred, truth_map), bcubed_metrics(pred, truth_map)
+            result = details.pop("result", None) if name == method else None
+            pc = None
+            if result is not None:
+                pc = pairs_completeness(result, pd.Series(truth_map).rename(index=str))
             rows.append(
                 {
                     "split": split,
@@ -95,6 +112,7 @@ def edinet_rows(method: str, with_baselines: bool) -> list[dict]:
                     "records": len(part),
                     **_prf(pw),
                     "bcubed_f1": round(b3["f1"], 4),
+                    "pairs_completeness": None if pc is None else round(pc, 4),
                     "seconds": round(seconds, 2),
                 }
             )

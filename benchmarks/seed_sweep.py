@@ -33,12 +33,19 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from benchmarks import common
-from benchmarks.dedupe_quality import Loaded, rapidfuzz, read_generated, resolver_default, score
+from benchmarks.dedupe_quality import (
+    Loaded,
+    pairs_completeness,
+    rapidfuzz,
+    read_generated,
+    resolver_default,
+    score,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +57,12 @@ QUICK_ROWS = 2_000
 TARGET_WORST_F1 = 0.93
 THIS = "resolver (this commit)"
 RAPIDFUZZ = "rapidfuzz token_sort + blocking"
-SEED_COLUMNS = ["seed", *common.QUALITY_COLUMNS[1:]]
+SEED_COLUMNS = [
+    "seed",
+    *common.QUALITY_COLUMNS[1:6],
+    "pairs_completeness",
+    *common.QUALITY_COLUMNS[6:],
+]
 SUMMARY_COLUMNS = [
     "method",
     "seeds",
@@ -61,6 +73,8 @@ SUMMARY_COLUMNS = [
     "worst_seed",
     "mean_bcubed_f1",
     "worst_bcubed_f1",
+    "mean_pairs_completeness",
+    "worst_pairs_completeness",
     "mean_seconds",
     "max_peak_mb",
     "meets_target",
@@ -74,8 +88,14 @@ def run_seed(folder: Path, seed: int, methods: dict[str, Any]) -> list[dict[str,
     rows = []
     for method, runner in methods.items():
         rss_before = (common._rss_bytes() or 0) / 2**20
-        clusters, seconds, peak = common.measure(runner, loaded, {})
+        details: dict[str, Any] = {}
+        clusters, seconds, peak = common.measure(runner, loaded, details)
         metrics = score(loaded, clusters)
+        result = details.pop("result", None)  # resolver's run: the pairs it scored
+        metrics["pairs_completeness"] = (
+            None if result is None else pairs_completeness(result, loaded.truth)
+        )
+        del result
         rows.append(
             {
                 "seed": seed,
@@ -114,12 +134,24 @@ def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "worst_seed": worst["seed"],
                 "mean_bcubed_f1": statistics.fmean(r["bcubed_f1"] for r in mine),
                 "worst_bcubed_f1": min(r["bcubed_f1"] for r in mine),
+                "mean_pairs_completeness": _mean_or_none(r["pairs_completeness"] for r in mine),
+                "worst_pairs_completeness": _min_or_none(r["pairs_completeness"] for r in mine),
                 "mean_seconds": statistics.fmean(r["seconds"] for r in mine),
                 "max_peak_mb": max(r["peak_mb"] for r in mine),
                 "meets_target": worst["f1"] >= TARGET_WORST_F1,
             }
         )
     return out
+
+
+def _mean_or_none(values: Iterable[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return statistics.fmean(known) if known else None
+
+
+def _min_or_none(values: Iterable[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return min(known) if known else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

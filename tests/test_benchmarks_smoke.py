@@ -234,13 +234,14 @@ def test_seed_sweep_quick_with_a_baseline_checkout(tmp_path: Path) -> None:
     for row in per_seed:
         assert row["records"] == 300 and row["seconds"] > 0 and row["peak_mb"] > 0
         assert 0.0 <= row["f1"] <= 1.0 and 0.0 <= row["bcubed_f1"] <= 1.0
+        if row["method"] == seed_sweep.RAPIDFUZZ:
+            assert row["pairs_completeness"] is None  # no scored pairs to count
+        else:
+            assert 0.0 < row["pairs_completeness"] <= 1.0
     for seed in (7001, 7002):  # the same code on the same files: the same figures
         this, base, _ = [r for r in per_seed if r["seed"] == seed]
-        assert (this["precision"], this["recall"], this["bcubed_f1"]) == (
-            base["precision"],
-            base["recall"],
-            base["bcubed_f1"],
-        )
+        keys = ("precision", "recall", "bcubed_f1", "pairs_completeness")
+        assert [this[k] for k in keys] == [base[k] for k in keys]
     summary = {r["method"]: r for r in payload["rows"]}
     assert list(summary) == methods
     for method, row in summary.items():
@@ -248,6 +249,9 @@ def test_seed_sweep_quick_with_a_baseline_checkout(tmp_path: Path) -> None:
         assert row["seeds"] == 2 and row["worst_f1"] == min(f1)
         assert abs(row["mean_f1"] - sum(f1) / 2) < 1e-12
         assert row["meets_target"] == (min(f1) >= seed_sweep.TARGET_WORST_F1)
+        if method != seed_sweep.RAPIDFUZZ:
+            pcs = [r["pairs_completeness"] for r in per_seed if r["method"] == method]
+            assert row["worst_pairs_completeness"] == min(pcs)
 
 
 def test_run_all_passes_the_baseline_package_to_the_benchmarks_that_take_one() -> None:
