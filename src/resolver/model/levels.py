@@ -16,7 +16,6 @@ from typing import Any
 import jellyfish
 
 from resolver.features import INITIALS_COLUMN
-from resolver.normalize.tokens import generic_word_folds
 from resolver.spark.udfs import JARO_WINKLER_UDF
 
 Features = Mapping[
@@ -402,13 +401,7 @@ class WordOverlap(Condition):
 class ContainedName(Condition):
     """Every word of one name is in the other (exact folded words), and that name is
     distinctive ("Kristall" ~ "Kristall State Research Institute", "Columbia University" ~
-    "Trustees of Columbia University in the City of New York") by a word that is not a generic
-    company word: a name of generic words only is in any name that has them, however rare they
-    are on a list ("Tehnologii" ~ "Terra Tekh", "PSV-Tech", "Rostec High Tech").
-
-    The rarity of the name's rarest specific word is ``name_rarity`` scaled by that word's
-    weight over the rarest word's, so no other column is needed.
-    """
+    "Trustees of Columbia University in the City of New York")."""
 
     similarity = True
 
@@ -419,11 +412,9 @@ class ContainedName(Condition):
         parts = []
         for this, other in (("l", "r"), ("r", "l")):
             matched = matched_weight_sql(dialect, this, other, fuzzy=False)
-            rarest, specific = _rarest_weights_sql(dialect, f"name_kw_{this}")
             parts.append(
                 f"(name_rarity_{this} >= {self.min_rarity} "
-                f"AND {matched} >= 0.999 * name_w_total_{this} "
-                f"AND name_rarity_{this} * {specific} >= {self.min_rarity} * {rarest})"
+                f"AND {matched} >= 0.999 * name_w_total_{this})"
             )
         return f"({_NAMES_PRESENT} AND ({' OR '.join(parts)}))"
 
@@ -437,37 +428,13 @@ class ContainedName(Condition):
             (kw_r, folds_l, total_r, right),
         ):
             rarity = side["name_rarity"]
-            generic = generic_word_folds()
-            specific = max((w for k, w in kw if k not in generic), default=0.0)
             if (
                 rarity is not None
                 and rarity >= self.min_rarity
                 and _matched_weight(kw, folds, False) >= 0.999 * total
-                and rarity * specific >= self.min_rarity * max(w for _, w in kw)
             ):
                 return True
         return False
-
-
-def _rarest_weights_sql(dialect: str, column: str) -> tuple[str, str]:
-    """SQL of the largest word weight in a ``name_kw`` list, and of the largest among words
-    that are not generic company words (0 when there is none)."""
-    folds = sorted(generic_word_folds())
-    assert all(f.isascii() and f.isalpha() for f in folds), "generic folds are plain letters"
-    literals = ", ".join(f"'{f}'" for f in folds)  # packaged data, not user text
-    if dialect == "duckdb":
-        rarest = f"list_max(list_transform({column}, lambda x: x.w))"
-        specific = (
-            f"coalesce(list_max(list_transform(list_filter({column}, "
-            f"lambda x: NOT list_contains([{literals}], x.k)), lambda x: x.w)), 0.0)"
-        )
-        return rarest, specific
-    rarest = f"array_max(transform({column}, x -> x.w))"
-    specific = (
-        f"coalesce(array_max(transform(filter({column}, "
-        f"x -> NOT array_contains(array({literals}), x.k)), x -> x.w)), CAST(0.0 AS DOUBLE))"
-    )
-    return rarest, specific
 
 
 class NearEqual(Condition):

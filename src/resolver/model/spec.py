@@ -28,8 +28,6 @@ FEATURE_VERSION = "9"
 
 # A name is distinctive when its rarest word occurs in at most about sqrt(N) of the N distinct
 # names (IDF >= half the maximum): "Gazprom Avtomatizatsiya" is, "Trading Company" is not.
-# A name contained in another must be distinctive by a word that is not a generic company word
-# (``levels.ContainedName``): "Tehnologii" is rare on OFAC, where few names say technology.
 DISTINCTIVE_RARITY = 0.5
 
 

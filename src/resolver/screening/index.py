@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 from resolver.features import RECORD_FEATURES, build_features
 from resolver.io.schema import CANONICAL_COLUMNS
 from resolver.model.levels import python_features
+from resolver.normalize.tokens import generic_word_folds
 from resolver.screening.candidates import Postings
 
 log = logging.getLogger(__name__)
@@ -95,8 +96,8 @@ class WordStats:
 
     def weigh(self, features: Mapping[str, Any]) -> dict[str, Any]:
         """``features`` with the weighted-token columns (list weights), their totals, the name's
-        rarity (its rarest word's weight over the weight of a word the list lacks), the
-        address's information and tokens."""
+        rarity (its rarest word's weight over that of a word the list lacks; none for one generic
+        company word), the address's information and tokens."""
         out = {c: features[c] for c in _BUILT}
         for col, (total, unit_of) in TOKEN_COLUMNS.items():
             unit = unit_of(features)
@@ -109,6 +110,11 @@ class WordStats:
             out[total] = sum(x["w"] for x in kw) if kw else 0.0
         kw = out["name_kw"]
         out["name_rarity"] = max(x["w"] for x in kw) / self.unseen["name_kw"] if kw else None
+        if kw and len(kw) == 1 and kw[0]["k"] in generic_word_folds():
+            # a name that is one generic company word is not distinctive, however few list names
+            # have it: the list's IDF is not the screened population's ("Tehnologii" alone would
+            # be "in" Terra Tekh, PSV-Tech and Rostec High Tech)
+            out["name_rarity"] = None
         # the address's information in units of a word the list lacks, as ``features`` has it
         out["address_info"] = out["address_w_total"] / self.unseen["address_kw"]
         address = features["address"]
