@@ -14,6 +14,7 @@ import duckdb
 import pyarrow as pa
 
 from resolver.engine import registered
+from resolver.memory import release_memory
 from resolver.model.scoring import ScoredComparison
 from resolver.review.evidence import describe, gammas_from_weights
 
@@ -79,6 +80,7 @@ def record_links(
             ORDER BY l.row
             """
         ).to_arrow_table()
+    release_memory()  # DuckDB's join and window buffers, before the words are put together
     return pa.table(
         {
             "id": rows.column("id"),
