@@ -14,6 +14,7 @@ LAYERS = {
     "resolver.errors": 0,
     "resolver.version": 0,
     "resolver.gcpause": 0,
+    "resolver.memory": 0,
     "resolver.interrupts": 0,
     "resolver.io": 1,
     "resolver.spark.session": 1,

@@ -18,6 +18,7 @@ from resolver.cluster import assign_entities, cluster_profiles, component_labels
 from resolver.engine import Engine, registered
 from resolver.features import DEFAULT_MAX_BLOCK_SIZE, FeatureSet, build_features
 from resolver.io.writers import staged_output_dir, write_json, write_table
+from resolver.memory import release_memory
 from resolver.model.adapt import (
     U_MIN_PROFILES,
     observed_level_rates,
@@ -81,6 +82,7 @@ class DedupeResult:
         from resolver.report import REPORT_FILE
         from resolver.report.dedupe import write_dedupe_report
 
+        release_memory()  # what the run freed (features, DuckDB's work) before the writers' copies
         write_table(self.clusters, folder / f"clusters.{fmt}", fmt)
         write_table(self.entities, folder / f"entities.{fmt}", fmt)
         if self.links is not None:
@@ -122,6 +124,7 @@ def dedupe(
     )
     timings["features_s"] = time.perf_counter() - t0
 
+    release_memory()  # the feature tables DuckDB built and dropped
     step("predict")
     t1 = time.perf_counter()
     n_profiles = features.profiles.num_rows
@@ -140,6 +143,7 @@ def dedupe(
     # with a names-only estimate to come, pairs are kept that could reach the floor at the
     # highest prior it may choose (an estimate from other evidence only lowers the prior)
     pairs_sdf = predict_pairs(linker, floor / MAX_FACTOR if adapting and only_names else floor)
+    release_memory()  # splink's work tables (its scored pairs stay in DuckDB)
     names = list(params.comparisons)
     reweigh = None
     if adapting:
@@ -154,8 +158,15 @@ def dedupe(
         )
         reweigh = (level_weights(params), level_weights(found.params), found.prior)
         params, prior, prior_method = found.params, found.prior, found.method
-    pairs = _pairs_table(engine, pairs_sdf, features.profiles, names, reweigh=reweigh, floor=floor)
-    engine.release(linker)
+    pairs = _pairs_table(
+        engine,
+        pairs_sdf,
+        features.profiles,
+        names,
+        reweigh=reweigh,
+        floor=floor,
+        done=lambda: engine.release(linker),
+    )
     pairs, rescored = _score_within_groups(
         engine, params, features.profiles, pairs, prior, threshold
     )
@@ -164,6 +175,7 @@ def dedupe(
         pairs, remeasured = remeasure_m_on_pairs(
             pairs, params, list(M_FROM_SURE_MATCHES), logit2(threshold) - logit2(floor)
         )
+        release_memory()  # the pairs' columns it replaced
     timings["predict_s"] = time.perf_counter() - t1
 
     step("cluster")
@@ -172,6 +184,7 @@ def dedupe(
         pairs, features.profiles.column("unique_id").combine_chunks(), threshold
     )
     assigned = assign_entities(engine.con, features.records, clusters)
+    release_memory()
     timings["cluster_s"] = time.perf_counter() - t2
 
     step("outputs")
@@ -182,6 +195,7 @@ def dedupe(
         .append_column("unmatchable", assigned.column("unmatchable"))
     )
     entities = entities_table(engine, table, assigned, features.records)
+    release_memory()
     in_use = model_in_use(params, remeasured)
     record_evidence = None
     if links:
@@ -319,6 +333,7 @@ def _pairs_table(
     *,
     reweigh: tuple[dict[str, list[float]], dict[str, list[float]], float] | None = None,
     floor: float | None = None,
+    done: Callable[[], None] | None = None,
 ) -> pa.Table:
     """Scored pairs (splink's, on ``_pid_keyed`` profiles) with record ids (the representative
     record of each profile) and per-comparison weights, smaller id on the left, sorted by
@@ -326,6 +341,11 @@ def _pairs_table(
 
     ``reweigh`` = (weights the pairs were scored with, new weights, new prior) re-scores every
     pair without running splink again; ``floor`` then drops pairs scoring below it.
+
+    ``done`` (dropping splink's tables) is called once the pairs are read, before they are
+    sorted: DuckDB hands them over unsorted and Arrow puts them in order with one gather of
+    the rows, so splink's scored pairs, DuckDB's sort buffers and the Arrow copy are never all
+    held at once.
     """
     available = {c.unquote().name for c in pairs_sdf.columns}
     names = [c for c in comparison_names if f"mw_{c}" in available]
@@ -346,11 +366,12 @@ def _pairs_table(
         where = "" if floor is None else f"WHERE match_weight >= {logit2(floor)!r}"
     rest = ", ".join(f'{sql} AS "mw_{c}"' for c, sql in weights.items())
     with registered(engine.con, tables):
-        return engine.con.sql(
+        unsorted = engine.con.sql(
             f"""
             SELECT id_l, id_r, n_records_l, n_records_r, {probability} AS match_probability,
                    match_weight, * EXCLUDE (id_l, id_r, n_records_l, n_records_r, match_weight,
-                                            splink_probability, pid_l, pid_r)
+                                            splink_probability, pid_l, pid_r),
+                   pid_l, pid_r
             FROM (
                 SELECT sl.unique_id AS id_l, sr.unique_id AS id_r,
                        sl.n_records AS n_records_l, sr.n_records AS n_records_r,
@@ -361,9 +382,16 @@ def _pairs_table(
                 JOIN _pairs_sizes sr ON sr.pid = greatest(p.unique_id_l, p.unique_id_r)
             ) p
             {where}
-            ORDER BY pid_l, pid_r
             """
         ).to_arrow_table()
+    if done is not None:
+        done()
+    release_memory()
+    pid_l = unsorted.column("pid_l").to_numpy()
+    pid_r = unsorted.column("pid_r").to_numpy()
+    order = np.argsort(pid_l * (int(pid_r.max(initial=0)) + 1) + pid_r, kind="stable")
+    del pid_l, pid_r
+    return unsorted.drop_columns(["pid_l", "pid_r"]).take(pa.array(order))
 
 
 # The spellings of each entity with their record counts, and one row per entity: id, its
@@ -457,16 +485,43 @@ def _score_within_groups(
         extra = _pairs_table(engine, predict_pairs(linker, None), table, list(params.comparisons))
     finally:
         engine.release(linker)
+    release_memory()
     extra = extra.cast(pairs.schema)
-    # sorted by DuckDB (within its memory cap) rather than merged and taken in Arrow: one copy
-    # of the pairs less at the peak
-    with registered(engine.con, {"_grp_old": pairs, "_grp_new": extra}):
-        merged = engine.con.sql(
-            """
-            SELECT * FROM _grp_new
-            UNION ALL
-            SELECT o.* FROM _grp_old o ANTI JOIN _grp_new n ON o.id_l = n.id_l AND o.id_r = n.id_r
-            ORDER BY id_l, id_r
-            """
-        ).to_arrow_table()
-    return merged, extra.num_rows
+    extra_left = pc.index_in(extra.column("id_l"), value_set=ids).to_numpy()
+    extra_right = pc.index_in(extra.column("id_r"), value_set=ids).to_numpy()
+    return merge_sorted_pairs(pairs, left, right, extra, extra_left, extra_right), extra.num_rows
+
+
+def merge_sorted_pairs(
+    old: pa.Table,
+    old_left: np.ndarray,
+    old_right: np.ndarray,
+    new: pa.Table,
+    new_left: np.ndarray,
+    new_right: np.ndarray,
+) -> pa.Table:
+    """The pairs of ``new`` and those of ``old`` not in ``new``, in (left, right) order.
+
+    ``*_left`` / ``*_right`` are each pair's profile positions in id order, so (left, right)
+    order is (id_l, id_r) order; both tables hold distinct pairs. One gather of the rows
+    (``take``) makes the merged table: no sort of the wide rows (in DuckDB that held a third
+    copy of the pairs at the run's peak).
+    """
+    n = (
+        int(
+            max(
+                old_left.max(initial=-1),
+                old_right.max(initial=-1),
+                new_left.max(initial=-1),
+                new_right.max(initial=-1),
+            )
+        )
+        + 1
+    )
+    old_key = old_left.astype(np.int64) * n + old_right
+    new_key = new_left.astype(np.int64) * n + new_right
+    kept = np.flatnonzero(~np.isin(old_key, new_key))
+    keys = np.concatenate([old_key[kept], new_key])
+    rows = np.concatenate([kept, old.num_rows + np.arange(new.num_rows, dtype=np.int64)])
+    rows = rows[np.argsort(keys, kind="stable")]
+    return pa.concat_tables([old, new]).take(pa.array(rows))
