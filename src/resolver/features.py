@@ -92,7 +92,6 @@ WEIGHT_COLUMNS = (
     "name_rare1",
     "name_rare2",
     "name_rare_pair",
-    "name_typo_word",
     "address_kw",
     "address_w_total",
     "address_info",
@@ -355,7 +354,7 @@ def block_key_sql(columns: Sequence[str]) -> tuple[str, str]:
 
 # the word statistics ``feature_tables`` leaves for the caller (``_fetch_counts``)
 COUNT_TABLES = ("_rf_kcount", "_rf_fcount", "_rf_acount", "_rf_ncount")
-_WEIGHT_TABLES = ("_rf_kstat", "_rf_fstat", "_rf_astat", "_rf_kw", "_rf_akw", "_rf_fix")
+_WEIGHT_TABLES = ("_rf_kstat", "_rf_fstat", "_rf_astat", "_rf_kw", "_rf_akw")
 
 
 def count_words(con: duckdb.DuckDBPyConnection, profiles: pa.Table) -> WordCounts:
@@ -612,69 +611,6 @@ def _add_word_weights(sql: SqlRunner, rare_block_size: int) -> None:
               FROM pk JOIN _rf_astat s USING (k) GROUP BY _pk)
         """,
     )
-    _add_typo_keys(sql, rare_block_size)
-
-
-# A name word of one name only, of TYPO_MIN_CHARS+ letters, one edit from a word of several names
-# is read as that word for blocking (``_add_typo_keys``); words over TYPO_MAX_CHARS are skipped.
-TYPO_MIN_CHARS = 5
-TYPO_MAX_CHARS = 30
-# Of the names holding the word a typo reads as, the TYPO_PARTNERS profiles with the most
-# records per city get the key: the typo meets its entity's main spellings (candidate entities
-# are then scored whole), not every pair of them meeting each other (on 100k generated rows,
-# seed 1201, keying every holder added 39% more scored pairs).
-TYPO_PARTNERS = 3
-
-
-def _add_typo_keys(sql: SqlRunner, rare_block_size: int) -> None:
-    """``_rf_fix`` (_pk, name_typo_word): a blocking key that lets a typo in a name's rarest
-    word meet the names spelling it right ("MARNARA METAL" x94 records never met "MARMARA
-    METAL": the typo is the rarest word, so every rare-word key differs).
-
-    A folded word that only one distinct name has (df 1) and that shares a symmetric-deletion
-    key (the word or one of its one-letter deletions, as screening's one-edit keys) with a word
-    of several names reads as the most frequent such word (ties: the smaller). The key of a
-    profile is the rarest of its words that such a typo reads as (or of the words its own typos
-    read as), if at most ``rare_block_size`` names have it: a rare word, as the rare-word keys.
-    Every profile with a typo keeps its key; of the others, only the ``TYPO_PARTNERS`` with the
-    most records per (word, city). Profiles without one get none, so the key's blocks (with the
-    city: ``model.blocking``) hold only typos and a few spellings of their word's names.
-    """
-    positions = ", ".join(f"({i})" for i in range(TYPO_MAX_CHARS + 1))
-    sql.create(
-        "_rf_fix",
-        f"""
-        WITH words AS (SELECT k, df FROM _rf_fcount
-                       WHERE length(k) BETWEEN {TYPO_MIN_CHARS} AND {TYPO_MAX_CHARS}),
-             pos AS (SELECT i FROM (VALUES {positions}) AS t(i)),
-             dels AS (SELECT w.k, w.df,
-                             CASE WHEN p.i = 0 THEN w.k
-                                  ELSE concat(substr(w.k, 1, p.i - 1), substr(w.k, p.i + 1)) END AS d
-                      FROM words w JOIN pos p ON p.i <= length(w.k)),
-             near AS (SELECT DISTINCT s.k AS typo, c.k AS word, c.df
-                      FROM dels s JOIN dels c ON s.d = c.d
-                      WHERE s.df = 1 AND c.df > 1 AND s.k <> c.k),
-             ranked AS (SELECT typo, word, df,
-                               row_number() OVER (PARTITION BY typo ORDER BY df DESC, word) AS r
-                        FROM near),
-             fix AS (SELECT typo, word, df FROM ranked
-                     WHERE r = 1 AND df <= {int(rare_block_size)}),
-             pw AS (SELECT _pk, unnest(name_folds) AS k FROM _rf_prof WHERE name_folds IS NOT NULL),
-             cand AS (SELECT pw._pk, fix.word, fix.df, 1 AS typo FROM pw JOIN fix ON pw.k = fix.typo
-                      UNION ALL
-                      SELECT pw._pk, t.word, t.df, 0 AS typo
-                      FROM pw JOIN (SELECT DISTINCT word, df FROM fix) t ON pw.k = t.word),
-             best AS (SELECT _pk, word, typo,
-                             row_number() OVER (PARTITION BY _pk ORDER BY df, word, typo DESC) AS r
-                      FROM cand),
-             partners AS (SELECT b._pk, b.word, b.typo,
-                                 row_number() OVER (PARTITION BY b.word, p.city
-                                                    ORDER BY b.typo, p.n_records DESC, b._pk) AS r
-                          FROM best b JOIN _rf_prof p USING (_pk) WHERE b.r = 1)
-        SELECT _pk, word AS name_typo_word FROM partners
-        WHERE typo = 1 OR r <= {TYPO_PARTNERS}
-        """,
-    )
 
 
 def _add_block_keys(
@@ -761,11 +697,9 @@ def _assemble_profiles(sql: SqlRunner) -> None:
                coalesce(kw.name_w_total, 0.0) AS name_w_total, kw.name_rarity,
                kw.rare[1] AS name_rare1, kw.rare[2] AS name_rare2,
                array_to_string(list_sort(kw.ranked[1:2]), ' ') AS name_rare_pair,
-               fix.name_typo_word,
                akw.address_kw, coalesce(akw.address_w_total, 0.0) AS address_w_total,
                akw.address_info,
                CASE WHEN p.tax_id IS NOT NULL THEN true END AS tax_id_present
         FROM _rf_prof p LEFT JOIN _rf_kw kw USING (_pk) LEFT JOIN _rf_akw akw USING (_pk)
-             LEFT JOIN _rf_fix fix USING (_pk)
         """,
     )

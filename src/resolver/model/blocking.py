@@ -20,10 +20,6 @@ BLOCKING_RULES: tuple[tuple[str, ...], ...] = (
     ("name_rare1",),
     ("name_rare2",),
     ("name_rare_pair",),  # the two rarest words together: variants of very frequent parties
-    # a typo in the rarest word defeats the rare-word keys: a word of one name meets the names
-    # holding the rare word one edit away (features._add_typo_keys) in the same city (alone, the
-    # key added 43% more pairs on 100k generated rows, seed 1201; with the city 5%)
-    ("name_typo_word", "city"),
     ("tax_id",),
     ("address", "city"),
     # a typo in every word of a name defeats the name keys above (Febrl's people); only between
