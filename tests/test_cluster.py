@@ -25,7 +25,7 @@ def run(pairs, threshold=0.9):
 def test_chain_through_a_hub_is_cut():
     # a-b and c-d (0.99) merge first; then the candidate edge b-c (0.95) would join
     # {a,b} and {c,d}, but their four cross pairs average (0.95 + 0 + 0 + 0) / 4 = 0.24,
-    # below LINK_FACTOR * threshold = 0.27: connected components would have chained them.
+    # below LINK_FACTOR * threshold (0.45): connected components would have chained them.
     mapping = run(
         [
             ("a", "b", 0.99),
@@ -38,6 +38,25 @@ def test_chain_through_a_hub_is_cut():
     )
     assert LINK_FACTOR * 0.9 > 0.24
     assert mapping == {"a": "a", "b": "a", "c": "c", "d": "c"}
+
+
+def test_sibling_companies_of_one_brand_stay_apart():
+    # seed 1153's "Tang Fei" companies: each spelling of a sibling meets the big entity's
+    # spellings at 0.98 when both name only the brand and the city, and near 0 when their trade
+    # words and addresses differ; a cross mean of 0.42 once merged them (bar 0.27)
+    logistics = ["TANG FEI LOGISTICS (HK) LIMITED", "Tangfei Log. Co., Ltd", "TANG FEI LOGISTICS"]
+    semi = ["Tang Fei Semiconductor Ltd.", "TANG FEI SEMICONDUCTOR LIMITED"]
+    pairs = [(a, b, 0.99) for i, a in enumerate(logistics) for b in logistics[i + 1 :]]
+    pairs += [(semi[0], semi[1], 0.99)]
+    cross = [0.982, 0.81, 0.02, 0.03, 0.5, 0.05]  # mean 0.40: above 0.27, below 0.45
+    pairs += [
+        (a, b, p)
+        for (a, b), p in zip([(a, b) for a in logistics for b in semi], cross, strict=True)
+    ]
+    mapping = run(pairs)
+    assert 0.3 * 0.9 < sum(cross) / len(cross) < LINK_FACTOR * 0.9
+    assert len({mapping[n] for n in logistics}) == 1 and len({mapping[n] for n in semi}) == 1
+    assert mapping[logistics[0]] != mapping[semi[0]]
 
 
 def test_components_without_negative_evidence_merge():

@@ -90,6 +90,10 @@ def test_seed_full_features():
         ("Gulf Star FZCO", "gulf star", "fzco", "llc"),
         ("TOO Kazakh Trade", "kazakh trade", "too", "llc"),
         ("ТОО «Казах Трейд»", "kazakh trade", "too", "llc"),
+        # Armenian company forms, in Armenian script and romanized
+        ("«Մասիս Էլեկտրոնիքս» ՍՊԸ", "masis electronics", "spe", "llc"),
+        ("AREV GRP SPY", "arev grp", "spe", "llc"),
+        ("«Արարատ» ՓԲԸ", "ararat", "pbe", "cjsc"),
         ('Obshchestvo s ogranichennoy otvetstvennostyu "Romashka"', "romashka", "ooo", "llc"),
         ("Obshestvo s ogranichennoj otvetstvennostju Romashka", "romashka", "ooo", "llc"),
         ("Общество с ограниченной ответственностью «Ромашка»", "romashka", "ooo", "llc"),
@@ -641,6 +645,37 @@ def test_normalize_country_unknown(raw):
 )
 def test_normalize_city(variants, city):
     assert {normalize_city(v) for v in variants} == {city}
+
+
+@pytest.mark.parametrize(
+    ("variants", "city"),
+    [
+        (["Gyumri", "Гюмри", "Գյումրի", "Giumri"], "gyumri"),
+        (["Taoyuan", "桃園", "Taoyuan City"], "taoyuan"),
+        (["Changsha", "长沙"], "changsha"),
+        (["Turin", "Torino"], "turin"),
+        # another romanization (the same folded words) still finds the city by its key
+        (["Chelyabinsk", "Tscheljabinsk", "Cheliabinsk"], "chelyabinsk"),
+        (["Yerevan", "Jerewan"], "yerevan"),
+    ],
+)
+def test_normalize_city_aliases(variants, city):
+    assert {normalize_city(v) for v in variants} == {city}
+
+
+@pytest.mark.parametrize(
+    ("raw", "not_city"),
+    [
+        # these share a consonant key with a listed city, but are other places
+        ("Thane", "tianjin"),
+        ("Tainan", "tianjin"),
+        ("Changhua", "hangzhou"),
+        ("Zhanghua", "shanghai"),
+        ("Taichung", "tianjin"),
+    ],
+)
+def test_normalize_city_key_collision_is_not_a_match(raw, not_city):
+    assert normalize_city(raw) != not_city
 
 
 def test_normalize_city_unknown_and_blank():

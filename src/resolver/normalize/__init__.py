@@ -13,7 +13,7 @@ from resolver.normalize.ids import normalize_tax_id
 from resolver.normalize.legal_forms import legal_family
 from resolver.normalize.names import NameFeatures, clear_name_cache, name_features
 
-NORMALIZATION_VERSION: str = "1.7.0"
+NORMALIZATION_VERSION: str = "1.8.0"
 
 __all__ = [
     "NORMALIZATION_VERSION",

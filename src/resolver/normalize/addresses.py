@@ -6,8 +6,10 @@ import re
 from collections.abc import Sequence
 from functools import cache, lru_cache
 
+import jellyfish
+
 from resolver.normalize._resources import read_table
-from resolver.normalize.translit import latin_tokens, latin_tokens_memo, token_key
+from resolver.normalize.translit import latin_tokens, latin_tokens_memo, token_folds, token_key
 
 __all__ = ["normalize_address", "normalize_city", "normalize_postcode"]
 
@@ -18,6 +20,8 @@ _CITY_PREFIXES = frozenset({"g", "gor", "gorod", "city"})
 _CITY_SUFFIXES = frozenset({"city", "gorod", "shi", "sehri"})
 
 _Words = tuple[str, ...]
+# A city spelled within one edit of a known alias is that city, within two from this length.
+CITY_TWO_EDITS_CHARS = 8
 POSTCODE_JUNK = re.compile(r"[^0-9A-Z]")  # what a postcode loses after upper-casing
 # Country-wide codes that forms require and places without postcodes fill in (Hong Kong's
 # 999077); codes of one repeated digit (000000) are placeholders too.
@@ -26,10 +30,11 @@ PLACEHOLDER_POSTCODE_RE = r"^(0+|1+|2+|3+|4+|5+|6+|7+|8+|9+)$"
 
 
 @cache
-def _city_tables() -> tuple[dict[str, str], dict[str, str], int]:
-    """(romanized alias -> canonical, key string -> canonical, longest alias in tokens)."""
+def _city_tables() -> tuple[dict[str, str], dict[str, list[tuple[_Words, str]]], int]:
+    """(romanized alias -> canonical, key string -> [(alias tokens, canonical)], longest alias
+    in tokens)."""
     exact: dict[str, str] = {}
-    by_key: dict[str, str | None] = {}
+    by_key: dict[str, list[tuple[_Words, str]]] = {}
     longest = 1
     for row in read_table("cities.tsv"):
         canonical = " ".join(latin_tokens(row[0]))
@@ -41,12 +46,32 @@ def _city_tables() -> tuple[dict[str, str], dict[str, str], int]:
             longest = max(longest, len(toks))
             exact[" ".join(toks)] = canonical
             key = " ".join(token_key(t) for t in toks)
-            if by_key.get(key, canonical) != canonical:
-                by_key[key] = None  # two cities share a key: never guess
-            else:
-                by_key[key] = canonical
-    keyed = {k: v for k, v in by_key.items() if v is not None}
-    return exact, keyed, longest
+            by_key.setdefault(key, []).append((tuple(toks), canonical))
+    return exact, by_key, longest
+
+
+def _near_word(a: str, b: str) -> bool:
+    """Two romanized words within one edit (two from CITY_TWO_EDITS_CHARS letters)."""
+    return jellyfish.levenshtein_distance(a, b) <= 1 + (min(len(a), len(b)) >= CITY_TWO_EDITS_CHARS)
+
+
+def _keyed_city(toks: Sequence[str]) -> str | None:
+    """The one known city whose alias shares the tokens' phonetic keys and is the same folded
+    words (another romanization: Tscheljabinsk ~ Chelyabinsk, Jerewan ~ Yerevan) or spelled
+    within an edit or two of them (Jekaterinburg ~ Ekaterinburg). The consonant key alone is
+    too coarse (Gyumri ~ Samara, Thane ~ Tianjin, Changsha ~ Hangzhou share one), so it only
+    finds the candidates."""
+    candidates = _city_tables()[1].get(" ".join(token_key(t) for t in toks))
+    if not candidates:
+        return None
+    folds = token_folds(toks)
+    found = {
+        canonical
+        for alias, canonical in candidates
+        if folds == token_folds(alias)
+        or all(_near_word(a, b) for a, b in zip(toks, alias, strict=True))
+    }
+    return found.pop() if len(found) == 1 else None
 
 
 def _strip_city_words(toks: list[str]) -> list[str]:
@@ -65,11 +90,10 @@ def _normalize_city(raw: str) -> str:
     toks = _strip_city_words(latin_tokens(raw))
     if not toks:
         return ""
-    exact, keyed, _ = _city_tables()
     text = " ".join(toks)
-    hit = exact.get(text)
+    hit = _city_tables()[0].get(text)
     if hit is None:
-        hit = keyed.get(" ".join(token_key(t) for t in toks))
+        hit = _keyed_city(toks)
     return hit if hit is not None else text
 
 
@@ -78,8 +102,7 @@ def _is_known_city(raw: str) -> str | None:
     toks = _strip_city_words(latin_tokens(raw))
     if not toks:
         return None
-    exact, keyed, _ = _city_tables()
-    return exact.get(" ".join(toks)) or keyed.get(" ".join(token_key(t) for t in toks))
+    return _city_tables()[0].get(" ".join(toks)) or _keyed_city(toks)
 
 
 # An address of at most this many words, no digit and no street or unit word names a place.
