@@ -421,4 +421,6 @@ def test_skeleton_patterns() -> None:
     assert stands_for("anore", "anfare")  # و written w: Anwari
     assert stands_for("rahmn", "raman")  # h dropped
     assert stands_for("ban", "bin")  # a Chinese syllable keeps i: read as e
+    assert stands_for("slsla", "selselat")  # ta marbuta written -at (Silsilat al-Dhahab)
+    assert not stands_for("slsl", "selselat")  # ... only after a final a
     assert skeleton_pattern("a") is None

@@ -280,6 +280,7 @@ def test_arabic_script_letters_articles_and_digits():
         ("نورالدين", "Nureddine"),
         ("نور الدين", "Nur al-Din"),
         ("عبدالقادر", "عبد القادر"),
+        ("انصار الدين", "ANSAR EDDINE"),  # UN list
     ],
 )
 def test_arabic_compound_names_split_alike_in_both_scripts(original, latin):

@@ -445,6 +445,8 @@ _FOLD_VOWELS = "[aeo]"
 # Letters of an abjad word's skeleton that Latin spellings write otherwise: ه / ح dropped
 # (Jalahmah ~ Jalamah; Rahman read as Japanese moras folds to "raman"), و the vowel u written w
 # (Anwari, Tharwat) and و the consonant w written ou (Aouadi, Sahraoui).
+# A final "a" may be ta marbuta, which Latin spellings also write -at and -ah (Silsilat).
+_FINAL_A = "[th]?"
 _SKELETON_LETTERS = {"h": "h?", "o": "[of]", "f": "[fo]"}
 
 
@@ -461,13 +463,16 @@ def skeleton_pattern_sql(dialect: str, word: str) -> str:
     if _check(dialect) == "duckdb":
         spread = f"regexp_replace({skeleton}, '(.)', '{v}*\\1', 'g')"
         lead = f"starts_with({word}, 'a')"
+        ends = "ends_with"
     else:
         spread = f"regexp_replace({skeleton}, '(.)', '{v}*$1')"
         lead = f"startswith({word}, 'a')"
+        ends = "endswith"
     start = f"CASE WHEN {lead} THEN '^{v}+' ELSE '^' END"
+    end = f"CASE WHEN {ends}({word}, 'a') THEN '{v}*{_FINAL_A}$' ELSE '{v}*$' END"
     for letter, pattern in _SKELETON_LETTERS.items():
         spread = f"replace({spread}, '*{letter}', '*{pattern}')"
-    return f"CASE WHEN {skeleton} <> '' THEN concat({start}, {spread}, '{v}*$') END"
+    return f"CASE WHEN {skeleton} <> '' THEN concat({start}, {spread}, {end}) END"
 
 
 @lru_cache(maxsize=1 << 14)
@@ -487,7 +492,8 @@ def skeleton_pattern(word: str) -> re.Pattern[str] | None:
     v = _FOLD_VOWELS
     start = f"^{v}+" if word.startswith("a") else "^"
     spread = "".join(f"{v}*{_SKELETON_LETTERS.get(ch, ch)}" for ch in skeleton)
-    return re.compile(f"{start}{spread}{v}*$")
+    end = f"{v}*{_FINAL_A}$" if word.endswith("a") else f"{v}*$"
+    return re.compile(f"{start}{spread}{end}")
 
 
 def vowel_classes(word: str) -> str:
