@@ -38,12 +38,13 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import datasets  # noqa: E402
 from resolver.engine import Engine  # noqa: E402
-from resolver.features import build_features  # noqa: E402
+from resolver.features import ABJAD_COLUMN, build_features  # noqa: E402
 from resolver.io.readers import read_records  # noqa: E402
 from resolver.model.labelled import LevelCounts, count_levels, floored, mixture  # noqa: E402
+from resolver.model.levels import SkeletonOverlap, python_features  # noqa: E402
 from resolver.model.params import DEFAULT_THRESHOLD, ModelParams  # noqa: E402
 from resolver.model.prior import names_only_offset  # noqa: E402
-from resolver.model.spec import COMPARISONS  # noqa: E402
+from resolver.model.spec import COMPARISONS, M_FLOOR, NAME  # noqa: E402
 from resolver.synth import generate  # noqa: E402
 
 log = logging.getLogger("build_model")
@@ -51,6 +52,11 @@ log = logging.getLogger("build_model")
 NAMES = ("name", "legal_form", "name_numbers")
 PLACE = ("place", "country", "tax_id")
 U_FLOOR = 1e-6
+# Levels that only pairs across scripts reach (one name in Arabic script) get m and u measured on
+# such pairs alone (UN list dev half, people and organisations: ``cross_script_shares``), put
+# into the model as this share of all pairs among matches and non-matches alike, so their
+# weight log2(m / u) is the one measured across scripts.
+CROSS_SCRIPT_SHARE = 0.01
 GENERATED_WEIGHT = 1.0  # the generated source's weight relative to all real sources together
 SCHEMA = ("id", "name", "address", "city", "postcode", "country", "tax_id")
 
@@ -73,6 +79,62 @@ def _un_organisations() -> tuple[pd.DataFrame, pd.Series]:
     names = names[names["entity_type"] == "organization"].reset_index(drop=True)
     records = pd.DataFrame({"id": [f"un{i}" for i in range(len(names))], "name": names["name"]})
     return records, pd.Series(names["entry"].to_numpy(), index=records["id"].to_numpy())
+
+
+def _cross_script_levels() -> list[int]:
+    """Indices (among the name comparison's scored levels) of the cross-script levels."""
+    return [
+        i
+        for i, level in enumerate(NAME.scored_levels)
+        if isinstance(level.condition, SkeletonOverlap)
+    ]
+
+
+def cross_script_shares() -> tuple[list[float], list[float], int, int]:
+    """(share of true pairs, share of non-matches) at each name level, among the pairs of the
+    UN list's dev half (people and organisations) whose one name is in Arabic script and the
+    other not; and the numbers of those true pairs and non-matches. Every such pair is
+    counted, its level found with the levels' Python form."""
+    names = datasets.un_original_script_names()
+    records = pd.DataFrame({"id": [f"un{i}" for i in range(len(names))], "name": names["name"]})
+    truth = pd.Series(names["entry"].to_numpy(), index=records["id"].to_numpy())
+    records, truth = _dev(records, truth)
+    table = read_records(pa.Table.from_pandas(records[["id", "name"]], preserve_index=False))
+    engine = Engine()
+    try:
+        features = build_features(table, engine.con)
+    finally:
+        engine.close()
+    profile_entity = _profile_entities(features.records, records, truth)
+    rows = [python_features(r) for r in features.profiles.to_pylist()]
+    abjad = [r for r in rows if r[ABJAD_COLUMN]]
+    other = [r for r in rows if not r[ABJAD_COLUMN] and r["name_core"] is not None]
+    levels = NAME.scored_levels
+    matches, non_matches = [0] * len(levels), [0] * len(levels)
+    for a in abjad:
+        for b in other:
+            index = next(i for i, lv in enumerate(levels) if lv.holds(a, b))
+            same = profile_entity[a["unique_id"]] == profile_entity[b["unique_id"]]
+            (matches if same else non_matches)[index] += 1
+    n_true, n_false = sum(matches), sum(non_matches)
+    log.info("cross-script pairs: %d true, %d non-matches", n_true, n_false)
+    return [c / n_true for c in matches], [c / n_false for c in non_matches], n_true, n_false
+
+
+def with_cross_script_levels(
+    m: list[float], u: list[float], m_cross: list[float], u_cross: list[float]
+) -> tuple[list[float], list[float]]:
+    """The name comparison's m and u with the cross-script levels' shares measured across
+    scripts (floored), at ``CROSS_SCRIPT_SHARE`` of all pairs; the other levels scaled to fill
+    the rest."""
+    cross = _cross_script_levels()
+    out = []
+    for shares, measured, floor in ((m, m_cross, M_FLOOR), (u, u_cross, U_FLOOR)):
+        values = {i: CROSS_SCRIPT_SHARE * max(measured[i], floor) for i in cross}
+        rest = sum(v for i, v in enumerate(shares) if i not in values)
+        scale = (1.0 - sum(values.values())) / rest
+        out.append([values.get(i, v * scale) for i, v in enumerate(shares)])
+    return out[0], out[1]
 
 
 REAL_SOURCES: dict[str, tuple[Callable[[], tuple[pd.DataFrame, pd.Series]], Iterable[str]]] = {
@@ -169,6 +231,24 @@ def build(generated_entities: int, seed: int, real: bool) -> ModelParams:
                 strict=True,
             )
         ]
+    cross_meta = None
+    if real and "name" in comparisons:
+        m_cross, u_cross, n_true, n_false = cross_script_shares()
+        levels = comparisons["name"]
+        m_name, u_name = with_cross_script_levels(
+            [lv["m"] for lv in levels], [lv["u"] for lv in levels], m_cross, u_cross
+        )
+        comparisons["name"] = [
+            {"id": lv["id"], "m": mv, "u": uv}
+            for lv, mv, uv in zip(levels, m_name, u_name, strict=True)
+        ]
+        cross_meta = {
+            "source": "UN consolidated list dev half, people and organisations: pairs of an "
+            "Arabic-script name and a name in another script",
+            "true_pairs": n_true,
+            "non_matches": n_false,
+            "share_of_pairs": CROSS_SCRIPT_SHARE,
+        }
     per_profile = generated.matches_per_profile
     params = ModelParams(
         comparisons=comparisons,
@@ -188,6 +268,7 @@ def build(generated_entities: int, seed: int, real: bool) -> ModelParams:
                     for c in counts
                 },
                 "real_data_split": "dev halves (sha1 of the entity key, even first byte)",
+                "cross_script_levels": cross_meta,
             },
         },
     )

@@ -22,6 +22,8 @@ from resolver.model.levels import (
     WeightedOverlap,
     WordOverlap,
     python_features,
+    skeleton_pattern,
+    vowel_classes,
 )
 from resolver.model.spec import COMPARISONS, comparison
 from resolver.screening.index import PROFILE_SCHEMA, WordStats
@@ -99,6 +101,7 @@ def feature_rows(draw) -> dict:
         "name_fold_string": None if not folds else " ".join(folds),
         "name_joined": None if core is None else core.replace(" ", ""),
         "name_initials": word_initials(core),
+        "name_abjad": draw(_pick([None, None, True])),
         "legal_class": draw(_pick([None, "llc", "jsc", "pjsc"])),
         "legal_family": draw(_pick([None, "llc", "jsc"])),
         "name_numbers": draw(_pick([None, "1", "2", "1 2"])),
@@ -236,6 +239,8 @@ PAIRS = [
     ("Timber Nordic Export AB", "Nordic Timbre Export"),
     ("Toi Ching Intelligent Equipment", "Toi Ching Microelectronics"),
     ("Orion Cargo Services", "Orion Cargo Services Logistics Dubai"),
+    ("صدام حسين التكريتي", "Saddam Hussein al-Tikriti"),  # UN list: original script / Latin
+    ("حامد عبد الله أحمد العلي", "Hamid Abdallah Ahmad"),
 ]
 PLACES = [
     {"country": "RU", "city": "Moscow", "address": "ul Tverskaya 7", "postcode": "125009"},
@@ -361,3 +366,69 @@ def test_tax_id_levels_in_order_and_evaluable_in_real_time():
     assert first("7701234567", "7701234567") == 1
     assert first("7701234567", "7701243567") == 2  # two digits swapped
     assert first("7701234567", "5003112233") == 3
+
+
+# ---- names across scripts: consonant skeletons of Arabic-script names ----
+
+
+def _first_levels(pairs: list[tuple[str, str]]) -> list[str]:
+    """The name level each pair of real names reaches (weighed together like a list), both
+    forms checked against each other on every pair."""
+    features = [query_features({"name": name}) for pair in pairs for name in pair]
+    stats = WordStats.build(features)
+    rows = [stats.weigh(f) for f in features]
+    _agree(rows)
+    python = [python_features(r) for r in rows]
+    name = comparison("name")
+    return [
+        next(lv.id for lv in name.levels if lv.holds(python[2 * k], python[2 * k + 1]))
+        for k in range(len(pairs))
+    ]
+
+
+def test_arabic_script_names_meet_their_latin_spellings_by_skeleton() -> None:
+    # UN consolidated list entries: NAME_ORIGINAL_SCRIPT against the listed Latin name / alias
+    pairs = [
+        ("صدام حسين التكريتي", "Saddam Hussein al-Tikriti"),
+        ("أيمن محمد ربيع الظواهري", "AIMAN MUHAMMED RABI AL-ZAWAHIRI"),
+        ("إبراهيم حسن طالع العسيري", "Ibrahim Hassan Tali Al-Asiri"),
+        ("عبد اللطيف منصور", "ABDUL LATIF MANSUR"),  # Abdul Latif: abd + latif
+        ("نور الدين بن علي", "Noureddine Ben Ali"),  # Noureddine: nur + din
+        ("حزب الله", "Hezbollah"),
+        ("حامد عبد الله أحمد العلي", "Hamid Abdallah Ahmad"),  # a shorter alias
+    ]
+    assert _first_levels(pairs) == ["name.skeleton_90"] * 6 + ["name.skeleton_60"]
+
+
+def test_skeletons_keep_other_names_and_one_script_apart() -> None:
+    levels = _first_levels(
+        [
+            # حسين (Hussein) has a long i that Hasan lacks: the father's name differs
+            ("صدام حسين التكريتي", "Saddam Hasan al-Tikriti"),
+            # two Iranian industrial groups sharing only generic words
+            ("گروه صنایع فجر", "Shahid Hemmat Industrial Group"),
+            # احمدی (Ahmadi) starts with a vowel; al-Hamati does not
+            ("محمد احمدی", "Al-Hamati, Muhammad"),
+            # Latin against Latin: unvoweled spellings are not skeletons there
+            ("Sdam Hsin Tkriti", "Saddam Hussein al-Tikriti"),
+            # Arabic script on both sides
+            ("صدام حسين", "صدام حسن"),
+        ]
+    )
+    assert not any(level.startswith("name.skeleton") for level in levels), levels
+
+
+def test_skeleton_patterns() -> None:
+    def stands_for(abjad_fold: str, latin_fold: str) -> bool:
+        pattern = skeleton_pattern(abjad_fold)
+        return pattern is not None and pattern.match(vowel_classes(latin_fold)) is not None
+
+    assert stands_for("hsen", "hosaen")  # حسين ~ Hussein
+    assert not stands_for("hsen", "hasan")  # ... but not Hasan
+    assert stands_for("ahmt", "ahmat") and not stands_for("ahmt", "hamate")
+    assert stands_for("anore", "anfare")  # و written w: Anwari
+    assert stands_for("rahmn", "raman")  # h dropped
+    assert stands_for("ban", "bin")  # a Chinese syllable keeps i: read as e
+    assert stands_for("slsla", "selselat")  # ta marbuta written -at (Silsilat al-Dhahab)
+    assert not stands_for("slsl", "selselat")  # ... only after a final a
+    assert skeleton_pattern("a") is None

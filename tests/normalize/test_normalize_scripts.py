@@ -6,10 +6,12 @@ generic translated word stay apart."""
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from resolver import Resolver
-from resolver.normalize import name_features
+from resolver.features import ABJAD_COLUMN, record_features
+from resolver.normalize import ABJAD_SCRIPTS, name_features
 from resolver.normalize.japanese import is_japanese, kana_to_romaji
 from resolver.normalize.translit import latin_tokens, token_fold, token_key
 
@@ -267,6 +269,40 @@ def test_arabic_script_letters_articles_and_digits():
     assert name_features("مصنع ١٢٣").numbers == ("123",)  # Arabic-Indic digits
     assert name_features("کارخانه ۱۲۳").numbers == ("123",)  # Persian digits
     assert name_features("شرکت ملی نفت ایران").legal_class == "co"
+
+
+@pytest.mark.parametrize(
+    ("original", "latin"),
+    [
+        ("عبدالله", "Abdullah"),  # written as one word or two, on either side
+        ("عبد الله", "Abdallah"),
+        ("عبد الله", "Abd Allah"),
+        ("نورالدين", "Nureddine"),
+        ("نور الدين", "Nur al-Din"),
+        ("عبدالقادر", "عبد القادر"),
+        ("انصار الدين", "ANSAR EDDINE"),  # UN list
+    ],
+)
+def test_arabic_compound_names_split_alike_in_both_scripts(original, latin):
+    assert core(original) == core(latin)
+
+
+def test_compound_rules_leave_other_words_alone():
+    assert core("Abdullah") == "abd lah" and core("Abdul") == "abd"
+    assert core("Saifullah") == "saif lah" and core("سيف الله") == "sif lah"
+    assert core("Abdelkader") == "abd kader" and core("Abdurrahman") == "abd rahman"
+    assert core("Aladdin Bodin Dinamo Abdo") == "aladdin bodin dinamo abdo"
+
+
+def test_abjad_names_are_flagged_and_not_read_as_chinese():
+    assert name_features("صدام حسين").script in ABJAD_SCRIPTS
+    assert name_features("Saddam Hussein").script not in ABJAD_SCRIPTS
+    # ح + س is h-s, not the Wade-Giles hs of Hsinchu (pinyin x)
+    assert core("حسين") == "hasin" and core("Hsin Chu") != core("حسين چو")
+    table = record_features(
+        pa.table({"id": ["1", "2", "3"], "name": ["صدام حسين", "Saddam", None]})
+    )
+    assert table.column(ABJAD_COLUMN).to_pylist() == [True, None, None]
 
 
 def test_arabic_script_companies_sharing_generic_words_stay_apart():

@@ -9,13 +9,15 @@ A differential test (tests/model/test_levels.py) checks both forms on random rec
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import jellyfish
 
-from resolver.features import INITIALS_COLUMN
+from resolver.features import ABJAD_COLUMN, INITIALS_COLUMN
 from resolver.spark.udfs import JARO_WINKLER_UDF
 
 Features = Mapping[
@@ -435,6 +437,167 @@ class ContainedName(Condition):
             ):
                 return True
         return False
+
+
+# Vowel letters of folded words are the classes a, e (e i y) and o (o u) of translit.token_fold,
+# but a Chinese syllable folds to its pinyin (bin, li, din): the skeleton level reads i, y as e
+# and u as o on both sides.
+_VOWEL_CLASSES = ("iuy", "eoe")
+_VOWEL_TABLE = str.maketrans(*_VOWEL_CLASSES)
+_FOLD_VOWELS = "[aeo]"
+# Letters of an abjad word's skeleton that Latin spellings write otherwise: ه / ح dropped
+# (Jalahmah ~ Jalamah; Rahman read as Japanese moras folds to "raman"), و the vowel u written w
+# (Anwari, Tharwat) and و the consonant w written ou (Aouadi, Sahraoui).
+# A final "a" may be ta marbuta, which Latin spellings also write -at and -ah (Silsilat).
+_FINAL_A = "[th]?"
+_SKELETON_LETTERS = {"h": "h?", "o": "[of]", "f": "[fo]"}
+
+
+def vowel_classes_sql(word: str) -> str:
+    """SQL of a folded word with its vowels in the classes a, e, o."""
+    return f"translate({word}, '{_VOWEL_CLASSES[0]}', '{_VOWEL_CLASSES[1]}')"
+
+
+def skeleton_pattern_sql(dialect: str, word: str) -> str:
+    """SQL of ``skeleton_pattern``'s regular expression for a folded word expression (NULL for
+    a word without letters beyond "a")."""
+    skeleton = f"replace({vowel_classes_sql(word)}, 'a', '')"
+    v = _FOLD_VOWELS
+    if _check(dialect) == "duckdb":
+        spread = f"regexp_replace({skeleton}, '(.)', '{v}*\\1', 'g')"
+        lead = f"starts_with({word}, 'a')"
+        ends = "ends_with"
+    else:
+        spread = f"regexp_replace({skeleton}, '(.)', '{v}*$1')"
+        lead = f"startswith({word}, 'a')"
+        ends = "endswith"
+    start = f"CASE WHEN {lead} THEN '^{v}+' ELSE '^' END"
+    end = f"CASE WHEN {ends}({word}, 'a') THEN '{v}*{_FINAL_A}$' ELSE '{v}*$' END"
+    for letter, pattern in _SKELETON_LETTERS.items():
+        spread = f"replace({spread}, '*{letter}', '*{pattern}')"
+    return f"CASE WHEN {skeleton} <> '' THEN concat({start}, {spread}, {end}) END"
+
+
+@lru_cache(maxsize=1 << 14)
+def skeleton_pattern(word: str) -> re.Pattern[str] | None:
+    """The folded words (vowels in classes: ``vowel_classes``) an abjad word's fold may stand
+    for: its letters in order, with any vowels (a, e, o) before, between and after them (the
+    short vowels the script leaves out), "a" itself only marking a word that starts with a
+    vowel (alef, the vowel read into an unvoweled word and ta marbuta are all "a" after
+    romanization, and Latin spellings write any vowel or none there): "hsen" (حسين) stands
+    for "hosaen" (Hussein) and not for "hasan" (حسن), which has no e-class vowel between s
+    and n; "ahmt" (احمد) for "ahmat" and not for "hamate". An "h" may be missing (Latin
+    spellings drop ه and ح: Jalahmah ~ Jalamah, and a Latin name read as Japanese moras
+    loses it: Rahman folds to "raman"). None for a word of "a" only."""
+    skeleton = vowel_classes(word).replace("a", "")
+    if not skeleton:
+        return None
+    v = _FOLD_VOWELS
+    start = f"^{v}+" if word.startswith("a") else "^"
+    spread = "".join(f"{v}*{_SKELETON_LETTERS.get(ch, ch)}" for ch in skeleton)
+    end = f"{v}*{_FINAL_A}$" if word.endswith("a") else f"{v}*$"
+    return re.compile(f"{start}{spread}{end}")
+
+
+def vowel_classes(word: str) -> str:
+    """A folded word with its vowels in the classes a, e, o (a Chinese syllable's i, y, u)."""
+    return word.translate(_VOWEL_TABLE)
+
+
+def _skeleton_matched_sql(dialect: str, abjad: str, other: str) -> tuple[str, str]:
+    """SQL of the IDF weight each side has matched when ``abjad`` ("l" or "r") is the side
+    written in an abjad: (weight of its words whose pattern matches a word of the other side,
+    weight of the other side's words matching a pattern of one of its words)."""
+    pattern_x = skeleton_pattern_sql(dialect, "x.k")
+    pattern_z = skeleton_pattern_sql(dialect, "z")
+    if _check(dialect) == "duckdb":
+        found_a = f"list_bool_or(list_transform(name_folds_{other}, lambda y: regexp_matches({vowel_classes_sql('y')}, {pattern_x})))"
+        found_o = f"list_bool_or(list_transform(name_folds_{abjad}, lambda z: regexp_matches({vowel_classes_sql('x.k')}, {pattern_z})))"
+        total = "coalesce(list_sum(list_transform(name_kw_{side}, lambda x: CASE WHEN {found} THEN x.w ELSE 0.0 END)), 0.0)"
+    else:
+        found_a = f"exists(name_folds_{other}, y -> {vowel_classes_sql('y')} RLIKE {pattern_x})"
+        found_o = f"exists(name_folds_{abjad}, z -> {vowel_classes_sql('x.k')} RLIKE {pattern_z})"
+        total = (
+            "aggregate(transform(name_kw_{side}, x -> CASE WHEN {found} THEN x.w "
+            "ELSE CAST(0.0 AS DOUBLE) END), CAST(0.0 AS DOUBLE), (acc, v) -> acc + v)"
+        )
+    return total.format(side=abjad, found=found_a), total.format(side=other, found=found_o)
+
+
+def _skeleton_matched(
+    abjad_kw: tuple, other_folds: frozenset[str], other_kw: tuple, abjad_folds: frozenset[str]
+) -> tuple[float, float]:
+    """``_skeleton_matched_sql`` in Python."""
+    patterns = [p for p in map(skeleton_pattern, abjad_folds) if p is not None]
+    others = [vowel_classes(y) for y in other_folds]
+    matched_a = 0.0
+    for k, w in abjad_kw:
+        pattern = skeleton_pattern(k)
+        if pattern is not None and any(pattern.match(y) for y in others):
+            matched_a += w
+    matched_o = 0.0
+    for k, w in other_kw:
+        word = vowel_classes(k)
+        if any(p.match(word) for p in patterns):
+            matched_o += w
+    return matched_a, matched_o
+
+
+class SkeletonOverlap(Condition):
+    """Across scripts only: one name written in an abjad (Arabic script, ``ABJAD_COLUMN``), the
+    other not, and they share most of their word weight when the abjad name's words are read
+    as consonant skeletons (``skeleton_pattern``): صدام حسين التكريتي romanizes to "sdam hsin
+    tkriti", which no Latin spelling equals word by word, but whose skeletons "Saddam Hussein
+    al-Tikriti" fills with vowels. Pairs in one script never reach it, so Latin names are
+    compared no more loosely than before. ``conflict=False``: at most one name keeps
+    ``CONFLICT_SHARE`` or more of its word weight unmatched (the other's words are all in it).
+    """
+
+    similarity = True
+
+    def __init__(self, threshold: float, *, conflict: bool | None = None):
+        self.threshold, self.conflict = float(threshold), conflict
+
+    def sql(self, dialect: str) -> str:
+        branches = []
+        for abjad, other in (("l", "r"), ("r", "l")):
+            matched_a, matched_o = _skeleton_matched_sql(dialect, abjad, other)
+            test = (
+                f"({matched_a} + {matched_o}) / (name_w_total_l + name_w_total_r) "
+                f">= {self.threshold}"
+            )
+            if self.conflict is False:
+                test += (
+                    f" AND (name_w_total_{abjad} - {matched_a} < {CONFLICT_SHARE} * "
+                    f"name_w_total_{abjad} OR name_w_total_{other} - {matched_o} < "
+                    f"{CONFLICT_SHARE} * name_w_total_{other})"
+                )
+            elif self.conflict:
+                raise NotImplementedError("SkeletonOverlap(conflict=True)")
+            branches.append(f"WHEN {ABJAD_COLUMN}_{abjad} THEN {test}")
+        one_abjad = f"coalesce({ABJAD_COLUMN}_l, false) <> coalesce({ABJAD_COLUMN}_r, false)"
+        return guarded(f"{one_abjad} AND {_NAMES_PRESENT}", f"CASE {' '.join(branches)} END")
+
+    def holds(self, left: Features, right: Features) -> bool:
+        abjad_l, abjad_r = bool(left[ABJAD_COLUMN]), bool(right[ABJAD_COLUMN])
+        if abjad_l == abjad_r:
+            return False
+        names = _names(left, right)
+        if names is None:
+            return False
+        kw_l, kw_r, folds_l, folds_r, total_l, total_r = names
+        if abjad_l:
+            matched_l, matched_r = _skeleton_matched(kw_l, folds_r, kw_r, folds_l)
+        else:
+            matched_r, matched_l = _skeleton_matched(kw_r, folds_l, kw_l, folds_r)
+        if not (matched_l + matched_r) / (total_l + total_r) >= self.threshold:
+            return False
+        if self.conflict is False:
+            return (
+                total_l - matched_l < CONFLICT_SHARE * total_l
+                or total_r - matched_r < CONFLICT_SHARE * total_r
+            )
+        return True
 
 
 class NearEqual(Condition):

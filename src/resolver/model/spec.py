@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from resolver.features import INITIALS_COLUMN
+from resolver.features import ABJAD_COLUMN, INITIALS_COLUMN
 from resolver.model.levels import (
     AtLeast,
     ContainedName,
@@ -18,13 +18,14 @@ from resolver.model.levels import (
     LongEnough,
     NearEqual,
     Same,
+    SkeletonOverlap,
     WeightedOverlap,
     WordOverlap,
     missing_on_a_side,
     missing_on_both,
 )
 
-FEATURE_VERSION = "9"
+FEATURE_VERSION = "10"
 
 # A name is distinctive when its rarest word occurs in at most about sqrt(N) of the N distinct
 # names (IDF >= half the maximum): "Gazprom Avtomatizatsiya" is, "Trading Company" is not.
@@ -83,6 +84,7 @@ NAME = ComparisonSpec(
         "name_folds",
         "name_w_total",
         INITIALS_COLUMN,
+        ABJAD_COLUMN,
     ),
     (
         Level("name.missing", "missing", missing_on_a_side("name_core"), is_null=True),
@@ -98,6 +100,19 @@ NAME = ComparisonSpec(
         Level("name.same_words_common", "same words, common words only", _SAME_WORDS),
         Level(
             "name.same_joined", "same letters when joined (split/joined words)", Same("name_joined")
+        ),
+        # Across scripts only (one name in Arabic script): the unvoweled words' consonant
+        # skeletons filled with vowels give the other name's words (sdam hsin ~ Saddam Hussein).
+        Level(
+            "name.skeleton_90",
+            "Arabic-script name vs another script: same consonant skeletons (overlap >= 0.9)",
+            SkeletonOverlap(0.9),
+        ),
+        Level(
+            "name.skeleton_60",
+            "Arabic-script name vs another script: consonant skeletons, overlap >= 0.6, "
+            "no other words on one side",
+            SkeletonOverlap(0.6, conflict=False),
         ),
         Level(
             "name.within_1_edit",

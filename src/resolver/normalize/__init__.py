@@ -11,11 +11,12 @@ from resolver.normalize.addresses import normalize_address, normalize_city, norm
 from resolver.normalize.countries import normalize_country
 from resolver.normalize.ids import normalize_tax_id
 from resolver.normalize.legal_forms import legal_family
-from resolver.normalize.names import NameFeatures, clear_name_cache, name_features
+from resolver.normalize.names import ABJAD_SCRIPTS, NameFeatures, clear_name_cache, name_features
 
 NORMALIZATION_VERSION: str = "1.8.0"
 
 __all__ = [
+    "ABJAD_SCRIPTS",
     "NORMALIZATION_VERSION",
     "NameFeatures",
     "clear_name_cache",

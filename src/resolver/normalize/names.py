@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from unidecode import unidecode
 
+from resolver.normalize.arabic import split_latin_compounds
 from resolver.normalize.legal_forms import find_legal_forms, main_legal_form
 from resolver.normalize.text import detect_script, split_ascii_tokens
 from resolver.normalize.tokens import (
@@ -23,9 +24,14 @@ from resolver.normalize.tokens import (
 )
 from resolver.normalize.translit import latin_tokens_memo, token_folds, token_keys
 
-__all__ = ["NameFeatures", "clear_name_cache", "name_features"]
+__all__ = ["ABJAD_SCRIPTS", "NameFeatures", "clear_name_cache", "name_features"]
 
 log = logging.getLogger(__name__)
+
+# Scripts that write consonants and long vowels only (abjads): a name detected as one of these
+# romanizes to consonant skeletons ("sdam hasin tkriti" for Saddam Hussein al-Tikriti), which
+# the name comparison matches against other scripts' spellings by skeleton.
+ABJAD_SCRIPTS = frozenset({"arabic"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +130,7 @@ def _fallback(raw: str) -> NameFeatures:
 @lru_cache(maxsize=1 << 17)
 def _cached(raw: str) -> NameFeatures:
     try:
-        return _build(latin_tokens_memo(raw), detect_script(raw))
+        return _build(split_latin_compounds(latin_tokens_memo(raw)), detect_script(raw))
     except Exception:  # pragma: no cover - defensive: a bad record must not stop a batch
         log.warning("name normalization failed for %r; using plain ascii fallback", raw[:200])
         return _fallback(raw)

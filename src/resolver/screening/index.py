@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from resolver.features import RECORD_FEATURES, build_features
+from resolver.features import ABJAD_COLUMN, RECORD_FEATURES, build_features
 from resolver.io.schema import CANONICAL_COLUMNS
 from resolver.model.levels import python_features
 from resolver.normalize.tokens import generic_word_folds
@@ -31,11 +31,15 @@ log = logging.getLogger(__name__)
 # The ``build_features`` columns a screening profile keeps (the rest is weighed on the list).
 _BUILT = RECORD_FEATURES
 _KW = pa.list_(pa.struct([("k", pa.string()), ("w", pa.float64())]))
-_LIST_COLUMNS = ("name_keys", "name_folds")
+_TYPES = {
+    "name_keys": pa.list_(pa.string()),
+    "name_folds": pa.list_(pa.string()),
+    ABJAD_COLUMN: pa.bool_(),
+}
 # A screening profile: its number and what the model's levels compare.
 PROFILE_SCHEMA = pa.schema(
     [("pid", pa.int64())]
-    + [(c, pa.list_(pa.string()) if c in _LIST_COLUMNS else pa.string()) for c in _BUILT]
+    + [(c, _TYPES.get(c, pa.string())) for c in _BUILT]
     + [
         ("name_kw", _KW),
         ("name_w_total", pa.float64()),
