@@ -140,3 +140,40 @@ def test_entity_roll_up(screener: Screener, tmp_path: Path) -> None:
 
 def test_result_type() -> None:
     assert ScreenResult.__dataclass_fields__.keys() >= {"matches", "summary", "entity_matches"}
+
+
+def test_scoring_in_passes_gives_the_same_matches(small_screener: Screener, monkeypatch) -> None:
+    """A big batch is scored SCORE_CHUNK_ROWS records at a time: the list is the corpus, so the
+    matches, their explanations and waterfalls are those of one pass."""
+    from resolver.screening import batch
+
+    names = [
+        "Nomad LLP",
+        "Sunrise Marine Trading",
+        "Orion Cargo Services FZE",
+        "Kestrel Avionics Limited",
+        "Bluefin Components",
+        "Tessera Optic Ltd",
+        "Unrelated Bakery GmbH",
+        "Sunrise Marine Trading",
+        "Orion Cargo Service",
+        "Kestrel Avionix Ltd",
+        "Nomad",
+    ]
+    records = pd.DataFrame(
+        {
+            "id": [f"r{k:02d}" for k in range(len(names))],
+            "name": names,
+            "entity_id": [f"E{k % 4}" for k in range(len(names))],
+        }
+    )
+    whole = small_screener.screen(records, all_candidates=True)
+    monkeypatch.setattr(batch, "SCORE_CHUNK_ROWS", 4)
+    passes = small_screener.screen(records, all_candidates=True)
+    assert whole.matches.num_rows > 5
+    assert passes.matches.equals(whole.matches)
+    assert passes.entity_matches.equals(whole.entity_matches)
+    for row in whole.matches.to_pylist():
+        assert passes.waterfall(row["id"], row["list_id"]) == whole.waterfall(
+            row["id"], row["list_id"]
+        )

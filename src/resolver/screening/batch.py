@@ -44,6 +44,10 @@ if TYPE_CHECKING:
     from resolver.screening.screener import Screener
 
 FLOOR = 0.05  # candidates scoring below this are not listed
+# Records scored per pass. A record's score does not depend on the rest of its batch (the list
+# is the corpus), so passes give the same pairs; the features of all a big batch's records at
+# once were the peak of flows at a million shipments (5.35 GB, screening 0.75M parties).
+SCORE_CHUNK_ROWS = 200_000
 MATCH_COLUMNS = (
     "id",
     "list_id",
@@ -222,7 +226,36 @@ def screen(
 def score_records(
     screener: Screener, con: duckdb.DuckDBPyConnection, table: pa.Table, floor: float
 ) -> tuple[BestPairs, int, dict[str, float]]:
-    """Best list name per (record row, listed party) scoring at least ``floor``."""
+    """Best list name per (record row, listed party) scoring at least ``floor``, scored
+    ``SCORE_CHUNK_ROWS`` records at a time (profiles are counted per pass)."""
+    if table.num_rows <= SCORE_CHUNK_ROWS:
+        return _score_chunk(screener, con, table, floor)
+    parts, n_profiles, timings = [], 0, {}
+    for start in range(0, table.num_rows, SCORE_CHUNK_ROWS):
+        best, n, t = _score_chunk(screener, con, table.slice(start, SCORE_CHUNK_ROWS), floor)
+        parts.append(BestPairs(best.record_row + start, best.list_row, best.scores))
+        n_profiles += n
+        for key, seconds in t.items():
+            timings[key] = timings.get(key, 0.0) + seconds
+    scores = [p.scores for p in parts]
+    joined = PairScores(
+        {c: np.concatenate([s.gammas[c] for s in scores]) for c in scores[0].gammas},
+        {c: np.concatenate([s.weights[c] for s in scores]) for c in scores[0].weights},
+        np.concatenate([s.match_weight for s in scores]),
+        np.concatenate([s.probability for s in scores]),
+    )
+    best = BestPairs(
+        np.concatenate([p.record_row for p in parts]),
+        np.concatenate([p.list_row for p in parts]),
+        joined,
+    )
+    return best, n_profiles, timings
+
+
+def _score_chunk(
+    screener: Screener, con: duckdb.DuckDBPyConnection, table: pa.Table, floor: float
+) -> tuple[BestPairs, int, dict[str, float]]:
+    """``score_records`` on one pass's records."""
     index = screener.index
     t0 = time.perf_counter()
     row_pid, built = row_profiles(con, canonical(table, "q"))
