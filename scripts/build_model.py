@@ -99,12 +99,7 @@ def cross_script_shares() -> tuple[list[float], list[float], int, int]:
     records = pd.DataFrame({"id": [f"un{i}" for i in range(len(names))], "name": names["name"]})
     truth = pd.Series(names["entry"].to_numpy(), index=records["id"].to_numpy())
     records, truth = _dev(records, truth)
-    table = read_records(pa.Table.from_pandas(records[["id", "name"]], preserve_index=False))
-    engine = Engine()
-    try:
-        features = build_features(table, engine.con)
-    finally:
-        engine.close()
+    features = _features(records[["id", "name"]])
     profile_entity = _profile_entities(features.records, records, truth)
     rows = [python_features(r) for r in features.profiles.to_pylist()]
     abjad = [r for r in rows if r[ABJAD_COLUMN]]
@@ -148,6 +143,16 @@ REAL_SOURCES: dict[str, tuple[Callable[[], tuple[pd.DataFrame, pd.Series]], Iter
 }
 
 
+def _features(frame: pd.DataFrame):
+    """resolver's features of records in its schema (a DataFrame), on a DuckDB of their own."""
+    table = read_records(pa.Table.from_pandas(frame, preserve_index=False))
+    engine = Engine()
+    try:
+        return build_features(table, engine.con)
+    finally:
+        engine.close()
+
+
 def _profile_entities(
     record_profiles: pa.Table, records: pd.DataFrame, truth: pd.Series
 ) -> dict[str, str]:
@@ -188,13 +193,7 @@ def counts_for(
 ) -> LevelCounts:
     """Level counts of one labelled source (records in resolver's schema, truth id -> entity)."""
     cols = [c for c in SCHEMA if c in records.columns]
-    frame = records[cols].astype(object).where(records[cols].notna(), None)
-    table = read_records(pa.Table.from_pandas(frame, preserve_index=False))
-    engine = Engine()
-    try:
-        features = build_features(table, engine.con)
-    finally:
-        engine.close()
+    features = _features(records[cols].astype(object).where(records[cols].notna(), None))
     profile_entity = _profile_entities(features.records, records, truth)
     counts = count_levels(features.profiles, profile_entity, source, comparisons=comparisons)
     log.info("%s: %d profiles, %d true pairs", source, counts.profiles, counts.true_pairs)
