@@ -183,9 +183,9 @@ GENERIC_FOLD_MIN_CHARS = 5
 def generic_word_folds() -> frozenset[str]:
     """Folds of the generic company words: the canonical words of data/synonyms.tsv and
     data/translated_words.tsv (technology, trade, plant ...), which every listed spelling of
-    them becomes, for folds of GENERIC_FOLD_MIN_CHARS+ letters. A name of such words only is
-    not distinctive, however rare they are on a list ("Tehnologii" is no evidence for "Terra
-    Tekh")."""
+    them becomes, for folds of GENERIC_FOLD_MIN_CHARS+ letters. Screening gives a name that is
+    one such word no rarity, however few list names have it ("Tehnologii" is no evidence for
+    "Terra Tekh")."""
     folds = {token_fold(t) for canonical in _synonym_table()[0].values() for t in canonical}
     return frozenset(f for f in folds if len(f) >= GENERIC_FOLD_MIN_CHARS)
 

@@ -237,17 +237,10 @@ def score_records(
         n_profiles += n
         for key, seconds in t.items():
             timings[key] = timings.get(key, 0.0) + seconds
-    scores = [p.scores for p in parts]
-    joined = PairScores(
-        {c: np.concatenate([s.gammas[c] for s in scores]) for c in scores[0].gammas},
-        {c: np.concatenate([s.weights[c] for s in scores]) for c in scores[0].weights},
-        np.concatenate([s.match_weight for s in scores]),
-        np.concatenate([s.probability for s in scores]),
-    )
     best = BestPairs(
         np.concatenate([p.record_row for p in parts]),
         np.concatenate([p.list_row for p in parts]),
-        joined,
+        PairScores.concat([p.scores for p in parts]),
     )
     return best, n_profiles, timings
 

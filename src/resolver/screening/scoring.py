@@ -89,6 +89,16 @@ class PairScores:
             self.probability[rows],
         )
 
+    @classmethod
+    def concat(cls, parts: Sequence[PairScores]) -> PairScores:
+        """The pairs of ``parts`` one after another."""
+        return cls(
+            {k: np.concatenate([p.gammas[k] for p in parts]) for k in parts[0].gammas},
+            {k: np.concatenate([p.weights[k] for p in parts]) for k in parts[0].weights},
+            np.concatenate([p.match_weight for p in parts]),
+            np.concatenate([p.probability for p in parts]),
+        )
+
 
 def pair_scores(
     comparisons: Sequence[ScoredComparison],
